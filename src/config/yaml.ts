@@ -1,0 +1,128 @@
+/**
+ * Kong's declarative format (services with nested routes, upstreams with nested targets), in and
+ * out. Loading goes through the same commands as every other change, so a bad file is rejected
+ * whole with the path of the bad field: `upstreams[1].targets[0].weight: value should be …`.
+ */
+import YAML from 'yaml';
+import { execute, prefixed, type Command, type Fields } from '../core/commands.js';
+import { SwitchyardError } from '../core/errors.js';
+import { emptyState, type Context, type Route, type Service, type State } from '../core/model.js';
+import { routeSchema, serviceSchema, upstreamSchema, type Schema } from '../core/schema.js';
+
+const TOP_LEVEL = new Set(['_format_version', '_transform', '_info', 'services', 'routes', 'upstreams', 'targets']);
+
+/** Parses YAML (or JSON) text; syntax errors name the line and column. */
+export function parseDocument(text: string, source = 'config'): unknown {
+  const doc = YAML.parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length) {
+    const e = doc.errors[0]!;
+    const where = e.linePos?.[0] ? ` at line ${e.linePos[0].line}, column ${e.linePos[0].col}` : '';
+    throw new SwitchyardError('invalid', `${source}: malformed YAML${where}: ${e.message.split('\n')[0]}`);
+  }
+  return doc.toJS();
+}
+
+function list(doc: Record<string, unknown>, key: string, path: string): Record<string, unknown>[] {
+  const v = doc[key];
+  if (v === undefined || v === null) return [];
+  if (!Array.isArray(v)) throw SwitchyardError.schema({ [path]: 'expected an array' });
+  return v.map((x, i) => {
+    if (typeof x !== 'object' || x === null || Array.isArray(x)) throw SwitchyardError.schema({ [`${path}[${i}]`]: 'expected a record' });
+    return x as Record<string, unknown>;
+  });
+}
+
+function serviceRef(v: unknown): unknown {
+  return typeof v === 'string' ? { name: v } : v;
+}
+
+/** Builds a State from a declarative document, all or nothing. */
+export function fromDeclarative(raw: unknown, ctx: Context): State {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw SwitchyardError.schema({ '@entity': 'expected a mapping with services, routes and upstreams' });
+  }
+  const doc = raw as Record<string, unknown>;
+  const unknown = Object.keys(doc).filter((k) => !TOP_LEVEL.has(k));
+  if (unknown.length) throw SwitchyardError.schema(Object.fromEntries(unknown.map((k) => [k, 'unknown field (switchyard reads services, routes, upstreams and targets)'])));
+  const fv = doc._format_version;
+  if (fv !== undefined && !['1.1', '2.1', '3.0'].includes(String(fv))) throw SwitchyardError.schema({ _format_version: `unsupported version ${String(fv)}; expected "3.0"` });
+
+  let state: State = emptyState;
+  const run = (path: string, cmd: Command) => {
+    try {
+      state = execute(state, cmd, ctx).state;
+    } catch (e) {
+      throw prefixed(e, path);
+    }
+  };
+  list(doc, 'upstreams', 'upstreams').forEach((u, i) => run(`upstreams[${i}]`, { op: 'upstream.create', fields: u }));
+  list(doc, 'targets', 'targets').forEach((t, i) => {
+    const { upstream, ...fields } = t;
+    const name = typeof upstream === 'object' && upstream !== null ? ((upstream as Fields).name ?? (upstream as Fields).id) : upstream;
+    if (typeof name !== 'string') throw SwitchyardError.schema({ [`targets[${i}].upstream`]: 'required field missing' });
+    run(`targets[${i}]`, { op: 'target.create', upstream: name, fields });
+  });
+  list(doc, 'services', 'services').forEach((s, i) => {
+    const { routes, ...fields } = s;
+    run(`services[${i}]`, { op: 'service.create', fields });
+    const created = state.services[state.services.length - 1]!;
+    list(s, 'routes', `services[${i}].routes`).forEach((r, j) => run(`services[${i}].routes[${j}]`, { op: 'route.create', service: created.id, fields: r }));
+    void routes;
+  });
+  list(doc, 'routes', 'routes').forEach((r, i) => run(`routes[${i}]`, { op: 'route.create', fields: { ...r, ...(r.service !== undefined ? { service: serviceRef(r.service) } : {}) } }));
+  return state;
+}
+
+export function loadDeclarative(text: string, ctx: Context, source = 'config'): State {
+  return fromDeclarative(parseDocument(text, source), ctx);
+}
+
+/** Fields worth writing: set, and not the schema's default. */
+function meaningful(schema: Schema, entity: object, skip: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(entity)) {
+    if (skip.includes(k) || v === null || v === undefined) continue;
+    if (Array.isArray(v) && v.length === 0) continue;
+    const f = schema[k];
+    if (f && 'default' in f && JSON.stringify(f.default) === JSON.stringify(v)) continue;
+    out[k] = v;
+  }
+  return out;
+}
+
+const SKIP = ['id', 'created_at', 'updated_at'];
+
+function exportRoute(r: Route): Record<string, unknown> {
+  return meaningful(routeSchema, r, [...SKIP, 'service']);
+}
+
+export function toDeclarative(state: State): Record<string, unknown> {
+  const byService = new Map<string, Route[]>();
+  const loose: Route[] = [];
+  for (const r of state.routes) {
+    if (r.service) byService.set(r.service.id, [...(byService.get(r.service.id) ?? []), r]);
+    else loose.push(r);
+  }
+  const service = (s: Service) => {
+    const { name, host, ...rest } = meaningful(serviceSchema, s, [...SKIP, 'url']);
+    const out: Record<string, unknown> = { ...(name ? { name } : {}), host, ...rest };
+    if (s.upstreams.length) out.upstreams = s.upstreams.map((e) => ({ name: e.name, weight: e.weight }));
+    const routes = byService.get(s.id);
+    if (routes?.length) out.routes = routes.map(exportRoute);
+    return out;
+  };
+  const doc: Record<string, unknown> = { _format_version: '3.0' };
+  if (state.services.length) doc.services = state.services.map(service);
+  if (loose.length) doc.routes = loose.map(exportRoute);
+  if (state.upstreams.length) {
+    doc.upstreams = state.upstreams.map((u) => ({
+      ...meaningful(upstreamSchema, u, [...SKIP, 'targets']),
+      targets: u.targets.map((t) => ({ target: t.target, weight: t.weight, ...(t.tags?.length ? { tags: t.tags } : {}) })),
+    }));
+  }
+  return doc;
+}
+
+export function exportYaml(state: State): string {
+  return YAML.stringify(toDeclarative(state), { lineWidth: 0 });
+}

@@ -1,0 +1,47 @@
+/**
+ * The one error type of the core. Every surface maps it to its own shape
+ * (Kong JSON in the admin API, a line on stderr in the CLI, a flash in the UI).
+ */
+export type ErrorCode =
+  | 'schema violation'
+  | 'unique constraint violation'
+  | 'foreign key violation'
+  | 'not found'
+  | 'invalid';
+
+/** Field path → reason, Kong style: `{ weight: 'value should be between 0 and 65535' }`. */
+export type FieldErrors = Record<string, string>;
+
+export class SwitchyardError extends Error {
+  readonly code: ErrorCode;
+  readonly fields: FieldErrors;
+
+  constructor(code: ErrorCode, message: string, fields: FieldErrors = {}) {
+    super(message);
+    this.name = 'SwitchyardError';
+    this.code = code;
+    this.fields = fields;
+  }
+
+  /** `schema violation (weight: value should be between 0 and 65535)` as Kong words it. */
+  static schema(fields: FieldErrors): SwitchyardError {
+    const parts = Object.entries(fields).map(([k, v]) => `${k}: ${v}`);
+    return new SwitchyardError('schema violation', `schema violation (${parts.join('; ')})`, fields);
+  }
+
+  static notFound(entity: string, key: string): SwitchyardError {
+    return new SwitchyardError('not found', `${entity} '${key}' not found`);
+  }
+
+  static unique(entity: string, field: string, value: string): SwitchyardError {
+    return new SwitchyardError(
+      'unique constraint violation',
+      `UNIQUE violation detected on '{${field}="${value}"}' (${entity} ${field} already exists)`,
+      { [field]: value },
+    );
+  }
+}
+
+export function isSwitchyardError(e: unknown): e is SwitchyardError {
+  return e instanceof SwitchyardError;
+}

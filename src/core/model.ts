@@ -1,0 +1,125 @@
+/**
+ * The model: Route ──▶ Service ──▶ [(Upstream, weight)…] ──▶ Upstream ──▶ [(Target, weight)…].
+ * Field names are Kong's, so the admin API and the declarative YAML are the model itself.
+ * State is immutable: every command returns a new State and never touches the old one.
+ */
+
+export interface Target {
+  readonly id: string;
+  /** `host:port` */
+  readonly target: string;
+  /** 0..65535; 0 receives nothing. */
+  readonly weight: number;
+  readonly created_at: number;
+  readonly tags: readonly string[] | null;
+}
+
+export interface Upstream {
+  readonly id: string;
+  readonly name: string;
+  readonly algorithm: 'round-robin';
+  readonly slots: number;
+  readonly host_header: string | null;
+  readonly targets: readonly Target[];
+  readonly created_at: number;
+  readonly updated_at: number;
+  readonly tags: readonly string[] | null;
+}
+
+/** One upstream's part in a service's split; weights split traffic in proportion to their sum. */
+export interface SplitEntry {
+  readonly name: string;
+  readonly weight: number;
+}
+
+export interface Service {
+  readonly id: string;
+  readonly name: string | null;
+  readonly protocol: 'http';
+  /** An upstream name or a literal hostname/IP (then `port` applies). */
+  readonly host: string;
+  readonly port: number;
+  readonly path: string | null;
+  readonly retries: number;
+  readonly connect_timeout: number;
+  readonly write_timeout: number;
+  readonly read_timeout: number;
+  readonly enabled: boolean;
+  /** switchyard's extension: the weighted split over upstreams. Empty = all to `host`. */
+  readonly upstreams: readonly SplitEntry[];
+  readonly created_at: number;
+  readonly updated_at: number;
+  readonly tags: readonly string[] | null;
+}
+
+export interface Route {
+  readonly id: string;
+  readonly name: string | null;
+  readonly protocols: readonly string[];
+  readonly methods: readonly string[] | null;
+  readonly hosts: readonly string[] | null;
+  readonly paths: readonly string[] | null;
+  readonly strip_path: boolean;
+  readonly preserve_host: boolean;
+  readonly service: { readonly id: string } | null;
+  readonly created_at: number;
+  readonly updated_at: number;
+  readonly tags: readonly string[] | null;
+}
+
+export interface State {
+  readonly upstreams: readonly Upstream[];
+  readonly services: readonly Service[];
+  readonly routes: readonly Route[];
+}
+
+export const emptyState: State = Object.freeze({ upstreams: [], services: [], routes: [] });
+
+/** What a command needs from the outside world, passed in so commands stay pure. */
+export interface Context {
+  /** Seconds since the epoch. */
+  readonly now: number;
+  readonly newId: () => string;
+}
+
+export type EntityKind = 'upstream' | 'target' | 'service' | 'route';
+
+export function byNameOrId<T extends { id: string; name: string | null }>(list: readonly T[], key: string): T | undefined {
+  return list.find((e) => e.id === key) ?? list.find((e) => e.name === key);
+}
+
+export function serviceLabel(s: Service): string {
+  return s.name ?? s.id;
+}
+
+export function routeLabel(r: Route): string {
+  return r.name ?? r.hosts?.[0] ?? r.paths?.[0] ?? r.id;
+}
+
+/**
+ * The split a service actually routes by: its `upstreams` entries, or all to `host` when that
+ * names an upstream. `undefined` means `host` is a literal address.
+ */
+export function effectiveSplit(state: State, s: Service): readonly SplitEntry[] | undefined {
+  if (s.upstreams.length > 0) return s.upstreams;
+  if (state.upstreams.some((u) => u.name === s.host)) return [{ name: s.host, weight: 100 }];
+  return undefined;
+}
+
+/** Shares in percent (rounded, summing to 100 when any weight is non-zero). */
+export function sharesOf(weights: readonly number[]): number[] {
+  const total = weights.reduce((a, b) => a + b, 0);
+  if (total === 0) return weights.map(() => 0);
+  const raw = weights.map((w) => (w * 100) / total);
+  const floor = raw.map(Math.floor);
+  let rest = 100 - floor.reduce((a, b) => a + b, 0);
+  const order = raw.map((r, i) => [r - Math.floor(r), i] as const).sort((a, b) => b[0] - a[0]);
+  for (const [, i] of order) {
+    if (rest <= 0) break;
+    if ((weights[i] ?? 0) > 0) {
+      floor[i] = (floor[i] ?? 0) + 1;
+      rest--;
+    }
+  }
+  return floor;
+}

@@ -1,0 +1,252 @@
+/**
+ * One definition of each entity's fields (Kong's `kong/db/schema/entities/*.lua` in miniature):
+ * types, defaults and ranges written once and used by the commands, the admin API, the YAML
+ * loader and the state file alike.
+ */
+import type { FieldErrors } from './errors.js';
+
+export type Field =
+  | {
+      readonly type: 'string';
+      readonly required?: boolean;
+      readonly nullable?: boolean;
+      readonly default?: string | null;
+      readonly check?: (v: string) => string | undefined;
+      readonly oneOf?: readonly string[];
+      readonly maxLength?: number;
+    }
+  | { readonly type: 'integer'; readonly required?: boolean; readonly default?: number; readonly between: readonly [number, number] }
+  | { readonly type: 'boolean'; readonly default?: boolean }
+  | { readonly type: 'array'; readonly elements: Field; readonly default?: readonly unknown[]; readonly nullable?: boolean; readonly maxItems?: number }
+  | { readonly type: 'record'; readonly fields: Schema; readonly nullable?: boolean; readonly required?: boolean };
+
+export type Schema = Readonly<Record<string, Field>>;
+
+const MAX_STRING = 1024;
+const NAME_RE = /^[A-Za-z0-9.\-_~]+$/;
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const HOSTNAME_RE = /^(?=.{1,253}$)[A-Za-z0-9_]([A-Za-z0-9_-]{0,62})(\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,62}))*\.?$/;
+const IPV4_RE = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+
+export function checkName(v: string): string | undefined {
+  if (v.length === 0) return 'length must be at least 1';
+  return NAME_RE.test(v) ? undefined : "invalid value '" + v + "': it must only contain alphanumeric and '., -, _, ~' characters";
+}
+
+export function isHostname(v: string): boolean {
+  const m = IPV4_RE.exec(v);
+  if (m) return m.slice(1).every((o) => Number(o) <= 255);
+  return HOSTNAME_RE.test(v);
+}
+
+function checkHost(v: string): string | undefined {
+  const h = v.startsWith('[') && v.endsWith(']') ? v.slice(1, -1) : v;
+  if (h.includes(':')) return /^[0-9a-fA-F:.]+$/.test(h) ? undefined : 'invalid value: ' + v;
+  return isHostname(h) ? undefined : 'invalid value: ' + v;
+}
+
+/** Parses `host:port` (port defaults to 8000, as Kong's targets do). */
+export function parseHostPort(v: string, defaultPort = 8000): { host: string; port: number } | string {
+  let host = v;
+  let port = defaultPort;
+  const m = /^(\[[^\]]+\]|[^:]+):(\d{1,5})$/.exec(v);
+  if (m) {
+    host = m[1] as string;
+    port = Number(m[2]);
+    if (port < 1 || port > 65535) return 'invalid port number';
+  } else if (v.includes(':') && !v.startsWith('[')) {
+    return 'Invalid target; not a valid hostname or ip address';
+  }
+  if (checkHost(host)) return 'Invalid target; not a valid hostname or ip address';
+  return { host, port };
+}
+
+function checkTarget(v: string): string | undefined {
+  const r = parseHostPort(v);
+  return typeof r === 'string' ? r : undefined;
+}
+
+function checkId(v: string): string | undefined {
+  return UUID_RE.test(v) ? undefined : 'expected a valid UUID';
+}
+
+function checkPath(v: string): string | undefined {
+  if (!v.startsWith('/')) return 'should start with: /';
+  if (/\s/.test(v)) return 'must not contain whitespace';
+  return undefined;
+}
+
+function checkRoutePath(v: string): string | undefined {
+  if (v.startsWith('~')) return 'regex paths are not supported; use a path prefix';
+  return checkPath(v);
+}
+
+function checkRouteHost(v: string): string | undefined {
+  const h = v.replace(/:\d+$/, '');
+  if (h.startsWith('*.') && isHostname(h.slice(2))) return undefined;
+  if (h.endsWith('.*') && isHostname(h.slice(0, -2))) return undefined;
+  return isHostname(h) ? undefined : "invalid hostname: " + v;
+}
+
+const common = {
+  id: { type: 'string', check: checkId },
+  created_at: { type: 'integer', between: [0, 2 ** 31 * 1000] },
+  updated_at: { type: 'integer', between: [0, 2 ** 31 * 1000] },
+  tags: { type: 'array', elements: { type: 'string', maxLength: 128 }, nullable: true, maxItems: 64 },
+} as const satisfies Schema;
+
+export const targetSchema = {
+  ...common,
+  target: { type: 'string', required: true, check: checkTarget },
+  weight: { type: 'integer', between: [0, 65535], default: 100 },
+  upstream: { type: 'record', fields: { id: { type: 'string' }, name: { type: 'string' } }, nullable: true },
+} as const satisfies Schema;
+
+export const upstreamSchema = {
+  ...common,
+  name: { type: 'string', required: true, check: (v) => (isHostname(v) ? undefined : 'Invalid name; must be a valid hostname') },
+  algorithm: { type: 'string', oneOf: ['round-robin'], default: 'round-robin' },
+  slots: { type: 'integer', between: [10, 65536], default: 10000 },
+  host_header: { type: 'string', nullable: true, default: null, check: checkHost },
+  targets: {
+    type: 'array',
+    elements: { type: 'record', fields: { target: targetSchema.target, weight: targetSchema.weight, tags: common.tags, id: common.id, created_at: common.created_at } },
+  },
+} as const satisfies Schema;
+
+export const splitEntrySchema = {
+  name: { type: 'string', required: true },
+  weight: { type: 'integer', between: [0, 65535], default: 100 },
+} as const satisfies Schema;
+
+export const serviceSchema = {
+  ...common,
+  name: { type: 'string', nullable: true, default: null, check: checkName },
+  protocol: { type: 'string', oneOf: ['http'], default: 'http' },
+  host: { type: 'string', check: checkHost },
+  port: { type: 'integer', between: [0, 65535], default: 80 },
+  path: { type: 'string', nullable: true, default: null, check: checkPath },
+  retries: { type: 'integer', between: [0, 32767], default: 5 },
+  connect_timeout: { type: 'integer', between: [1, 2 ** 31 - 2], default: 60000 },
+  write_timeout: { type: 'integer', between: [1, 2 ** 31 - 2], default: 60000 },
+  read_timeout: { type: 'integer', between: [1, 2 ** 31 - 2], default: 60000 },
+  enabled: { type: 'boolean', default: true },
+  url: { type: 'string' },
+  upstreams: { type: 'array', elements: { type: 'record', fields: splitEntrySchema }, maxItems: 64 },
+} as const satisfies Schema;
+
+export const routeSchema = {
+  ...common,
+  name: { type: 'string', nullable: true, default: null, check: checkName },
+  protocols: { type: 'array', elements: { type: 'string', oneOf: ['http', 'https'] }, default: ['http', 'https'] },
+  methods: { type: 'array', elements: { type: 'string', check: (v) => (/^[A-Z]+$/.test(v) ? undefined : 'invalid method') }, nullable: true },
+  hosts: { type: 'array', elements: { type: 'string', check: checkRouteHost }, nullable: true, maxItems: 256 },
+  paths: { type: 'array', elements: { type: 'string', check: checkRoutePath }, nullable: true, maxItems: 256 },
+  strip_path: { type: 'boolean', default: true },
+  preserve_host: { type: 'boolean', default: false },
+  service: { type: 'record', fields: { id: { type: 'string' }, name: { type: 'string' } }, nullable: true },
+} as const satisfies Schema;
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * Checks `input` against `schema`, coercing the strings that form-encoded bodies carry
+ * ("100" → 100, "true" → true, "a" → ["a"]). With `create`, defaults fill missing fields and
+ * required fields are enforced; otherwise only the given fields are checked (a PATCH).
+ */
+export function validate(
+  schema: Schema,
+  input: unknown,
+  mode: 'create' | 'update',
+  prefix = '',
+): { value: Record<string, unknown>; errors: FieldErrors } {
+  const errors: FieldErrors = {};
+  const value: Record<string, unknown> = {};
+  if (!isPlainObject(input)) {
+    errors[prefix || '@entity'] = 'expected a record';
+    return { value, errors };
+  }
+  for (const key of Object.keys(input)) {
+    if (!(key in schema)) errors[prefix + key] = 'unknown field';
+  }
+  for (const [key, field] of Object.entries(schema)) {
+    const path = prefix + key;
+    const has = Object.prototype.hasOwnProperty.call(input, key) && input[key] !== undefined;
+    if (!has) {
+      if (mode === 'create') {
+        if ('required' in field && field.required) errors[path] = 'required field missing';
+        else if ('default' in field && field.default !== undefined) value[key] = cloneDefault(field.default);
+      }
+      continue;
+    }
+    const r = coerce(field, input[key], path, errors);
+    if (r.ok) value[key] = r.value;
+  }
+  return { value, errors };
+}
+
+function cloneDefault(v: unknown): unknown {
+  return Array.isArray(v) ? [...v] : v;
+}
+
+function coerce(field: Field, raw: unknown, path: string, errors: FieldErrors): { ok: boolean; value?: unknown } {
+  const fail = (msg: string) => {
+    errors[path] = msg;
+    return { ok: false };
+  };
+  if (raw === null) {
+    if ('nullable' in field && field.nullable) return { ok: true, value: null };
+    if (field.type === 'array') return { ok: true, value: [] };
+    return fail('required field missing');
+  }
+  switch (field.type) {
+    case 'string': {
+      if (typeof raw !== 'string') return fail('expected a string');
+      if (raw.length > (field.maxLength ?? MAX_STRING)) return fail(`length must be at most ${field.maxLength ?? MAX_STRING}`);
+      if (field.oneOf && !field.oneOf.includes(raw)) return fail(`expected one of: ${field.oneOf.join(', ')}`);
+      const msg = field.check?.(raw);
+      if (msg) return fail(msg);
+      return { ok: true, value: raw };
+    }
+    case 'integer': {
+      let n: number;
+      if (typeof raw === 'number') n = raw;
+      else if (typeof raw === 'string' && /^-?\d+$/.test(raw.trim())) n = Number(raw.trim());
+      else return fail('expected an integer');
+      if (!Number.isInteger(n)) return fail('expected an integer');
+      const [lo, hi] = field.between;
+      if (n < lo || n > hi) return fail(`value should be between ${lo} and ${hi}`);
+      return { ok: true, value: n };
+    }
+    case 'boolean': {
+      if (typeof raw === 'boolean') return { ok: true, value: raw };
+      if (raw === 'true') return { ok: true, value: true };
+      if (raw === 'false') return { ok: true, value: false };
+      return fail('expected a boolean');
+    }
+    case 'array': {
+      const arr = Array.isArray(raw) ? raw : typeof raw === 'string' ? [raw] : undefined;
+      if (!arr) return fail('expected an array');
+      if (arr.length > (field.maxItems ?? 1024)) return fail(`length must be at most ${field.maxItems ?? 1024}`);
+      const out: unknown[] = [];
+      let ok = true;
+      arr.forEach((el, i) => {
+        const r = coerce(field.elements, el, `${path}[${i}]`, errors);
+        if (r.ok) out.push(r.value);
+        else ok = false;
+      });
+      return ok ? { ok: true, value: out } : { ok: false };
+    }
+    case 'record': {
+      const sub = validate(field.fields, raw, 'create', path + '.');
+      const keys = Object.keys(sub.errors);
+      if (keys.length) {
+        Object.assign(errors, sub.errors);
+        return { ok: false };
+      }
+      return { ok: true, value: sub.value };
+    }
+  }
+}

@@ -1,0 +1,131 @@
+/**
+ * The one store. Every surface (keys, CLI via the admin API, YAML, the deploy engine) changes
+ * state only through `dispatch`, which runs a pure command, persists the result, compiles a new
+ * routing table and swaps it in, in that order and synchronously: when `dispatch` returns, the
+ * very next request is routed by the new table. A command that fails changes nothing.
+ */
+import { randomUUID } from 'node:crypto';
+import { execute, type Command, type Outcome } from './commands.js';
+import { SwitchyardError } from './errors.js';
+import { emptyState, type Context, type State } from './model.js';
+import { compile, type RoutingTable } from './table.js';
+
+export interface Change {
+  readonly version: number;
+  readonly command: Command | { readonly op: 'undo' };
+  readonly summary: string;
+  readonly state: State;
+  /** Who made it: 'admin', 'ui', 'config', … (for logs). */
+  readonly source: string;
+}
+
+export interface StoreOptions {
+  readonly initial?: State;
+  /** Called with the new state before it takes effect; throwing rejects the change. */
+  readonly persist?: (state: State) => void;
+  /** Called with each new table before it is swapped in (the data plane attaches its objects). */
+  readonly onCompile?: (table: RoutingTable) => void;
+  readonly now?: () => number;
+  readonly newId?: () => string;
+  /** Refuse every change (`--readonly`). */
+  readonly readonly?: boolean;
+  /** How many previous states `undo` can go back. @default 100 */
+  readonly historySize?: number;
+}
+
+type Listener = (change: Change) => void;
+
+export class Store {
+  private current: State;
+  private compiled: RoutingTable;
+  private version = 0;
+  private readonly listeners = new Set<Listener>();
+  private readonly compileHooks: ((table: RoutingTable) => void)[] = [];
+  private readonly history: { state: State; summary: string }[] = [];
+  private readonly ctx: () => Context;
+
+  constructor(private readonly options: StoreOptions = {}) {
+    this.current = options.initial ?? emptyState;
+    const now = options.now ?? (() => Math.floor(Date.now() / 1000));
+    const newId = options.newId ?? randomUUID;
+    this.ctx = () => ({ now: now(), newId });
+    if (options.onCompile) this.compileHooks.push(options.onCompile);
+    this.compiled = compile(this.current, 0);
+  }
+
+  get state(): State {
+    return this.current;
+  }
+
+  /** The routing table in force; read it once per request. */
+  get table(): RoutingTable {
+    return this.compiled;
+  }
+
+  get readonly(): boolean {
+    return this.options.readonly === true;
+  }
+
+  /** Registers a data plane: it sees the current table now and every new one before it is swapped in. */
+  attach(hook: (table: RoutingTable) => void): () => void {
+    this.compileHooks.push(hook);
+    hook(this.compiled);
+    return () => {
+      const i = this.compileHooks.indexOf(hook);
+      if (i !== -1) this.compileHooks.splice(i, 1);
+    };
+  }
+
+  subscribe(listener: Listener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Runs a command. Returns its outcome, or throws a SwitchyardError with the state untouched. */
+  dispatch(command: Command, source = 'api'): Outcome {
+    if (this.readonly) throw new SwitchyardError('invalid', 'switchyard is read-only (--readonly): changes are refused');
+    const outcome = execute(this.current, command, this.ctx());
+    this.commit(outcome.state, command, outcome.summary, source);
+    return outcome;
+  }
+
+  /** Only checks a command: what it would do, without doing it. */
+  dryRun(command: Command): Outcome {
+    return execute(this.current, command, this.ctx());
+  }
+
+  get canUndo(): boolean {
+    return this.history.length > 0;
+  }
+
+  /** Puts back the state from before the last change. */
+  undo(source = 'api'): Outcome {
+    if (this.readonly) throw new SwitchyardError('invalid', 'switchyard is read-only (--readonly): changes are refused');
+    const prev = this.history.pop();
+    if (!prev) throw new SwitchyardError('invalid', 'nothing to undo');
+    this.commit(prev.state, { op: 'undo' }, `undo: ${prev.summary}`, source, false);
+    return { state: prev.state, summary: `undo: ${prev.summary}` };
+  }
+
+  private commit(next: State, command: Change['command'], summary: string, source: string, record = true): void {
+    if (next === this.current) return;
+    this.options.persist?.(next);
+    const table = compile(next, this.version + 1, this.compiled);
+    for (const hook of this.compileHooks) hook(table);
+    if (record) {
+      this.history.push({ state: this.current, summary });
+      if (this.history.length > (this.options.historySize ?? 100)) this.history.shift();
+    }
+    this.current = next;
+    this.compiled = table;
+    this.version = table.version;
+    const change: Change = { version: this.version, command, summary, state: next, source };
+    for (const l of this.listeners) {
+      try {
+        l(change);
+      } catch {
+        // A failing listener (a UI, a logger) must not undo or block a change already in force.
+      }
+    }
+  }
+}

@@ -1,0 +1,240 @@
+/**
+ * The compiled routing table: an immutable snapshot of the state shaped for the request path.
+ * The store builds one after every change and swaps a single reference; a data plane (the
+ * in-process proxy today, HAProxy later) reads that reference once per request.
+ *
+ * Core knows nothing of http-proxy: `slot` fields are for the data plane to hang its own
+ * per-target objects on, once, so the request path never looks anything up by key.
+ */
+import { Balancer } from './balancer.js';
+import { effectiveSplit, serviceLabel, type Route, type Service, type State, type Upstream } from './model.js';
+import { parseHostPort } from './schema.js';
+
+export interface TargetEntry {
+  /** Stable key across compiles: `upstreamId/host:port` (or `serviceId/host:port` for a literal host). */
+  readonly key: string;
+  readonly address: string;
+  readonly host: string;
+  readonly port: number;
+  readonly weight: number;
+  /** Data-plane objects (a proxy instance, stats counters). */
+  slot: unknown;
+  /** Passive health, shared across compiles for the same key: false = skip. */
+  health: { healthy: boolean };
+}
+
+export interface UpstreamEntry {
+  readonly key: string;
+  readonly name: string;
+  readonly targets: readonly TargetEntry[];
+  readonly balancer: Balancer<TargetEntry>;
+  slot: unknown;
+}
+
+export interface ServiceEntry {
+  readonly key: string;
+  readonly name: string;
+  readonly service: Service;
+  readonly upstreams: readonly UpstreamEntry[];
+  readonly balancer: Balancer<UpstreamEntry>;
+  readonly path: string | null;
+  readonly retries: number;
+  slot: unknown;
+}
+
+export interface RouteEntry {
+  readonly key: string;
+  readonly route: Route;
+  readonly name: string;
+  /** Prefix matched (longest first); '' for a route without paths. */
+  readonly prefix: string;
+  readonly methods: readonly string[] | null;
+  readonly service: ServiceEntry | null;
+  slot: unknown;
+}
+
+export interface RoutingTable {
+  readonly version: number;
+  /** Exact host (lower-case, no port) → candidates, longest prefix first (host-less routes merged in). */
+  readonly byHost: ReadonlyMap<string, readonly RouteEntry[]>;
+  readonly wildcard: readonly { readonly suffix: string; readonly prefix: string; readonly entries: readonly RouteEntry[] }[];
+  readonly anyHost: readonly RouteEntry[];
+  readonly routes: readonly RouteEntry[];
+  readonly services: readonly ServiceEntry[];
+  readonly upstreams: readonly UpstreamEntry[];
+}
+
+const byPrefixLength = (a: RouteEntry, b: RouteEntry) => b.prefix.length - a.prefix.length;
+
+interface Carry {
+  health: Map<string, { healthy: boolean }>;
+  balancers: Map<string, { sig: string; balancer: Balancer<unknown> }>;
+}
+
+function carryFrom(prev: RoutingTable | undefined): Carry {
+  const health = new Map<string, { healthy: boolean }>();
+  const balancers = new Map<string, { sig: string; balancer: Balancer<unknown> }>();
+  for (const u of prev?.upstreams ?? []) {
+    for (const t of u.targets) health.set(t.key, t.health);
+    balancers.set(u.key, { sig: sigOf(u.targets.map((t) => [t.address, t.weight])), balancer: u.balancer as Balancer<unknown> });
+  }
+  for (const s of prev?.services ?? []) {
+    balancers.set(s.key, { sig: sigOf(s.balancer.peers.map((u, i) => [u.key, s.balancer.weights[i] as number])), balancer: s.balancer as Balancer<unknown> });
+  }
+  return { health, balancers };
+}
+
+function sigOf(pairs: readonly (readonly [string, number])[]): string {
+  return pairs.map(([k, w]) => `${k}=${w}`).join(',');
+}
+
+/**
+ * Balancers whose peers and weights did not change keep their position, so an unrelated change
+ * (another service, a new route) does not disturb an exact rotation in progress.
+ */
+function balancerFor<T>(carry: Carry, key: string, peers: readonly T[], pairs: readonly (readonly [string, number])[]): Balancer<T> {
+  const sig = sigOf(pairs);
+  const old = carry.balancers.get(key);
+  return new Balancer(peers, pairs.map((p) => p[1]), old && old.sig === sig ? old.balancer : undefined);
+}
+
+export function compile(state: State, version: number, prev?: RoutingTable): RoutingTable {
+  const carry = carryFrom(prev);
+  const upstreamEntries = new Map<string, UpstreamEntry>();
+  const targetEntry = (key: string, address: string, weight: number): TargetEntry => {
+    const hp = parseHostPort(address);
+    const { host, port } = typeof hp === 'string' ? { host: address, port: 80 } : hp;
+    return { key, address, host, port, weight, slot: undefined, health: carry.health.get(key) ?? { healthy: true } };
+  };
+  const upstreamEntry = (u: Upstream): UpstreamEntry => {
+    const targets = u.targets.map((t) => targetEntry(`${u.id}/${t.target}`, t.target, t.weight));
+    return {
+      key: u.id,
+      name: u.name,
+      targets,
+      balancer: balancerFor(carry, u.id, targets, targets.map((t) => [t.address, t.weight])),
+      slot: undefined,
+    };
+  };
+  for (const u of state.upstreams) upstreamEntries.set(u.name, upstreamEntry(u));
+
+  const serviceEntries = new Map<string, ServiceEntry>();
+  for (const s of state.services) {
+    const split = s.enabled ? effectiveSplit(state, s) : [];
+    let ups: UpstreamEntry[];
+    let weights: number[];
+    if (split === undefined) {
+      // A literal host:port: one anonymous upstream with one target.
+      const address = `${s.host}:${s.port}`;
+      const t = targetEntry(`${s.id}/${address}`, address, 100);
+      ups = [{ key: `${s.id}/literal`, name: address, targets: [t], balancer: balancerFor(carry, `${s.id}/literal`, [t], [[address, 100]]), slot: undefined }];
+      weights = [100];
+    } else {
+      ups = [];
+      weights = [];
+      for (const e of split) {
+        const u = upstreamEntries.get(e.name);
+        if (!u) continue;
+        ups.push(u);
+        weights.push(e.weight);
+      }
+    }
+    serviceEntries.set(s.id, {
+      key: s.id,
+      name: serviceLabel(s),
+      service: s,
+      upstreams: ups,
+      balancer: balancerFor(carry, s.id, ups, ups.map((u, i) => [u.key, weights[i] as number])),
+      path: s.path,
+      retries: s.retries,
+      slot: undefined,
+    });
+  }
+
+  const routes: RouteEntry[] = [];
+  const byHost = new Map<string, RouteEntry[]>();
+  const wildcard = new Map<string, { suffix: string; prefix: string; entries: RouteEntry[] }>();
+  const anyHost: RouteEntry[] = [];
+  for (const r of state.routes) {
+    const service = r.service ? (serviceEntries.get(r.service.id) ?? null) : null;
+    const prefixes = r.paths && r.paths.length ? r.paths : [''];
+    const name = r.name ?? r.id;
+    const perRoute: RouteEntry[] = prefixes.map((prefix) => ({ key: r.id, route: r, name, prefix, methods: r.methods && r.methods.length ? r.methods : null, service, slot: undefined }));
+    routes.push(...perRoute);
+    if (!r.hosts || r.hosts.length === 0) {
+      anyHost.push(...perRoute);
+      continue;
+    }
+    for (const h of r.hosts) {
+      const host = h.toLowerCase().replace(/:\d+$/, '');
+      if (host.startsWith('*.') || host.endsWith('.*')) {
+        const w = wildcard.get(host) ?? { suffix: host.startsWith('*.') ? host.slice(1) : '', prefix: host.endsWith('.*') ? host.slice(0, -1) : '', entries: [] };
+        w.entries.push(...perRoute);
+        wildcard.set(host, w);
+      } else {
+        const list = byHost.get(host) ?? [];
+        list.push(...perRoute);
+        byHost.set(host, list);
+      }
+    }
+  }
+  anyHost.sort(byPrefixLength);
+  // Host-specific routes win over host-less ones with the same prefix: sort is stable and they come first.
+  for (const [h, list] of byHost) byHost.set(h, [...list, ...anyHost].sort(byPrefixLength));
+  const wild = [...wildcard.values()].map((w) => ({ ...w, entries: [...w.entries, ...anyHost].sort(byPrefixLength) }));
+
+  return {
+    version,
+    byHost,
+    wildcard: wild,
+    anyHost,
+    routes,
+    services: [...serviceEntries.values()],
+    upstreams: [...upstreamEntries.values()],
+  };
+}
+
+function firstMatch(list: readonly RouteEntry[], path: string, method: string): RouteEntry | undefined {
+  for (let i = 0; i < list.length; i++) {
+    const e = list[i] as RouteEntry;
+    if (e.prefix.length > 0 && !path.startsWith(e.prefix)) continue;
+    if (e.methods !== null && !e.methods.includes(method)) continue;
+    return e;
+  }
+  return undefined;
+}
+
+/** Host header (any case, with or without port) + path → the route entry, Kong-style. */
+export function match(table: RoutingTable, hostHeader: string | undefined, path: string, method: string): RouteEntry | undefined {
+  let host = hostHeader ?? '';
+  const colon = host.lastIndexOf(':');
+  if (colon !== -1 && host.indexOf(']') < colon) host = host.slice(0, colon);
+  host = host.toLowerCase();
+  const exact = table.byHost.get(host);
+  if (exact !== undefined) {
+    const m = firstMatch(exact, path, method);
+    if (m !== undefined) return m;
+  }
+  for (let i = 0; i < table.wildcard.length; i++) {
+    const w = table.wildcard[i]!;
+    if ((w.suffix && host.endsWith(w.suffix)) || (w.prefix && host.startsWith(w.prefix))) {
+      const m = firstMatch(w.entries, path, method);
+      if (m !== undefined) return m;
+    }
+  }
+  return firstMatch(table.anyHost, path, method);
+}
+
+/** The path the upstream sees: Kong's strip_path, then the service's path prepended. */
+export function upstreamPath(entry: RouteEntry, url: string): string {
+  let rest = url;
+  if (entry.route.strip_path && entry.prefix.length > 0) {
+    rest = url.slice(entry.prefix.length);
+    if (rest[0] !== '/') rest = '/' + rest;
+  }
+  const base = entry.service?.path;
+  if (!base) return rest[0] === '/' ? rest : '/' + rest;
+  if (rest === '/') return base;
+  if (rest[0] === '?' || rest.startsWith('/?')) return base + rest.slice(rest.indexOf('?'));
+  return base.endsWith('/') ? base + rest.slice(1) : base + rest;
+}

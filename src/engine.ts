@@ -1,0 +1,124 @@
+/**
+ * The whole headless engine in one object: store (+ state file), stats, proxy and admin API.
+ * `serve`, the TUI and the demo all run exactly this; only the surface on top differs.
+ */
+import fs from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { AdminServer } from './admin/server.js';
+import { loadDeclarative } from './config/yaml.js';
+import { emptyState, type State } from './core/model.js';
+import { Store } from './core/store.js';
+import { ConfStore } from './persist/conf-store.js';
+import { ProxyServer } from './proxy/server.js';
+import { Stats } from './proxy/stats.js';
+
+export interface EngineOptions {
+  /** @default '127.0.0.1' */
+  readonly proxyHost?: string;
+  /** @default 8000 (0 picks a free port) */
+  readonly proxyPort?: number;
+  /** @default '127.0.0.1' */
+  readonly adminHost?: string;
+  /** @default 8001 (0 picks a free port) */
+  readonly adminPort?: number;
+  /** Required to bind the admin API anywhere but loopback. */
+  readonly adminToken?: string;
+  /** Where the state file lives. @default conf's per-user config directory */
+  readonly stateDir?: string;
+  /** Keep state in memory only (the demo's scratch scene, tests). @default true */
+  readonly persist?: boolean;
+  /** A Kong declarative YAML file that replaces the saved state at start. */
+  readonly configFile?: string;
+  /** Move an unreadable state file aside instead of refusing to start. */
+  readonly resetState?: boolean;
+  readonly readonly?: boolean;
+  /** One line per change and per lifecycle event. @default none */
+  readonly log?: (line: string) => void;
+  /** The state to start from when nothing is persisted (the demo's scene). */
+  readonly initialState?: State;
+}
+
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+export class Engine {
+  private constructor(
+    readonly store: Store,
+    readonly stats: Stats,
+    readonly proxy: ProxyServer,
+    readonly admin: AdminServer,
+    readonly stateFile: ConfStore | undefined,
+    readonly proxyAddress: AddressInfo,
+    readonly adminAddress: AddressInfo,
+  ) {}
+
+  static async start(o: EngineOptions = {}): Promise<Engine> {
+    const log = o.log ?? (() => {});
+    const adminHost = o.adminHost ?? '127.0.0.1';
+    const token = o.adminToken ?? process.env.SWITCHYARD_ADMIN_TOKEN;
+    if (!isLoopback(adminHost) && !token) {
+      throw new Error(`refusing to bind the admin API to ${adminHost} without a token: pass --admin-token (or set SWITCHYARD_ADMIN_TOKEN), or keep it on 127.0.0.1`);
+    }
+    const stateFile = o.persist === false ? undefined : new ConfStore({ dir: o.stateDir, reset: o.resetState });
+    let initial = stateFile?.load(o.resetState) ?? emptyState;
+    if (stateFile?.movedAside) log(`moved the unreadable state file aside to ${stateFile.movedAside}`);
+    if (o.configFile) {
+      let text: string;
+      try {
+        text = fs.readFileSync(o.configFile, 'utf8');
+      } catch (e) {
+        throw new Error(`cannot read --config ${o.configFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      }
+      initial = loadDeclarative(text, { now: Math.floor(Date.now() / 1000), newId: randomUUID }, o.configFile);
+      stateFile?.save(initial);
+      log(`loaded ${o.configFile}: ${initial.services.length} services, ${initial.routes.length} routes, ${initial.upstreams.length} upstreams`);
+    } else if (initial === emptyState && o.initialState) {
+      initial = o.initialState;
+      stateFile?.save(initial);
+    }
+    const store = new Store({ initial, persist: stateFile ? (s) => stateFile.save(s) : undefined, readonly: o.readonly });
+    const stats = new Stats();
+    const proxy = new ProxyServer({ store, stats, host: o.proxyHost ?? '127.0.0.1', port: o.proxyPort ?? 8000 });
+    const proxyAddress = await proxy.listen();
+    let engine: Engine | undefined;
+    const admin = new AdminServer({ store, stats, proxy, host: adminHost, port: o.adminPort ?? 8001, token, info: () => engine?.info() });
+    let adminAddress: AddressInfo;
+    try {
+      adminAddress = await admin.listen();
+    } catch (e) {
+      await proxy.close(0);
+      throw e;
+    }
+    stats.start();
+    engine = new Engine(store, stats, proxy, admin, stateFile, proxyAddress, adminAddress);
+    store.subscribe((c) => log(`[${c.source}] ${c.summary}`));
+    return engine;
+  }
+
+  get proxyUrl(): string {
+    return `http://${hostForUrl(this.proxyAddress)}`;
+  }
+
+  get adminUrl(): string {
+    return `http://${hostForUrl(this.adminAddress)}`;
+  }
+
+  info(): { proxy: string; admin: string; stateFile: string | null; readonly: boolean } {
+    return { proxy: this.proxyUrl, admin: this.adminUrl, stateFile: this.stateFile?.path ?? null, readonly: this.store.readonly };
+  }
+
+  /** Stops accepting, lets in-flight requests finish (bounded), saves, closes. */
+  async stop(graceMs = 5000): Promise<void> {
+    await this.admin.close();
+    await this.proxy.close(graceMs);
+    this.stats.stop();
+    if (!this.store.readonly) this.stateFile?.save(this.store.state);
+  }
+}
+
+function hostForUrl(a: AddressInfo): string {
+  const host = a.address === '0.0.0.0' || a.address === '::' ? '127.0.0.1' : a.address;
+  return host.includes(':') ? `[${host}]:${a.port}` : `${host}:${a.port}`;
+}

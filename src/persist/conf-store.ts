@@ -1,0 +1,105 @@
+/**
+ * The state on disk, through `conf` (atomic writes: a crash mid-write leaves the old file whole).
+ * A file that does not parse or does not validate stops startup with its path and the fix;
+ * it is moved aside only when the user asks (`--reset-state`), never overwritten silently.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import Conf from 'conf';
+import { replaceState } from '../core/commands.js';
+import { isSwitchyardError } from '../core/errors.js';
+import { emptyState, type State } from '../core/model.js';
+
+export const STATE_FORMAT = 1;
+
+export class StateFileError extends Error {
+  constructor(
+    readonly file: string,
+    readonly reason: string,
+  ) {
+    super(
+      `the state file ${file} is unreadable: ${reason}.\n` +
+        `  Fix or remove it, or start with --reset-state to move it aside (to ${path.basename(file)}.corrupt-<time>) and begin empty.`,
+    );
+    this.name = 'StateFileError';
+  }
+}
+
+interface StoredState {
+  format: number;
+  state: State;
+}
+
+export interface ConfStoreOptions {
+  /** Directory of the state file. @default conf's per-user config directory for "switchyard" */
+  readonly dir?: string;
+  /** Move an unreadable state file aside and start empty. */
+  readonly reset?: boolean;
+}
+
+export class ConfStore {
+  private readonly conf: Conf<StoredState>;
+  /** Set when `reset` moved an unreadable file aside. */
+  readonly movedAside: string | undefined;
+
+  constructor(options: ConfStoreOptions = {}) {
+    const make = () =>
+      new Conf<StoredState>({
+        projectName: 'switchyard',
+        configName: 'state',
+        cwd: options.dir,
+        clearInvalidConfig: false,
+        accessPropertiesByDotNotation: false,
+      });
+    let conf: Conf<StoredState>;
+    let moved: string | undefined;
+    try {
+      conf = make();
+    } catch (e) {
+      const file = options.dir ? path.join(options.dir, 'state.json') : 'state.json';
+      if (!options.reset) throw new StateFileError(file, (e as Error).message);
+      moved = moveAside(file);
+      conf = make();
+    }
+    this.conf = conf;
+    this.movedAside = moved;
+  }
+
+  get path(): string {
+    return this.conf.path;
+  }
+
+  /** The saved state, validated like any change; a fresh install gives the empty state. */
+  load(reset = false): State {
+    let raw: unknown;
+    try {
+      raw = fs.readFileSync(this.path, 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return emptyState;
+      throw new StateFileError(this.path, (e as Error).message);
+    }
+    try {
+      const doc = JSON.parse(raw as string) as Partial<StoredState>;
+      if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new Error('expected a JSON object');
+      if (Object.keys(doc).length === 0) return emptyState;
+      if (doc.format !== STATE_FORMAT) throw new Error(`unknown format ${JSON.stringify(doc.format)} (expected ${STATE_FORMAT})`);
+      return replaceState(doc.state, { now: Math.floor(Date.now() / 1000), newId: () => crypto.randomUUID() });
+    } catch (e) {
+      const reason = isSwitchyardError(e) ? e.message : (e as Error).message;
+      if (!reset) throw new StateFileError(this.path, reason);
+      (this as { movedAside?: string }).movedAside = moveAside(this.path);
+      return emptyState;
+    }
+  }
+
+  save(state: State): void {
+    this.conf.store = { format: STATE_FORMAT, state };
+  }
+}
+
+function moveAside(file: string): string | undefined {
+  if (!fs.existsSync(file)) return undefined;
+  const to = `${file}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+  fs.renameSync(file, to);
+  return to;
+}

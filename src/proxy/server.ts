@@ -1,0 +1,346 @@
+/**
+ * The data plane: a weighted reverse proxy on http-proxy with a keep-alive agent. Per request it
+ * reads the routing table once, matches, picks an upstream and a target (smooth weighted
+ * round-robin at both levels) and bumps counters it already holds. No logging, no React, no
+ * lookups by key: everything a request needs hangs off the compiled table.
+ */
+import http from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import httpProxy from 'http-proxy';
+import type { Store } from '../core/store.js';
+import { match, upstreamPath, type RouteEntry, type RoutingTable, type ServiceEntry, type TargetEntry, type UpstreamEntry } from '../core/table.js';
+import { Counter, Stats } from './stats.js';
+
+export interface ProxyOptions {
+  readonly store: Store;
+  readonly stats: Stats;
+  /** @default '0.0.0.0' */
+  readonly host?: string;
+  /** @default 8000 */
+  readonly port?: number;
+}
+
+interface TargetSlot {
+  readonly counter: Counter;
+  /** http-proxy options for this target: [preserve_host=false, preserve_host=true]. */
+  readonly options: readonly [httpProxy.ServerOptions, httpProxy.ServerOptions];
+}
+
+/** What a request in flight carries, on the request object itself. */
+interface Flight {
+  route: RouteEntry;
+  service: ServiceEntry;
+  upstream: UpstreamEntry;
+  target: TargetEntry;
+  start: number;
+  attempts: number;
+  tried: TargetEntry[] | null;
+  total: Counter;
+}
+
+const FLIGHT = Symbol('switchyard.flight');
+type Req = http.IncomingMessage & { [FLIGHT]?: Flight };
+
+const NO_ROUTE = Buffer.from('{"message":"no Route matched with those values"}');
+const BAD_GATEWAY = Buffer.from('{"message":"An invalid response was received from the upstream server"}');
+const SHUTTING_DOWN = Buffer.from('{"message":"switchyard is shutting down"}');
+const TIMEOUT = Buffer.from('{"message":"The upstream server is timing out"}');
+
+function sendJson(res: http.ServerResponse, status: number, body: Buffer): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': body.length });
+  res.end(body);
+}
+
+function hasLiveTarget(u: UpstreamEntry): boolean {
+  for (const t of u.targets) if (t.weight > 0 && t.health.healthy) return true;
+  return false;
+}
+
+function hasBody(req: http.IncomingMessage): boolean {
+  const len = req.headers['content-length'];
+  return (len !== undefined && len !== '0') || req.headers['transfer-encoding'] !== undefined;
+}
+
+const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET']);
+
+export class ProxyServer {
+  readonly server: http.Server;
+  readonly agent: http.Agent;
+  private readonly proxy: httpProxy;
+  private readonly store: Store;
+  private readonly stats: Stats;
+  private readonly detach: () => void;
+  private closing = false;
+
+  constructor(private readonly options: ProxyOptions) {
+    this.store = options.store;
+    this.stats = options.stats;
+    this.agent = new http.Agent({ keepAlive: true, maxSockets: 1024, maxFreeSockets: 256, scheduling: 'lifo' });
+    this.proxy = httpProxy.createProxyServer({});
+    this.proxy.on('error', (err, req, res) => this.onProxyError(err as NodeJS.ErrnoException, req as Req, res as http.ServerResponse | Socket));
+    this.server = http.createServer({ keepAlive: true }, (req, res) => this.onRequest(req as Req, res));
+    this.server.on('upgrade', (req: Req, socket: Socket, head: Buffer) => this.onUpgrade(req, socket, head));
+    this.server.on('clientError', (_err, socket: Socket) => {
+      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
+      else socket.destroy();
+    });
+    this.detach = this.store.attach((table) => this.attachTable(table));
+  }
+
+  /** Hangs counters and http-proxy options on a new table before it goes live. */
+  private attachTable(table: RoutingTable): void {
+    const seen: Record<'route' | 'service' | 'upstream' | 'target', Set<string>> = { route: new Set(), service: new Set(), upstream: new Set(), target: new Set() };
+    const targetSlot = (t: TargetEntry): void => {
+      seen.target.add(t.key);
+      const base = { target: { protocol: 'http:', host: t.host, port: t.port }, agent: this.agent, xfwd: true, toProxy: true };
+      t.slot = {
+        counter: this.stats.counter('target', t.key),
+        options: [{ ...base, changeOrigin: true }, { ...base, changeOrigin: false }],
+      } satisfies TargetSlot;
+    };
+    for (const u of table.upstreams) {
+      seen.upstream.add(u.key);
+      u.slot = this.stats.counter('upstream', u.key);
+      u.targets.forEach(targetSlot);
+    }
+    for (const s of table.services) {
+      seen.service.add(s.key);
+      s.slot = this.stats.counter('service', s.key);
+      for (const u of s.upstreams) {
+        if (u.slot === undefined) {
+          // A service's literal host:port is an upstream of its own.
+          seen.upstream.add(u.key);
+          u.slot = this.stats.counter('upstream', u.key);
+          u.targets.forEach(targetSlot);
+        }
+      }
+    }
+    for (const r of table.routes) {
+      seen.route.add(r.key);
+      r.slot = this.stats.counter('route', r.key);
+    }
+    for (const kind of ['route', 'service', 'upstream', 'target'] as const) this.stats.retain(kind, seen[kind]);
+  }
+
+  listen(): Promise<AddressInfo> {
+    return listen(this.server, this.options.port ?? 8000, this.options.host ?? '0.0.0.0', 'proxy');
+  }
+
+  get address(): AddressInfo | null {
+    return this.server.address() as AddressInfo | null;
+  }
+
+  private onRequest(req: Req, res: http.ServerResponse): void {
+    const total = this.stats.total;
+    total.requests++;
+    total.inFlight++;
+    const start = performance.now();
+    const table = this.store.table;
+    const url = req.url ?? '/';
+    const route = match(table, req.headers.host, url, req.method ?? 'GET');
+    if (route === undefined || this.closing) {
+      res.on('close', () => total.done(res.statusCode, (performance.now() - start) * 1000));
+      if (!this.closing) return sendJson(res, 404, NO_ROUTE);
+      res.setHeader('connection', 'close');
+      return sendJson(res, 503, SHUTTING_DOWN);
+    }
+    const rc = route.slot as Counter;
+    rc.requests++;
+    rc.inFlight++;
+    const service = route.service;
+    const upstream = service === null ? undefined : pickUpstream(service);
+    const target = upstream === undefined ? undefined : pickTarget(upstream, null);
+    if (service === null || upstream === undefined || target === undefined) {
+      return this.unavailable(req, res, route, service, start);
+    }
+    req[FLIGHT] = { route, service, upstream, target, start, attempts: 0, tried: null, total };
+    count(service, upstream, target);
+    res.on('close', onResponseClose);
+    req.url = upstreamPath(route, url);
+    this.proxy.web(req, res, (target.slot as TargetSlot).options[route.route.preserve_host ? 1 : 0]);
+  }
+
+  private unavailable(_req: Req, res: http.ServerResponse, route: RouteEntry, service: ServiceEntry | null, start: number): void {
+    const rc = route.slot as Counter;
+    const sc = service?.slot as Counter | undefined;
+    if (sc) {
+      sc.requests++;
+      sc.inFlight++;
+    }
+    const total = this.stats.total;
+    res.on('close', () => {
+      const us = (performance.now() - start) * 1000;
+      rc.errors++;
+      rc.done(res.statusCode, us);
+      if (sc) {
+        sc.errors++;
+        sc.done(res.statusCode, us);
+      }
+      total.errors++;
+      total.done(res.statusCode, us);
+    });
+    const body = service
+      ? JSON.stringify({ message: `no available target for service '${service.name}': every upstream target has weight 0, is unhealthy or there are none`, service: service.name })
+      : JSON.stringify({ message: `no Service found for route '${route.name}'` });
+    sendJson(res, 503, Buffer.from(body));
+  }
+
+  private onProxyError(err: NodeJS.ErrnoException, req: Req, res: http.ServerResponse | Socket): void {
+    const f = req[FLIGHT];
+    if (!(res instanceof http.ServerResponse)) {
+      // A WebSocket: nothing to answer with but closing the socket.
+      if (f) (f.target.slot as TargetSlot).counter.errors++;
+      res.destroy();
+      return;
+    }
+    if (!f) {
+      if (!res.headersSent) sendJson(res, 502, BAD_GATEWAY);
+      return;
+    }
+    const tc = (f.target.slot as TargetSlot).counter;
+    tc.errors++;
+    const code = err.code ?? '';
+    if (!res.headersSent && !this.closing && CONNECT_ERRORS.has(code) && f.attempts < f.service.retries && !hasBody(req) && !req.socket.destroyed) {
+      // Retry on another target (Kong's `retries`): move the request's accounting over.
+      (f.tried ??= []).push(f.target);
+      const tried = f.tried;
+      const avail = (t: TargetEntry) => !tried.includes(t);
+      let upstream: UpstreamEntry | undefined = f.upstream;
+      let target = pickTarget(upstream, avail);
+      if (target === undefined) {
+        upstream = f.service.balancer.pick((u) => u.targets.some((t) => t.weight > 0 && t.health.healthy && avail(t)));
+        target = upstream === undefined ? undefined : pickTarget(upstream, avail);
+      }
+      if (upstream !== undefined && target !== undefined) {
+        tc.inFlight--;
+        (f.upstream.slot as Counter).inFlight--;
+        f.attempts++;
+        f.upstream = upstream;
+        f.target = target;
+        (upstream.slot as Counter).requests++;
+        (upstream.slot as Counter).inFlight++;
+        (target.slot as TargetSlot).counter.requests++;
+        (target.slot as TargetSlot).counter.inFlight++;
+        this.proxy.web(req, res, (target.slot as TargetSlot).options[f.route.route.preserve_host ? 1 : 0]);
+        return;
+      }
+    }
+    const timedOut = code === 'ETIMEDOUT' || code === 'ESOCKETTIMEDOUT';
+    (f.route.slot as Counter).errors++;
+    (f.service.slot as Counter).errors++;
+    (f.upstream.slot as Counter).errors++;
+    this.stats.total.errors++;
+    if (!res.headersSent) sendJson(res, timedOut ? 504 : 502, timedOut ? TIMEOUT : BAD_GATEWAY);
+    else res.destroy();
+  }
+
+  private onUpgrade(req: Req, socket: Socket, head: Buffer): void {
+    socket.on('error', () => socket.destroy());
+    const table = this.store.table;
+    const url = req.url ?? '/';
+    const route = match(table, req.headers.host, url, req.method ?? 'GET');
+    const service = route?.service ?? null;
+    const upstream = service === null ? undefined : pickUpstream(service);
+    const target = upstream === undefined ? undefined : pickTarget(upstream, null);
+    this.stats.total.requests++;
+    if (route === undefined || service === null || upstream === undefined || target === undefined || this.closing) {
+      socket.end(route === undefined ? 'HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n' : 'HTTP/1.1 503 Service Unavailable\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+      return;
+    }
+    for (const c of [route.slot, service.slot, upstream.slot, (target.slot as TargetSlot).counter] as Counter[]) {
+      c.requests++;
+      c.s1xx++;
+    }
+    req[FLIGHT] = { route, service, upstream, target, start: performance.now(), attempts: 0, tried: null, total: this.stats.total };
+    req.url = upstreamPath(route, url);
+    this.proxy.ws(req, socket, head, (target.slot as TargetSlot).options[route.route.preserve_host ? 1 : 0]);
+  }
+
+  /**
+   * Stops accepting, lets requests in flight finish for up to `graceMs`, then closes what is
+   * left. Idle keep-alive connections are closed at once.
+   */
+  async close(graceMs = 5000): Promise<void> {
+    this.closing = true;
+    this.detach();
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.closeIdleConnections();
+    const deadline = Date.now() + graceMs;
+    while (this.stats.total.inFlight > 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 20));
+      this.server.closeIdleConnections();
+    }
+    this.server.closeAllConnections();
+    await closed;
+    this.agent.destroy();
+    this.proxy.close();
+  }
+}
+
+function pickUpstream(service: ServiceEntry): UpstreamEntry | undefined {
+  const u = service.balancer.pick();
+  if (u !== undefined && hasLiveTarget(u)) return u;
+  // The picked upstream has nothing to offer: fall back to one that does.
+  return service.balancer.pick(hasLiveTarget);
+}
+
+function healthy(t: TargetEntry): boolean {
+  return t.health.healthy;
+}
+
+function pickTarget(u: UpstreamEntry, available: ((t: TargetEntry) => boolean) | null): TargetEntry | undefined {
+  if (available === null) {
+    const t = u.balancer.pick();
+    if (t === undefined || t.health.healthy) return t;
+    return u.balancer.pick(healthy);
+  }
+  return u.balancer.pick((t) => t.health.healthy && available(t));
+}
+
+function count(service: ServiceEntry, upstream: UpstreamEntry, target: TargetEntry): void {
+  const sc = service.slot as Counter;
+  const uc = upstream.slot as Counter;
+  const tc = (target.slot as TargetSlot).counter;
+  sc.requests++;
+  sc.inFlight++;
+  uc.requests++;
+  uc.inFlight++;
+  tc.requests++;
+  tc.inFlight++;
+}
+
+/** Shared by every response (no closure per request): settles the counters of its flight. */
+function onResponseClose(this: http.ServerResponse): void {
+  const req = this.req as Req;
+  const f = req[FLIGHT];
+  if (f === undefined) return;
+  req[FLIGHT] = undefined;
+  const us = (performance.now() - f.start) * 1000;
+  const status = this.statusCode;
+  (f.route.slot as Counter).done(status, us);
+  (f.service.slot as Counter).done(status, us);
+  (f.upstream.slot as Counter).done(status, us);
+  (f.target.slot as TargetSlot).counter.done(status, us);
+  f.total.done(status, us);
+}
+
+/** Binds a server, turning EADDRINUSE and friends into one clear sentence. */
+export function listen(server: http.Server, port: number, host: string, what: string): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException) => {
+      server.off('listening', onListening);
+      const where = `${host}:${port}`;
+      if (err.code === 'EADDRINUSE') reject(new Error(`${what} port ${where} is already in use; choose another with --${what}-port`));
+      else if (err.code === 'EACCES') reject(new Error(`${what} port ${where} needs privileges; choose a port above 1023 with --${what}-port`));
+      else if (err.code === 'EADDRNOTAVAIL') reject(new Error(`cannot bind the ${what} to ${host}: no such local address`));
+      else reject(err);
+    };
+    const onListening = () => {
+      server.off('error', onError);
+      resolve(server.address() as AddressInfo);
+    };
+    server.once('error', onError);
+    server.once('listening', onListening);
+    server.listen(port, host);
+  });
+}
