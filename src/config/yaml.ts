@@ -63,11 +63,10 @@ export function fromDeclarative(raw: unknown, ctx: Context): State {
     run(`targets[${i}]`, { op: 'target.create', upstream: name, fields });
   });
   list(doc, 'services', 'services').forEach((s, i) => {
-    const { routes, ...fields } = s;
+    const { routes: _nested, ...fields } = s;
     run(`services[${i}]`, { op: 'service.create', fields });
     const created = state.services[state.services.length - 1]!;
     list(s, 'routes', `services[${i}].routes`).forEach((r, j) => run(`services[${i}].routes[${j}]`, { op: 'route.create', service: created.id, fields: r }));
-    void routes;
   });
   list(doc, 'routes', 'routes').forEach((r, i) => run(`routes[${i}]`, { op: 'route.create', fields: { ...r, ...(r.service !== undefined ? { service: serviceRef(r.service) } : {}) } }));
   return state;

@@ -125,7 +125,7 @@ function createUpstream(state: State, input: Fields, ctx: Context): Outcome {
     host_header: (f.host_header as string | null) ?? null,
     targets,
     created_at: (f.created_at as number | undefined) ?? ctx.now,
-    updated_at: ctx.now,
+    updated_at: (f.updated_at as number | undefined) ?? ctx.now,
     tags: (f.tags as string[] | null | undefined) ?? null,
   };
   return { state: { ...state, upstreams: [...state.upstreams, u] }, entity: u, summary: `upstream ${name} created` };
@@ -307,7 +307,7 @@ function createService(state: State, input: Fields, ctx: Context): Outcome {
     enabled: f.enabled as boolean,
     upstreams: split,
     created_at: (f.created_at as number | undefined) ?? ctx.now,
-    updated_at: ctx.now,
+    updated_at: (f.updated_at as number | undefined) ?? ctx.now,
     tags: (f.tags as string[] | null | undefined) ?? null,
   };
   return { state: { ...state, services: [...state.services, s] }, entity: s, summary: `service ${serviceLabel(s)} created → ${describeTarget(s)}` };
@@ -389,7 +389,7 @@ function createRoute(state: State, serviceKey: string | undefined, input: Fields
     preserve_host: f.preserve_host as boolean,
     service,
     created_at: (f.created_at as number | undefined) ?? ctx.now,
-    updated_at: ctx.now,
+    updated_at: (f.updated_at as number | undefined) ?? ctx.now,
     tags: (f.tags as string[] | null | undefined) ?? null,
   };
   checkRouteShape(r);

@@ -1,0 +1,11 @@
+#!/usr/bin/env node
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const main = new URL('../dist/cli/main.js', import.meta.url);
+if (!existsSync(fileURLToPath(main))) {
+  process.stderr.write('switchyard is not built yet: run "npm run build" in its directory first\n');
+  process.exit(1);
+}
+const { main: run } = await import(main.href);
+await run(process.argv);

@@ -1,0 +1,206 @@
+/**
+ * `switchyard` on the command line: the engine's surfaces (TUI, demo, headless serve) and the
+ * client verbs that steer a running instance through its admin API.
+ */
+import fs from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { exportYaml, loadDeclarative } from '../config/yaml.js';
+import { isSwitchyardError } from '../core/errors.js';
+import { Engine, type EngineOptions } from '../engine.js';
+import { StateFileError, ConfStore } from '../persist/conf-store.js';
+import { parseVerb, toAdminRequest, VERBS } from './verbs.js';
+import { AdminClient } from './client.js';
+
+const VERSION = '0.1.0';
+
+interface EngineFlags {
+  proxyHost: string;
+  proxyPort: number;
+  adminHost: string;
+  adminPort: number;
+  adminToken?: string;
+  stateDir?: string;
+  config?: string;
+  resetState?: boolean;
+  readonly?: boolean;
+}
+
+function port(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) > 65535) throw new InvalidArgumentError(`expected a port number 0..65535, got '${value}'`);
+  return Number(value);
+}
+
+function withEngineFlags(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--proxy-port <port>', 'proxy port (0 = any free port)').default(8000).argParser(port))
+    .addOption(new Option('--proxy-host <host>', 'address the proxy listens on').default('127.0.0.1'))
+    .addOption(new Option('--admin-port <port>', 'admin API port (0 = any free port)').default(8001).argParser(port))
+    .addOption(new Option('--admin-host <host>', 'address the admin API listens on (non-loopback needs --admin-token)').default('127.0.0.1'))
+    .addOption(new Option('--admin-token <token>', 'require this bearer token on the admin API').env('SWITCHYARD_ADMIN_TOKEN'))
+    .option('--state-dir <dir>', 'directory of the state file (default: the per-user config directory)')
+    .option('--config <file.yaml>', 'load a Kong declarative config file at start (replaces the saved state)')
+    .option('--reset-state', 'move an unreadable state file aside and start empty')
+    .option('--readonly', 'refuse every change (UI and admin API)');
+}
+
+function engineOptions(f: EngineFlags, extra: Partial<EngineOptions> = {}): EngineOptions {
+  return {
+    proxyHost: f.proxyHost,
+    proxyPort: f.proxyPort,
+    adminHost: f.adminHost,
+    adminPort: f.adminPort,
+    adminToken: f.adminToken,
+    stateDir: f.stateDir,
+    configFile: f.config,
+    resetState: f.resetState,
+    readonly: f.readonly,
+    ...extra,
+  };
+}
+
+const stderrLog = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
+
+/** SIGINT/SIGTERM: stop accepting, let in-flight requests finish, save, exit 0. A second signal exits at once. */
+function onShutdownSignals(stop: () => Promise<void>, log: (line: string) => void): void {
+  let stopping = false;
+  const handler = (sig: NodeJS.Signals) => {
+    if (stopping) {
+      log(`${sig} again: exiting now`);
+      process.exit(130);
+    }
+    stopping = true;
+    log(`${sig}: shutting down (finishing requests in flight; press again to exit now)`);
+    stop().then(
+      () => process.exit(0),
+      (e: unknown) => {
+        log(`shutdown failed: ${(e as Error).message}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+}
+
+async function serve(f: EngineFlags): Promise<void> {
+  const engine = await Engine.start(engineOptions(f, { log: stderrLog }));
+  const where = engine.stateFile ? `state ${engine.stateFile.path}` : 'state in memory';
+  stderrLog(`switchyard ${VERSION} serving: proxy ${engine.proxyUrl}, admin API ${engine.adminUrl} (${where})`);
+  onShutdownSignals(() => engine.stop(), stderrLog);
+}
+
+const NO_TTY = 'switchyard needs an interactive terminal for its UI; run "switchyard serve" for the headless engine';
+
+async function tui(f: EngineFlags, demo: boolean): Promise<void> {
+  if (!process.stdin.isTTY || !process.stdout.isTTY) throw new Error(NO_TTY);
+  // The demo's scene lives on random ports: keep it out of the saved state unless asked.
+  const engine = await Engine.start(engineOptions(f, { persist: demo ? f.stateDir !== undefined : true }));
+  const { runTui } = await import('../ui/run.js');
+  let demoHandle: Awaited<ReturnType<typeof import('../demo/index.js').startDemo>> | undefined;
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    await demoHandle?.stop();
+    await engine.stop();
+  };
+  onShutdownSignals(stop, () => {});
+  try {
+    if (demo) {
+      const { startDemo } = await import('../demo/index.js');
+      demoHandle = await startDemo(engine);
+    }
+    await runTui(engine, { demo: demoHandle });
+  } finally {
+    await stop();
+  }
+  process.exit(0);
+}
+
+function admin(o: { admin?: string; adminToken?: string }): AdminClient {
+  return new AdminClient(o.admin ?? process.env.SWITCHYARD_ADMIN ?? 'http://127.0.0.1:8001', o.adminToken ?? process.env.SWITCHYARD_ADMIN_TOKEN);
+}
+
+function clientOptions(cmd: Command): Command {
+  return cmd
+    .option('--admin <url>', 'admin API of the running switchyard (env SWITCHYARD_ADMIN)', undefined)
+    .option('--admin-token <token>', 'bearer token for the admin API (env SWITCHYARD_ADMIN_TOKEN)');
+}
+
+export function buildProgram(): Command {
+  const program = new Command('switchyard')
+    .description('Blue-green deployments and weighted traffic shifting from the terminal, with a weighted HTTP proxy inside.')
+    .version(VERSION)
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ outputError: (s, write) => write(s.replace(/^error: /, 'switchyard: ')) });
+
+  withEngineFlags(program.command('ui', { isDefault: true }).description('open the terminal UI over the saved state (proxy and admin API run inside)')).action((f: EngineFlags) =>
+    tui(f, false),
+  );
+  withEngineFlags(program.command('demo').description('open the UI with sample blue/green backends and a traffic generator')).action((f: EngineFlags) => tui(f, true));
+  withEngineFlags(program.command('serve').description('run the proxy and admin API headless (no terminal needed)')).action((f: EngineFlags) => serve(f));
+
+  const config = program.command('config').description('Kong declarative configuration (YAML)');
+  clientOptions(config.command('export'))
+    .description('print the current state as Kong declarative YAML (from the running instance, or --state-dir)')
+    .option('--state-dir <dir>', 'read the saved state file instead of a running instance')
+    .option('-o, --output <file>', 'write to a file instead of stdout')
+    .action(async (o: { admin?: string; adminToken?: string; stateDir?: string; output?: string }) => {
+      const yaml = o.stateDir !== undefined ? exportYaml(new ConfStore({ dir: o.stateDir }).load()) : await admin(o).exportConfig();
+      if (o.output) fs.writeFileSync(o.output, yaml);
+      else process.stdout.write(yaml);
+    });
+  config
+    .command('check <file>')
+    .description('validate a declarative file without applying it')
+    .action((file: string) => {
+      const state = loadDeclarative(readFile(file), { now: 0, newId: randomUUID }, file);
+      process.stdout.write(`${file}: ok (${state.services.length} services, ${state.routes.length} routes, ${state.upstreams.length} upstreams)\n`);
+    });
+  clientOptions(config.command('apply <file>'))
+    .description('replace the running state with a declarative file (all or nothing)')
+    .action(async (file: string, o: { admin?: string; adminToken?: string }) => {
+      const summary = await admin(o).applyConfig(readFile(file));
+      process.stdout.write(`${summary}\n`);
+    });
+
+  for (const v of VERBS) {
+    const [, ...args] = v.usage.split(' ');
+    const cmd = program.command(v.name).description(v.summary).usage(args.join(' ')).allowExcessArguments(true).argument('[args...]');
+    clientOptions(cmd).action(async (rest: string[], o: { admin?: string; adminToken?: string }) => {
+      const verb = parseVerb([v.name, ...rest]);
+      const result = await admin(o).send(toAdminRequest(verb));
+      process.stdout.write(`${result}\n`);
+    });
+  }
+  return program;
+}
+
+function readFile(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new Error(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}
+
+/** Formats any error as the lines a person needs, never a stack trace. */
+export function describeError(e: unknown): string {
+  if (isSwitchyardError(e)) {
+    const fields = Object.entries(e.fields);
+    if (e.code === 'schema violation' && fields.length) return `invalid input:\n${fields.map(([k, v]) => `  ${k}: ${v}`).join('\n')}`;
+    return e.message;
+  }
+  if (e instanceof StateFileError) return e.message;
+  return e instanceof Error ? e.message : String(e);
+}
+
+export async function main(argv: readonly string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync([...argv]);
+  } catch (e) {
+    process.stderr.write(`switchyard: ${describeError(e)}\n`);
+    process.exit(1);
+  }
+}

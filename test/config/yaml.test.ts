@@ -1,0 +1,86 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { exportYaml, loadDeclarative } from '../../src/config/yaml.js';
+import { SwitchyardError } from '../../src/core/errors.js';
+
+const ctx = { now: 1, newId: randomUUID };
+/** The YAML of Kong's blue-green page (shared/seeds/004), read from the seed itself. */
+export function seed004(): string {
+  const text = fs.readFileSync(path.resolve(__dirname, '../../../shared/seeds/004_a4effff83ac050ad.txt'), 'utf8');
+  const m = /```yaml\n([\s\S]*?)```/.exec(text);
+  if (!m) throw new Error('no yaml block in seed 004');
+  return m[1]!;
+}
+
+function failure(text: string): SwitchyardError {
+  try {
+    loadDeclarative(text, ctx, 'test.yaml');
+  } catch (e) {
+    expect(e).toBeInstanceOf(SwitchyardError);
+    return e as SwitchyardError;
+  }
+  throw new Error('expected the config to be rejected');
+}
+
+describe('Kong declarative config', () => {
+  it("loads the seed's blue-green YAML", () => {
+    const s = loadDeclarative(seed004(), ctx);
+    expect(s.services).toHaveLength(1);
+    expect(s.services[0]).toMatchObject({ name: 'example-service', host: 'blue', path: '/anything' });
+    expect(s.routes[0]).toMatchObject({ name: 'example-route', hosts: ['example.domain.com'], service: { id: s.services[0]!.id } });
+    expect(s.upstreams.map((u) => [u.name, u.targets.map((t) => `${t.target}=${t.weight}`)])).toEqual([
+      ['blue', ['192.168.34.15:80=100', '192.168.34.16:80=50']],
+      ['green', ['192.168.34.17:80=100', '192.168.34.18:80=100']],
+    ]);
+  });
+
+  it('round-trips through export', () => {
+    const s = loadDeclarative(seed004(), ctx);
+    const yaml = exportYaml(s);
+    expect(yaml).toContain('_format_version: "3.0"');
+    const again = loadDeclarative(yaml, ctx);
+    expect(exportYaml(again)).toBe(yaml);
+  });
+
+  it('keeps the split extension', () => {
+    const yaml = `
+services:
+  - name: web
+    host: blue
+    upstreams: [{ name: blue, weight: 80 }, { name: green, weight: 20 }]
+    routes: [{ hosts: [web.localhost] }]
+upstreams:
+  - name: blue
+    targets: [{ target: 127.0.0.1:3001 }]
+  - name: green
+    targets: [{ target: 127.0.0.1:3002 }]
+`;
+    const s = loadDeclarative(yaml, ctx);
+    expect(s.services[0]!.upstreams).toEqual([{ name: 'blue', weight: 80 }, { name: 'green', weight: 20 }]);
+    expect(exportYaml(s)).toContain('weight: 80');
+  });
+
+  it('names the path of a bad field', () => {
+    const e = failure(`
+upstreams:
+  - name: blue
+    targets: [{ target: 127.0.0.1:1 }]
+  - name: green
+    targets:
+      - target: 127.0.0.1:2
+        weight: 70000
+`);
+    expect(e.fields).toEqual({ 'upstreams[1].targets[0].weight': 'value should be between 0 and 65535' });
+    expect(failure('services:\n  - name: x\n    host: blue\n    routes:\n      - paths: [nope]\n').fields).toEqual({ 'services[0].routes[0].paths[0]': 'should start with: /' });
+    expect(failure('upstreams:\n  - name: a\n  - name: a\n').code).toBe('unique constraint violation');
+    expect(failure('plugins: []\n').fields).toHaveProperty('plugins');
+    expect(failure('services:\n  - name: x\n    host: up\n    upstreams: [{ name: missing }]\n').fields).toEqual({ 'services[0].upstreams[0].name': "no upstream named 'missing'" });
+  });
+
+  it('reports malformed YAML with its line', () => {
+    const e = failure('services:\n  - name: x\n   host: [unclosed\n');
+    expect(e.message).toMatch(/^test\.yaml: malformed YAML at line \d+/);
+  });
+});
