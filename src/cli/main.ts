@@ -200,7 +200,8 @@ export async function main(argv: readonly string[]): Promise<void> {
   try {
     await buildProgram().parseAsync([...argv]);
   } catch (e) {
-    process.stderr.write(`switchyard: ${describeError(e)}\n`);
+    const text = describeError(e);
+    process.stderr.write(text.startsWith('switchyard ') ? `${text}\n` : `switchyard: ${text}\n`);
     process.exit(1);
   }
 }

@@ -152,15 +152,17 @@ function updateUpstream(state: State, key: string, input: Fields, ctx: Context):
 
 function deleteUpstream(state: State, key: string): Outcome {
   const u = findUpstream(state, key);
-  const users = state.services.filter((s) => s.upstreams.some((e) => e.name === u.name) || (s.upstreams.length === 0 && s.host === u.name));
+  // A weight-0 entry left by a switch is no reference: Kong lets the old colour go.
+  const users = state.services.filter((s) => s.host === u.name || s.upstreams.some((e) => e.name === u.name && e.weight > 0));
   if (users.length) {
     throw new SwitchyardError(
       'foreign key violation',
       `an existing 'services' entity references this 'upstreams' entity (service ${users.map(serviceLabel).join(', ')}); change or delete it first`,
-      { '@references': 'services' },
+      { '@referenced_by': 'services' },
     );
   }
-  return { state: { ...state, upstreams: state.upstreams.filter((x) => x !== u) }, entity: u, summary: `upstream ${u.name} deleted` };
+  const services = state.services.map((s) => (s.upstreams.some((e) => e.name === u.name) ? { ...s, upstreams: s.upstreams.filter((e) => e.name !== u.name) } : s));
+  return { state: { ...state, services, upstreams: state.upstreams.filter((x) => x !== u) }, entity: u, summary: `upstream ${u.name} deleted` };
 }
 
 function createTarget(state: State, upstream: string, input: Fields, ctx: Context): Outcome {
@@ -345,18 +347,18 @@ function updateService(state: State, key: string, input: Fields, ctx: Context): 
 function deleteService(state: State, key: string): Outcome {
   const s = findService(state, key);
   if (state.routes.some((r) => r.service?.id === s.id)) {
-    throw new SwitchyardError('foreign key violation', "an existing 'routes' entity references this 'services' entity", { '@references': 'routes' });
+    throw new SwitchyardError('foreign key violation', "an existing 'routes' entity references this 'services' entity", { '@referenced_by': 'routes' });
   }
   return { state: { ...state, services: state.services.filter((x) => x !== s) }, entity: s, summary: `service ${serviceLabel(s)} deleted` };
 }
 
-function resolveServiceRef(state: State, ref: unknown, errors: FieldErrors): { id: string } | null {
+function resolveServiceRef(state: State, ref: unknown): { id: string } | null {
   if (ref === null || ref === undefined) return null;
   const r = ref as { id?: string; name?: string };
   const s = (r.id && state.services.find((x) => x.id === r.id)) || (r.name && state.services.find((x) => x.name === r.name));
   if (!s) {
-    errors.service = `no service ${r.id ?? r.name ?? ''}`.trim();
-    return null;
+    const key = r.id !== undefined ? `id="${r.id}"` : `name="${r.name ?? ''}"`;
+    throw new SwitchyardError('foreign key violation', `the foreign key '{${key}}' does not reference an existing 'services' entity.`, { service: key });
   }
   return { id: s.id };
 }
@@ -371,9 +373,7 @@ function createRoute(state: State, serviceKey: string | undefined, input: Fields
   let service: { id: string } | null = null;
   if (serviceKey !== undefined) service = { id: findService(state, serviceKey).id };
   const f = check(routeSchema, input, 'create');
-  const errors: FieldErrors = {};
-  if (service === null) service = resolveServiceRef(state, f.service, errors);
-  if (Object.keys(errors).length) throw SwitchyardError.schema(errors);
+  if (service === null) service = resolveServiceRef(state, f.service);
   const name = (f.name as string | null) ?? null;
   if (name !== null && state.routes.some((r) => r.name === name)) throw SwitchyardError.unique('route', 'name', name);
   const id = (f.id as string | undefined) ?? ctx.newId();
@@ -405,10 +405,8 @@ export function describeRoute(r: Route): string {
 function updateRoute(state: State, key: string, input: Fields, ctx: Context): Outcome {
   const r = findRoute(state, key);
   const f = check(routeSchema, input, 'update', ['id', 'created_at', 'updated_at']);
-  const errors: FieldErrors = {};
   let service = r.service;
-  if ('service' in f) service = resolveServiceRef(state, f.service, errors);
-  if (Object.keys(errors).length) throw SwitchyardError.schema(errors);
+  if ('service' in f) service = resolveServiceRef(state, f.service);
   const next: Route = { ...r, ...(f as Partial<Route>), service, updated_at: ctx.now };
   checkRouteShape(next);
   if (next.name !== r.name && next.name !== null && state.routes.some((x) => x.name === next.name)) throw SwitchyardError.unique('route', 'name', next.name);

@@ -25,8 +25,11 @@ export class SwitchyardError extends Error {
 
   /** `schema violation (weight: value should be between 0 and 65535)` as Kong words it. */
   static schema(fields: FieldErrors): SwitchyardError {
-    const parts = Object.entries(fields).map(([k, v]) => `${k}: ${v}`);
-    return new SwitchyardError('schema violation', `schema violation (${parts.join('; ')})`, fields);
+    // Kong's wording: keys sorted, '@entity' first, "N schema violations" when more than one.
+    const keys = Object.keys(fields).sort((a, b) => (a.startsWith('@') ? -1 : b.startsWith('@') ? 1 : a.localeCompare(b)));
+    const parts = keys.map((k) => (k === '@entity' ? fields[k] : `${k}: ${fields[k]}`));
+    const head = keys.length > 1 ? `${keys.length} schema violations` : 'schema violation';
+    return new SwitchyardError('schema violation', `${head} (${parts.join('; ')})`, fields);
   }
 
   static notFound(entity: string, key: string): SwitchyardError {

@@ -169,7 +169,7 @@ export function validate(
     return { value, errors };
   }
   for (const key of Object.keys(input)) {
-    if (!(key in schema)) errors[prefix + key] = 'unknown field';
+    if (!Object.prototype.hasOwnProperty.call(schema, key)) errors[prefix + key] = 'unknown field';
   }
   for (const [key, field] of Object.entries(schema)) {
     const path = prefix + key;

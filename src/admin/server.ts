@@ -1,0 +1,753 @@
+/**
+ * The admin API: Kong's Admin API for upstreams, targets, services and routes (the curl commands
+ * of seeds/002 work unchanged), plus /status, /stats and /metrics. Plain node:http and a small
+ * router; every change goes through `store.dispatch(…, 'admin')`, so it is validated exactly
+ * like a key press and reaches the proxy before the next request.
+ */
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import { Counter, Gauge, Registry } from 'prom-client';
+import { exportYaml, loadDeclarative, toDeclarative } from '../config/yaml.js';
+import { normalizeTarget, type Command } from '../core/commands.js';
+import { byNameOrId, effectiveSplit, type State, type Upstream } from '../core/model.js';
+import { routeSchema, serviceSchema, targetSchema, upstreamSchema } from '../core/schema.js';
+import type { Store } from '../core/store.js';
+import { listen, type ProxyServer } from '../proxy/server.js';
+import type { CounterSnapshot, Stats, StatsSnapshot } from '../proxy/stats.js';
+import {
+  errorReply,
+  HttpError,
+  KONG_CODES,
+  notFound,
+  parseBody,
+  readBody,
+  replaceFields,
+  routeJson,
+  serviceJson,
+  targetJson,
+  upstreamJson,
+  type Reply,
+} from './kong.js';
+
+export interface AdminOptions {
+  store: Store;
+  stats: Stats;
+  proxy: ProxyServer;
+  host: string;
+  port: number;
+  /** When set, every request must carry it (`Authorization: Bearer …` or `Kong-Admin-Token`). */
+  token?: string;
+  /** The engine's own description for `GET /` (proxy/admin URLs, state file, readonly). */
+  info: () => unknown;
+}
+
+const VERSION = readVersion();
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+function readVersion(): string {
+  try {
+    // src/admin/ and dist/admin/ both sit two levels below package.json.
+    const pkg = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+      version?: string;
+    };
+    return pkg.version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
+interface Ctx {
+  readonly req: http.IncomingMessage;
+  readonly url: URL;
+  readonly params: Readonly<Record<string, string>>;
+}
+
+type Handler = (ctx: Ctx) => Reply | Promise<Reply>;
+
+interface RouteDef {
+  readonly method: string;
+  readonly parts: readonly string[];
+  readonly handler: Handler;
+}
+
+const ok = (body: unknown): Reply => ({ status: 200, body });
+const created = (body: unknown): Reply => ({ status: 201, body });
+const noContent: Reply = { status: 204 };
+
+function sha256(s: string): Buffer {
+  return createHash('sha256').update(s).digest();
+}
+
+/** Hosts a loopback-only admin API answers to; anything else is a DNS-rebinding attempt. */
+function isLocalHost(hostHeader: string | undefined, bound: string): boolean {
+  if (hostHeader === undefined) return true;
+  const host = hostHeader
+    .replace(/:\d+$/, '')
+    .replace(/^\[|\]$/g, '')
+    .toLowerCase();
+  return (
+    host === 'localhost' ||
+    host.endsWith('.localhost') ||
+    host === '::1' ||
+    /^127\.\d+\.\d+\.\d+$/.test(host) ||
+    host === bound
+  );
+}
+
+function findTarget(u: Upstream, key: string) {
+  return (
+    u.targets.find((t) => t.id === key) ??
+    u.targets.find((t) => t.target === key) ??
+    u.targets.find((t) => t.target === normalizeTarget(key))
+  );
+}
+
+/** PUT's key: a UUID is the id, anything else the name (Kong's endpoint_key). */
+function keyFields(key: string, field: 'name' | 'target'): Record<string, string> {
+  return UUID_RE.test(key) ? { id: key } : { [field]: key };
+}
+
+/**
+ * Kong's paging: `size` (1..1000, default 100), an opaque `offset`, and `tags=a,b` (all of) or
+ * `tags=a/b` (any of).
+ */
+function page(items: readonly unknown[], url: URL): Reply {
+  const q = url.searchParams;
+  let list = items;
+  const tags = q.get('tags');
+  if (tags) {
+    const any = tags.includes('/');
+    const wanted = tags.split(any ? '/' : ',');
+    list = list.filter((e) => {
+      const have = (e as { tags?: readonly string[] | null }).tags ?? [];
+      return any ? wanted.some((t) => have.includes(t)) : wanted.every((t) => have.includes(t));
+    });
+  }
+  let size = 100;
+  const rawSize = q.get('size');
+  if (rawSize !== null) {
+    size = Number(rawSize);
+    if (!Number.isInteger(size) || size < 1 || size > 1000) {
+      const message = Number.isNaN(size)
+        ? 'size must be a number'
+        : 'size must be an integer between 1 and 1000';
+      throw new HttpError(400, { code: KONG_CODES['invalid size'], name: 'invalid size', message });
+    }
+  }
+  let start = 0;
+  const rawOffset = q.get('offset');
+  if (rawOffset !== null && rawOffset !== '') {
+    const decoded = Buffer.from(rawOffset, 'base64url').toString('utf8');
+    start = /^\d+$/.test(decoded) ? Number(decoded) : NaN;
+    if (!Number.isInteger(start) || start > list.length) {
+      throw new HttpError(400, {
+        code: KONG_CODES['invalid offset'],
+        name: 'invalid offset',
+        message: `'${rawOffset}' is not a valid offset: bad offset string`,
+      });
+    }
+  }
+  const data = list.slice(start, start + size);
+  if (start + size >= list.length) return ok({ data, next: null });
+  const offset = Buffer.from(String(start + size)).toString('base64url');
+  const next = new URLSearchParams({ offset });
+  if (rawSize !== null) next.set('size', String(size));
+  if (tags) next.set('tags', tags);
+  return ok({ data, offset, next: `${url.pathname}?${next.toString()}` });
+}
+
+/** Stats keys (ids, `upstreamId/host:port`) → names, read from the state and table in force. */
+interface Names {
+  readonly route: Map<string, string>;
+  readonly service: Map<string, string>;
+  readonly upstream: Map<string, string>;
+  /** target key → [upstream name, host:port] */
+  readonly target: Map<string, readonly [string, string]>;
+}
+
+export class AdminServer {
+  readonly server: http.Server;
+  private readonly store: Store;
+  private readonly stats: Stats;
+  private readonly proxy: ProxyServer;
+  private readonly tokenHash: Buffer | undefined;
+  private readonly routes: RouteDef[] = [];
+  private readonly registry = new Registry();
+  private readonly nodeId = randomUUID();
+  private accepted = 0;
+  private adminRequests = 0;
+  private readonly countConnection = () => this.accepted++;
+  /** The snapshot one scrape's collectors share. */
+  private scrape: { snap: StatsSnapshot; names: Names } | undefined;
+
+  constructor(private readonly options: AdminOptions) {
+    this.store = options.store;
+    this.stats = options.stats;
+    this.proxy = options.proxy;
+    this.tokenHash = options.token ? sha256(options.token) : undefined;
+    this.server = http.createServer((req, res) => void this.handle(req, res));
+    this.server.on('connection', this.countConnection);
+    this.proxy.server.on('connection', this.countConnection);
+    this.defineRoutes();
+    this.defineMetrics();
+  }
+
+  listen(): Promise<AddressInfo> {
+    return listen(this.server, this.options.port, this.options.host, 'admin');
+  }
+
+  get address(): AddressInfo | null {
+    return this.server.address() as AddressInfo | null;
+  }
+
+  async close(): Promise<void> {
+    this.proxy.server.off('connection', this.countConnection);
+    if (!this.server.listening) return;
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    // Admin requests are short; idle keep-alive sockets would hold close() open.
+    this.server.closeAllConnections();
+    await closed;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // HTTP plumbing
+
+  private on(method: string, path: string, handler: Handler): void {
+    this.routes.push({ method, parts: path.split('/').filter(Boolean), handler });
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    this.adminRequests++;
+    let reply: Reply;
+    try {
+      reply = await this.route(req);
+    } catch (e) {
+      reply = errorReply(e);
+    }
+    this.send(res, reply);
+  }
+
+  private send(res: http.ServerResponse, reply: Reply): void {
+    if (res.headersSent) return;
+    res.statusCode = reply.status;
+    res.setHeader('server', `switchyard/${VERSION}`);
+    for (const [k, v] of Object.entries(reply.headers ?? {})) res.setHeader(k, v);
+    if (reply.status === 413) res.setHeader('connection', 'close');
+    if (reply.status === 204) {
+      res.end();
+      return;
+    }
+    const text = reply.text ?? JSON.stringify(reply.body ?? {});
+    if (!res.hasHeader('content-type')) res.setHeader('content-type', 'application/json; charset=utf-8');
+    res.setHeader('content-length', Buffer.byteLength(text));
+    res.end(text);
+  }
+
+  private authorized(req: http.IncomingMessage): boolean {
+    if (this.tokenHash === undefined) return true;
+    const bearer = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1];
+    const kong = req.headers['kong-admin-token'];
+    const given = bearer ?? (typeof kong === 'string' ? kong : undefined);
+    // Hashing first gives equal lengths, so the comparison leaks neither content nor length.
+    return given !== undefined && timingSafeEqual(sha256(given.trim()), this.tokenHash);
+  }
+
+  private async route(req: http.IncomingMessage): Promise<Reply> {
+    if (!this.authorized(req)) return { status: 401, body: { message: 'Unauthorized' } };
+    // A web page the operator visits could otherwise drive a token-less loopback API: through
+    // DNS rebinding (foreign Host) or a cross-site form POST (foreign Origin).
+    if (this.tokenHash === undefined && !isLocalHost(req.headers.host, this.options.host)) {
+      return { status: 403, body: { message: 'Forbidden: unexpected Host header' } };
+    }
+    const origin = req.headers.origin;
+    if (origin !== undefined && origin !== 'null' && safeHost(origin) !== req.headers.host?.toLowerCase()) {
+      return { status: 403, body: { message: 'Forbidden: cross-origin request' } };
+    }
+    const url = new URL(req.url ?? '/', 'http://admin.invalid');
+    let segs: string[];
+    try {
+      segs = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
+    } catch {
+      return { status: 404, body: { message: 'Not found' } };
+    }
+    const method = req.method ?? 'GET';
+    let pathMatched = false;
+    for (const r of this.routes) {
+      const params = matchParts(r.parts, segs);
+      if (params === undefined) continue;
+      pathMatched = true;
+      if (r.method !== method) continue;
+      if (MUTATING.has(method) && this.store.readonly)
+        return { status: 403, body: { message: 'switchyard is read-only' } };
+      return r.handler({ req, url, params });
+    }
+    return pathMatched
+      ? { status: 405, body: { message: 'Method not allowed' } }
+      : { status: 404, body: { message: 'Not found' } };
+  }
+
+  private run(command: Command): unknown {
+    return this.store.dispatch(command, 'admin').entity;
+  }
+
+  private get state(): State {
+    return this.store.state;
+  }
+
+  private upstream(key: string): Upstream {
+    const u = byNameOrId(this.state.upstreams, key);
+    if (!u) throw notFound();
+    return u;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Kong entities
+
+  private defineRoutes(): void {
+    this.on('GET', '/', () => ok(this.rootInfo()));
+    this.on('GET', '/status', () => this.status());
+    this.on('GET', '/stats', () => ok(this.namedStats()));
+    this.on('GET', '/metrics', () => this.metrics());
+
+    // The whole state as Kong declarative config, as Kong's DB-less /config does it.
+    this.on('GET', '/config', ({ url }) =>
+      url.searchParams.get('format') === 'json'
+        ? ok({ config: toDeclarative(this.state) })
+        : ok({ config: exportYaml(this.state) }),
+    );
+    this.on('POST', '/config', async ({ req }) => {
+      const raw = (await readBody(req)).toString('utf8');
+      // Kong accepts `{"config": "<yaml>"}` as well as the document itself.
+      let text = raw;
+      if ((req.headers['content-type'] ?? '').includes('json')) {
+        let doc: { config?: unknown };
+        try {
+          doc = JSON.parse(raw) as { config?: unknown };
+        } catch {
+          throw new HttpError(400, { message: 'Cannot parse JSON body' });
+        }
+        if (typeof doc.config === 'string') text = doc.config;
+      }
+      const state = loadDeclarative(text, { now: Math.floor(Date.now() / 1000), newId: randomUUID }, 'config');
+      const outcome = this.store.dispatch({ op: 'state.replace', state }, 'admin');
+      return created({ summary: outcome.summary, config: toDeclarative(outcome.state) });
+    });
+    this.on('POST', '/undo', () => ok({ summary: this.store.undo('admin').summary }));
+
+    // Upstreams
+    this.on('GET', '/upstreams', ({ url }) => page(this.state.upstreams.map(upstreamJson), url));
+    this.on('POST', '/upstreams', async ({ req }) =>
+      created(upstreamJson(this.run({ op: 'upstream.create', fields: await parseBody(req) }) as Upstream)),
+    );
+    this.on('GET', '/upstreams/:u', ({ params }) => ok(upstreamJson(this.upstream(params.u as string))));
+    this.on('PATCH', '/upstreams/:u', async ({ req, params }) => {
+      const fields = await parseBody(req);
+      return ok(
+        upstreamJson(
+          this.run({
+            op: 'upstream.update',
+            upstream: this.upstream(params.u as string).id,
+            fields,
+          }) as Upstream,
+        ),
+      );
+    });
+    this.on('PUT', '/upstreams/:u', async ({ req, params }) => {
+      const key = params.u as string;
+      const body = { ...(await parseBody(req)), ...keyFields(key, 'name') };
+      const u = byNameOrId(this.state.upstreams, key);
+      if (!u) return ok(upstreamJson(this.run({ op: 'upstream.create', fields: body }) as Upstream));
+      const fields = replaceFields(upstreamSchema, body, [
+        'id',
+        'created_at',
+        'updated_at',
+        'name',
+        'targets',
+      ]);
+      delete fields.id;
+      return ok(upstreamJson(this.run({ op: 'upstream.update', upstream: u.id, fields }) as Upstream));
+    });
+    this.on('DELETE', '/upstreams/:u', ({ params }) => {
+      const u = byNameOrId(this.state.upstreams, params.u as string);
+      if (u) this.run({ op: 'upstream.delete', upstream: u.id });
+      return noContent;
+    });
+
+    // Targets
+    const listTargets = ({ url, params }: Ctx) => {
+      const u = this.upstream(params.u as string);
+      return page(
+        u.targets.map((t) => targetJson(t, u)),
+        url,
+      );
+    };
+    this.on('GET', '/upstreams/:u/targets', listTargets);
+    this.on('GET', '/upstreams/:u/targets/all', listTargets);
+    this.on('POST', '/upstreams/:u/targets', async ({ req, params }) => {
+      const u = this.upstream(params.u as string);
+      const t = this.run({ op: 'target.create', upstream: u.id, fields: await parseBody(req) }) as {
+        id: string;
+      };
+      return created(this.targetReply(u.id, t.id));
+    });
+    this.on('GET', '/upstreams/:u/targets/:t', ({ params }) => {
+      const u = this.upstream(params.u as string);
+      const t = findTarget(u, params.t as string);
+      if (!t) throw notFound();
+      return ok(targetJson(t, u));
+    });
+    const updateTarget =
+      (replace: boolean) =>
+      async ({ req, params }: Ctx) => {
+        const u = this.upstream(params.u as string);
+        const key = params.t as string;
+        const body = await parseBody(req);
+        const t = findTarget(u, key);
+        if (!t) {
+          if (!replace) throw notFound();
+          const made = this.run({
+            op: 'target.create',
+            upstream: u.id,
+            fields: { ...body, ...keyFields(key, 'target') },
+          }) as { id: string };
+          return ok(this.targetReply(u.id, made.id));
+        }
+        const fields = replace
+          ? replaceFields(targetSchema, body, ['id', 'created_at', 'upstream', 'target'])
+          : body;
+        this.run({ op: 'target.update', upstream: u.id, target: t.id, fields });
+        return ok(this.targetReply(u.id, t.id));
+      };
+    this.on('PATCH', '/upstreams/:u/targets/:t', updateTarget(false));
+    this.on('PUT', '/upstreams/:u/targets/:t', updateTarget(true));
+    this.on('DELETE', '/upstreams/:u/targets/:t', ({ params }) => {
+      // Unlike the top-level entities, Kong answers 404 for a missing target.
+      const u = this.upstream(params.u as string);
+      const t = findTarget(u, params.t as string);
+      if (!t) throw notFound();
+      this.run({ op: 'target.delete', upstream: u.id, target: t.id });
+      return noContent;
+    });
+
+    // Services
+    this.on('GET', '/services', ({ url }) => page(this.state.services.map(serviceJson), url));
+    this.on('POST', '/services', async ({ req }) =>
+      created(this.run({ op: 'service.create', fields: await parseBody(req) })),
+    );
+    this.on('GET', '/services/:s', ({ params }) => ok(serviceJson(this.service(params.s as string))));
+    this.on('PATCH', '/services/:s', async ({ req, params }) => {
+      const fields = await parseBody(req);
+      return ok(this.run({ op: 'service.update', service: this.service(params.s as string).id, fields }));
+    });
+    this.on('PUT', '/services/:s', async ({ req, params }) => {
+      const key = params.s as string;
+      const body = { ...(await parseBody(req)), ...keyFields(key, 'name') };
+      const s = byNameOrId(this.state.services, key);
+      if (!s) return ok(this.run({ op: 'service.create', fields: body }));
+      // With `url`, host/port/path/protocol come from it and must not be reset beside it.
+      const keep = [
+        'id',
+        'created_at',
+        'updated_at',
+        'name',
+        'url',
+        'upstreams',
+        ...(body.url !== undefined ? ['host', 'port', 'path', 'protocol'] : []),
+      ];
+      const fields = replaceFields(serviceSchema, body, keep);
+      delete fields.id;
+      fields.upstreams ??= [];
+      return ok(this.run({ op: 'service.update', service: s.id, fields }));
+    });
+    this.on('DELETE', '/services/:s', ({ params }) => {
+      const s = byNameOrId(this.state.services, params.s as string);
+      if (s) this.run({ op: 'service.delete', service: s.id });
+      return noContent;
+    });
+    this.on('GET', '/services/:s/routes', ({ url, params }) => {
+      const s = this.service(params.s as string);
+      return page(this.state.routes.filter((r) => r.service?.id === s.id).map(routeJson), url);
+    });
+    this.on('POST', '/services/:s/routes', async ({ req, params }) => {
+      const service = this.service(params.s as string).id;
+      return created(this.run({ op: 'route.create', service, fields: await parseBody(req) }));
+    });
+
+    // Routes
+    this.on('GET', '/routes', ({ url }) => page(this.state.routes.map(routeJson), url));
+    this.on('POST', '/routes', async ({ req }) =>
+      created(this.run({ op: 'route.create', fields: await parseBody(req) })),
+    );
+    this.on('GET', '/routes/:r', ({ params }) => ok(routeJson(this.routeOf(params.r as string))));
+    this.on('PATCH', '/routes/:r', async ({ req, params }) => {
+      const fields = await parseBody(req);
+      return ok(this.run({ op: 'route.update', route: this.routeOf(params.r as string).id, fields }));
+    });
+    this.on('PUT', '/routes/:r', async ({ req, params }) => {
+      const key = params.r as string;
+      const body = { ...(await parseBody(req)), ...keyFields(key, 'name') };
+      const r = byNameOrId(this.state.routes, key);
+      if (!r) return ok(this.run({ op: 'route.create', fields: body }));
+      const fields = replaceFields(routeSchema, body, ['id', 'created_at', 'updated_at', 'name']);
+      delete fields.id;
+      return ok(this.run({ op: 'route.update', route: r.id, fields }));
+    });
+    this.on('DELETE', '/routes/:r', ({ params }) => {
+      const r = byNameOrId(this.state.routes, params.r as string);
+      if (r) this.run({ op: 'route.delete', route: r.id });
+      return noContent;
+    });
+    this.on('GET', '/routes/:r/service', ({ params }) => {
+      const r = this.routeOf(params.r as string);
+      const s = r.service && this.state.services.find((x) => x.id === r.service?.id);
+      if (!s) throw notFound();
+      return ok(serviceJson(s));
+    });
+  }
+
+  private service(key: string) {
+    const s = byNameOrId(this.state.services, key);
+    if (!s) throw notFound();
+    return s;
+  }
+
+  private routeOf(key: string) {
+    const r = byNameOrId(this.state.routes, key);
+    if (!r) throw notFound();
+    return r;
+  }
+
+  private targetReply(upstreamId: string, targetId: string): unknown {
+    const u = this.state.upstreams.find((x) => x.id === upstreamId) as Upstream;
+    return targetJson(u.targets.find((t) => t.id === targetId) as Upstream['targets'][number], u);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Info, status, stats, metrics
+
+  private rootInfo(): unknown {
+    const listen = (a: AddressInfo | null) =>
+      a ? [a.family === 'IPv6' ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`] : [];
+    return {
+      tagline: 'Welcome to switchyard',
+      version: VERSION,
+      hostname: os.hostname(),
+      node_id: this.nodeId,
+      plugins: { available_on_server: {}, enabled_in_cluster: [] },
+      configuration: {
+        database: 'off',
+        proxy_listen: listen(this.proxy.address),
+        admin_listen: listen(this.address),
+        readonly: this.store.readonly,
+        admin_token: this.tokenHash !== undefined,
+      },
+      switchyard: this.options.info() ?? null,
+    };
+  }
+
+  private async status(): Promise<Reply> {
+    const count = (s: http.Server) =>
+      new Promise<number>((resolve) => s.getConnections((err, n) => resolve(err ? 0 : n)));
+    const [admin, proxy] = await Promise.all([count(this.server), count(this.proxy.server)]);
+    const t = this.stats.snapshotOf(this.stats.total);
+    return ok({
+      database: { reachable: true },
+      server: {
+        connections_accepted: this.accepted,
+        connections_active: admin + proxy,
+        total_requests: t.requests + this.adminRequests,
+      },
+      proxy: {
+        requests: t.requests,
+        rate: t.rate,
+        in_flight: t.inFlight,
+        errors: t.errors,
+        status: t.status,
+        latency_ms: { p50: t.p50, p99: t.p99 },
+      },
+    });
+  }
+
+  private names(): Names {
+    const names: Names = { route: new Map(), service: new Map(), upstream: new Map(), target: new Map() };
+    for (const r of this.state.routes) names.route.set(r.id, r.name ?? r.id);
+    for (const s of this.state.services) names.service.set(s.id, s.name ?? s.id);
+    const table = this.store.table;
+    // Literal `host:port` services have an anonymous upstream that only the table knows.
+    for (const u of [...table.upstreams, ...table.services.flatMap((s) => s.upstreams)]) {
+      names.upstream.set(u.key, u.name);
+      for (const t of u.targets) names.target.set(t.key, [u.name, t.address]);
+    }
+    return names;
+  }
+
+  private namedStats(): unknown {
+    const snap = this.stats.snapshot();
+    const names = this.names();
+    const named = (
+      m: Readonly<Record<string, CounterSnapshot>>,
+      name: (k: string) => Record<string, string>,
+    ) => Object.fromEntries(Object.entries(m).map(([k, c]) => [k, { ...name(k), ...c }]));
+    return {
+      at: snap.at,
+      total: snap.total,
+      routes: named(snap.routes, (k) => ({ name: names.route.get(k) ?? k })),
+      services: named(snap.services, (k) => ({ name: names.service.get(k) ?? k })),
+      upstreams: named(snap.upstreams, (k) => ({ name: names.upstream.get(k) ?? k })),
+      targets: named(snap.targets, (k) => {
+        const [upstream, target] = names.target.get(k) ?? ['', k];
+        return { name: target, upstream };
+      }),
+    };
+  }
+
+  private async metrics(): Promise<Reply> {
+    this.scrape = { snap: this.stats.snapshot(), names: this.names() };
+    try {
+      const text = await this.registry.metrics();
+      return { status: 200, text, headers: { 'content-type': this.registry.contentType } };
+    } finally {
+      this.scrape = undefined;
+    }
+  }
+
+  /** Every counter of the current scrape as (kind, name, snapshot). */
+  private *series(): Generator<readonly [string, string, CounterSnapshot]> {
+    const scrape = this.scrape ?? { snap: this.stats.snapshot(), names: this.names() };
+    const { snap, names } = scrape;
+    yield ['total', 'total', snap.total];
+    for (const [k, c] of Object.entries(snap.routes)) yield ['route', names.route.get(k) ?? k, c];
+    for (const [k, c] of Object.entries(snap.services)) yield ['service', names.service.get(k) ?? k, c];
+    for (const [k, c] of Object.entries(snap.upstreams)) yield ['upstream', names.upstream.get(k) ?? k, c];
+    for (const [k, c] of Object.entries(snap.targets)) {
+      const n = names.target.get(k);
+      yield ['target', n ? `${n[0]}/${n[1]}` : k, c];
+    }
+  }
+
+  /** Collectors read the stats snapshot and the state at scrape time: nothing runs per request. */
+  private defineMetrics(): void {
+    const registers = [this.registry];
+    const labelNames = ['kind', 'name'] as const;
+    const series = () => this.series();
+    const state = () => this.state;
+    const table = () => this.store.table;
+    const perCounter = (name: string, help: string, value: (c: CounterSnapshot) => number | null) =>
+      new Gauge({
+        name,
+        help,
+        labelNames,
+        registers,
+        collect() {
+          this.reset();
+          for (const [kind, n, c] of series()) {
+            const v = value(c);
+            if (v !== null) this.set({ kind, name: n }, v);
+          }
+        },
+      });
+    new Counter({
+      name: 'switchyard_requests_total',
+      help: 'Requests received, per route, service, upstream and target.',
+      labelNames,
+      registers,
+      collect() {
+        this.reset();
+        for (const [kind, n, c] of series()) this.inc({ kind, name: n }, c.requests);
+      },
+    });
+    new Counter({
+      name: 'switchyard_responses_total',
+      help: 'Responses sent, by status class.',
+      labelNames: ['kind', 'name', 'class'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [kind, n, c] of series())
+          for (const [cls, v] of Object.entries(c.status)) this.inc({ kind, name: n, class: cls }, v);
+      },
+    });
+    new Counter({
+      name: 'switchyard_errors_total',
+      help: 'Requests the proxy could not complete (connection failures, timeouts, no target).',
+      labelNames,
+      registers,
+      collect() {
+        this.reset();
+        for (const [kind, n, c] of series()) this.inc({ kind, name: n }, c.errors);
+      },
+    });
+    perCounter('switchyard_in_flight', 'Requests in flight.', (c) => c.inFlight);
+    perCounter('switchyard_request_rate', 'Requests per second over the last two seconds.', (c) => c.rate);
+    perCounter(
+      'switchyard_latency_p50_ms',
+      'Median latency over the last 10-20 s, in milliseconds.',
+      (c) => c.p50,
+    );
+    perCounter(
+      'switchyard_latency_p99_ms',
+      '99th percentile latency over the last 10-20 s, in milliseconds.',
+      (c) => c.p99,
+    );
+    new Gauge({
+      name: 'switchyard_target_weight',
+      help: 'Configured weight of each target in its upstream.',
+      labelNames: ['upstream', 'target'],
+      registers,
+      collect() {
+        this.reset();
+        for (const u of state().upstreams)
+          for (const t of u.targets) this.set({ upstream: u.name, target: t.target }, t.weight);
+      },
+    });
+    new Gauge({
+      name: 'switchyard_target_healthy',
+      help: '1 while passive health checks consider the target healthy.',
+      labelNames: ['upstream', 'target'],
+      registers,
+      collect() {
+        this.reset();
+        for (const u of table().upstreams)
+          for (const t of u.targets)
+            this.set({ upstream: u.name, target: t.address }, t.health.healthy ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'switchyard_upstream_weight',
+      help: "Weight of each upstream in its service's split.",
+      labelNames: ['service', 'upstream'],
+      registers,
+      collect() {
+        this.reset();
+        const st = state();
+        for (const s of st.services)
+          for (const e of effectiveSplit(st, s) ?? [])
+            this.set({ service: s.name ?? s.id, upstream: e.name }, e.weight);
+      },
+    });
+  }
+}
+
+function matchParts(parts: readonly string[], segs: readonly string[]): Record<string, string> | undefined {
+  if (parts.length !== segs.length) return undefined;
+  const params: Record<string, string> = {};
+  for (let i = 0; i < parts.length; i++) {
+    const p = parts[i] as string;
+    const s = segs[i] as string;
+    if (p.startsWith(':')) params[p.slice(1)] = s;
+    else if (p !== s) return undefined;
+  }
+  return params;
+}
+
+function safeHost(origin: string): string | undefined {
+  try {
+    return new URL(origin).host.toLowerCase();
+  } catch {
+    return undefined;
+  }
+}
