@@ -79,8 +79,12 @@ function onShutdownSignals(stop: () => Promise<void>, log: (line: string) => voi
       },
     );
   };
-  process.on('SIGINT', handler);
-  process.on('SIGTERM', handler);
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    // conf's atomic writer (when-exit) re-raises the signal from its own handler, which would
+    // read as a second signal here: this handler owns shutdown, and saves the state itself.
+    process.removeAllListeners(sig);
+    process.on(sig, handler);
+  }
 }
 
 async function serve(f: EngineFlags): Promise<void> {

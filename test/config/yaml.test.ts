@@ -1,19 +1,10 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { exportYaml, loadDeclarative } from '../../src/config/yaml.js';
 import { SwitchyardError } from '../../src/core/errors.js';
+import { seed004 } from '../helpers/seeds.js';
 
 const ctx = { now: 1, newId: randomUUID };
-/** The YAML of Kong's blue-green page (shared/seeds/004), read from the seed itself. */
-export function seed004(): string {
-  const text = fs.readFileSync(path.resolve(__dirname, '../../../shared/seeds/004_a4effff83ac050ad.txt'), 'utf8');
-  const m = /```yaml\n([\s\S]*?)```/.exec(text);
-  if (!m) throw new Error('no yaml block in seed 004');
-  return m[1]!;
-}
-
 function failure(text: string): SwitchyardError {
   try {
     loadDeclarative(text, ctx, 'test.yaml');

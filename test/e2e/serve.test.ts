@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seed004 } from '../config/yaml.test.js';
+import { seed004 } from '../helpers/seeds.js';
 import { run, serve, type Running } from '../helpers/cli.js';
 import { request, startBackend, tally, type Backend } from '../helpers/net.js';
 
