@@ -5,7 +5,10 @@
 import fs from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { AdminServer } from './admin/server.js';
+import { Supervisor } from './apps/supervisor.js';
 import { loadDeclarative } from './config/yaml.js';
 import { emptyState, type State } from './core/model.js';
 import { Store } from './core/store.js';
@@ -50,6 +53,7 @@ export class Engine {
     readonly proxy: ProxyServer,
     readonly admin: AdminServer,
     readonly stateFile: ConfStore | undefined,
+    readonly supervisor: Supervisor,
     readonly proxyAddress: AddressInfo,
     readonly adminAddress: AddressInfo,
   ) {}
@@ -80,19 +84,25 @@ export class Engine {
     }
     const store = new Store({ initial, persist: stateFile ? (s) => stateFile.save(s) : undefined, readonly: o.readonly });
     const stats = new Stats();
+    const logDir = stateFile ? path.join(path.dirname(stateFile.path), 'logs') : fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-logs-'));
+    const supervisor = new Supervisor({ store, stats, logDir, log });
+    // Addresses of a previous run's processes are gone: clear them before the proxy takes traffic.
+    supervisor.clearStale();
     const proxy = new ProxyServer({ store, stats, host: o.proxyHost ?? '127.0.0.1', port: o.proxyPort ?? 8000 });
     const proxyAddress = await proxy.listen();
     let engine: Engine | undefined;
-    const admin = new AdminServer({ store, stats, proxy, host: adminHost, port: o.adminPort ?? 8001, token, info: () => engine?.info() });
+    const admin = new AdminServer({ store, stats, proxy, supervisor, host: adminHost, port: o.adminPort ?? 8001, token, info: () => engine?.info() });
     let adminAddress: AddressInfo;
     try {
       adminAddress = await admin.listen();
     } catch (e) {
       await proxy.close(0);
+      await supervisor.stop();
       throw e;
     }
     stats.start();
-    engine = new Engine(store, stats, proxy, admin, stateFile, proxyAddress, adminAddress);
+    supervisor.start();
+    engine = new Engine(store, stats, proxy, admin, stateFile, supervisor, proxyAddress, adminAddress);
     store.subscribe((c) => log(`[${c.source}] ${c.summary}`));
     return engine;
   }
@@ -113,6 +123,7 @@ export class Engine {
   async stop(graceMs = 5000): Promise<void> {
     await this.admin.close();
     await this.proxy.close(graceMs);
+    await this.supervisor.stop();
     this.stats.stop();
     if (!this.store.readonly) this.stateFile?.save(this.store.state);
   }

@@ -16,6 +16,10 @@ import { byNameOrId, effectiveSplit, type State, type Upstream } from '../core/m
 import { routeSchema, serviceSchema, targetSchema, upstreamSchema } from '../core/schema.js';
 import type { Store } from '../core/store.js';
 import { listen, type ProxyServer } from '../proxy/server.js';
+import { findApp } from '../core/apps.js';
+import { SwitchyardError } from '../core/errors.js';
+import type { Supervisor } from '../apps/supervisor.js';
+import { appJson, routesWithApps } from './apps.js';
 import type { CounterSnapshot, Stats, StatsSnapshot } from '../proxy/stats.js';
 import {
   errorReply,
@@ -36,6 +40,8 @@ export interface AdminOptions {
   store: Store;
   stats: Stats;
   proxy: ProxyServer;
+  /** Runs app processes; its status and logs are served under /apps. */
+  supervisor?: Supervisor;
   host: string;
   port: number;
   /** When set, every request must carry it (`Authorization: Bearer …` or `Kong-Admin-Token`). */
@@ -307,6 +313,64 @@ export class AdminServer {
   // -------------------------------------------------------------------------------------------
   // Kong entities
 
+  private appReply(name: string): Record<string, unknown> {
+    const app = findApp(this.state, name);
+    return appJson(app, this.state, this.options.supervisor?.status(app.name), this.stats.snapshot());
+  }
+
+  /** Kf's verbs over HTTP: push, map-route, unmap-route, start, stop, restart, delete; apps and routes. */
+  private defineAppRoutes(): void {
+    // Not Kong's endpoints: a missing app is worth its name in the 404.
+    const on = (method: string, path: string, handler: Handler): void =>
+      this.on(method, path, async (ctx) => {
+        try {
+          return await handler(ctx);
+        } catch (e) {
+          if (e instanceof SwitchyardError && e.code === 'not found') throw new HttpError(404, { message: e.message });
+          throw e;
+        }
+      });
+    on('GET', '/apps', () => {
+      const snap = this.stats.snapshot();
+      return ok({ data: this.state.apps.map((a) => appJson(a, this.state, this.options.supervisor?.status(a.name), snap)), next: null });
+    });
+    on('POST', '/apps', async ({ req }) => {
+      const fields = await parseBody(req);
+      const existed = this.state.apps.some((a) => a.name === fields.name);
+      const outcome = this.store.dispatch({ op: 'app.push', fields }, 'admin');
+      const name = (outcome.entity as { name: string }).name;
+      return { status: existed ? 200 : 201, body: { ...this.appReply(name), summary: outcome.summary } };
+    });
+    on('GET', '/apps/:a', ({ params }) => ok(this.appReply(params.a as string)));
+    on('DELETE', '/apps/:a', ({ params }) => {
+      this.store.dispatch({ op: 'app.delete', app: params.a as string }, 'admin');
+      return noContent;
+    });
+    for (const verb of ['start', 'stop', 'restart'] as const) {
+      on('POST', `/apps/:a/${verb}`, ({ params }) => {
+        const outcome = this.store.dispatch({ op: `app.${verb}`, app: params.a as string }, 'admin');
+        return ok({ ...this.appReply(params.a as string), summary: outcome.summary });
+      });
+    }
+    on('POST', '/apps/:a/routes', async ({ req, params }) => {
+      const body = await parseBody(req);
+      const outcome = this.store.dispatch({ op: 'app.map-route', app: params.a as string, route: routeSpec(body), weight: body.weight }, 'admin');
+      return ok({ summary: outcome.summary, routes: routesWithApps(outcome.state) });
+    });
+    on('DELETE', '/apps/:a/routes', ({ url, params }) => {
+      const q = Object.fromEntries(url.searchParams);
+      const outcome = this.store.dispatch({ op: 'app.unmap-route', app: params.a as string, route: routeSpec(q) }, 'admin');
+      return ok({ summary: outcome.summary, routes: routesWithApps(outcome.state) });
+    });
+    on('GET', '/apps/:a/logs', ({ url, params }) => {
+      const app = findApp(this.state, params.a as string);
+      const n = Math.min(10_000, Math.max(1, Number(url.searchParams.get('lines') ?? 100) || 100));
+      const lines = this.options.supervisor?.logs(app.name, n) ?? [];
+      return { status: 200, text: lines.map((l) => `${l}\n`).join(''), headers: { 'content-type': 'text/plain; charset=utf-8' } };
+    });
+    on('GET', '/app-routes', () => ok({ data: routesWithApps(this.state), next: null }));
+  }
+
   private defineRoutes(): void {
     this.on('GET', '/', () => ok(this.rootInfo()));
     this.on('GET', '/status', () => this.status());
@@ -337,6 +401,7 @@ export class AdminServer {
       return created({ summary: outcome.summary, config: toDeclarative(outcome.state) });
     });
     this.on('POST', '/undo', () => ok({ summary: this.store.undo('admin').summary }));
+    this.defineAppRoutes();
 
     // Upstreams
     this.on('GET', '/upstreams', ({ url }) => page(this.state.upstreams.map(upstreamJson), url));
@@ -730,6 +795,15 @@ export class AdminServer {
       },
     });
   }
+}
+
+/** `route=HOST.DOMAIN/PATH`, or Kf's `domain` + `hostname` (+ `path`). */
+function routeSpec(body: Record<string, unknown>): string {
+  if (typeof body.route === 'string') return body.route;
+  if (typeof body.domain !== 'string') throw new HttpError(400, { message: 'give route=HOST.DOMAIN[/PATH], or domain (with hostname and path)' });
+  const host = typeof body.hostname === 'string' && body.hostname ? `${body.hostname}.${body.domain}` : body.domain;
+  const path = typeof body.path === 'string' && body.path ? (body.path.startsWith('/') ? body.path : `/${body.path}`) : '';
+  return `${host}${path}`;
 }
 
 function matchParts(parts: readonly string[], segs: readonly string[]): Record<string, string> | undefined {

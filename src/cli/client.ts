@@ -1,4 +1,10 @@
 /** A small client of the Kong-dialect admin API, for the CLI verbs. */
+
+interface AppReply {
+  state: string;
+  addresses: string[];
+  status: { healthy: number; desired: number; rolling: boolean; crashed: { reason: string; lines: string[] } | null } | null;
+}
 import type { AdminRequest } from './verbs.js';
 
 export class AdminClient {
@@ -48,6 +54,32 @@ export class AdminClient {
     if (j?.target !== undefined) return `target ${j.target}: weight ${j.weight}`;
     if (j?.host !== undefined) return `service ${j.name}: host ${j.host}`;
     return `${req.method} ${req.path}: ${r.status}`;
+  }
+
+  async get(path: string): Promise<unknown> {
+    return (await this.call('GET', path)).json;
+  }
+
+  async text(path: string): Promise<string> {
+    return (await this.call('GET', path)).text;
+  }
+
+  /**
+   * Waits until every instance of the app's newest generation answers (or it crashed), as
+   * `kf push` waits for the app to start. Returns the line to print; throws when it crashed.
+   */
+  async waitForApp(name: string, timeoutMs = 60_000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const app = (await this.get(`/apps/${encodeURIComponent(name)}`)) as AppReply;
+      const st = app.status;
+      if (app.state === 'stopped') return `app ${name} is stopped`;
+      if (!st) return `app ${name}: ${app.addresses.length} instance(s) at ${app.addresses.join(', ')}`;
+      if (st.crashed) throw new Error(`app ${name} crashed: ${st.crashed.reason}\nlast log lines:\n${st.crashed.lines.map((l) => `  ${l}`).join('\n')}`);
+      if (st.healthy >= st.desired && !st.rolling) return `app ${name} running: ${st.healthy}/${st.desired} instances answering`;
+      if (Date.now() > deadline) throw new Error(`app ${name} is not up after ${timeoutMs / 1000}s (${st.healthy}/${st.desired} answering); see "switchyard logs ${name}"`);
+      await new Promise((r) => setTimeout(r, 150));
+    }
   }
 
   async exportConfig(): Promise<string> {

@@ -9,7 +9,9 @@ import { exportYaml, loadDeclarative } from '../config/yaml.js';
 import { isSwitchyardError } from '../core/errors.js';
 import { Engine, type EngineOptions } from '../engine.js';
 import { StateFileError, ConfStore } from '../persist/conf-store.js';
-import { parseVerb, toAdminRequest, VERBS } from './verbs.js';
+import { parseVerb, SHOW_VERBS, toAdminRequest, VERBS } from './verbs.js';
+import { formatApps, formatRoutes } from './tables.js';
+import { detectCommand } from '../apps/detect.js';
 import { AdminClient } from './client.js';
 
 const VERSION = '0.1.0';
@@ -171,13 +173,37 @@ export function buildProgram(): Command {
 
   for (const v of VERBS) {
     const [, ...args] = v.usage.split(' ');
-    const cmd = program.command(v.name).description(v.summary).usage(args.join(' ')).allowExcessArguments(true).argument('[args...]');
-    clientOptions(cmd).action(async (rest: string[], o: { admin?: string; adminToken?: string }) => {
-      const verb = parseVerb([v.name, ...rest]);
-      const result = await admin(o).send(toAdminRequest(verb));
+    const cmd = program.command(v.name).description(v.summary).usage(args.join(' ')).allowUnknownOption(true).allowExcessArguments(true).argument('[args...]');
+    // The verb's own flags are parsed by the one parser the UI's `:` line uses too.
+    clientOptions(cmd).action(async function (this: Command, _rest: string[], o: { admin?: string; adminToken?: string }) {
+      let verb = parseVerb([v.name, ...this.args], { cwd: process.cwd() });
+      if (verb.op === 'app.push' && verb.fields.command === undefined && verb.fields.targets === undefined) {
+        // As `kf push` does: the app in the current directory says how it runs.
+        const found = detectCommand(process.cwd());
+        if (found) {
+          process.stdout.write(`using "${found.command}" from ${found.from}\n`);
+          verb = { ...verb, fields: { ...verb.fields, command: found.command, cwd: process.cwd() } };
+        }
+      }
+      const client = admin(o);
+      const result = await client.send(toAdminRequest(verb));
       process.stdout.write(`${result}\n`);
+      if (verb.op === 'app.push' || verb.op === 'app.restart' || verb.op === 'app.start') {
+        process.stdout.write(`${await client.waitForApp(verb.op === 'app.push' ? (verb.fields.name as string) : verb.app)}\n`);
+      }
     });
   }
+  clientOptions(program.command('apps').description(SHOW_VERBS[0]!.summary)).action(async (o: { admin?: string; adminToken?: string }) => {
+    process.stdout.write(formatApps(await admin(o).get('/apps')));
+  });
+  clientOptions(program.command('routes').description(SHOW_VERBS[1]!.summary)).action(async (o: { admin?: string; adminToken?: string }) => {
+    process.stdout.write(formatRoutes(await admin(o).get('/app-routes')));
+  });
+  clientOptions(program.command('logs <app>').description(SHOW_VERBS[2]!.summary))
+    .option('-n, --lines <n>', 'how many lines', '100')
+    .action(async (app: string, o: { admin?: string; adminToken?: string; lines: string }) => {
+      process.stdout.write(await admin(o).text(`/apps/${encodeURIComponent(app)}/logs?lines=${encodeURIComponent(o.lines)}`));
+    });
   return program;
 }
 

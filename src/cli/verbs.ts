@@ -3,6 +3,8 @@
  * Command (pure); the UI dispatches it to its store, the CLI sends the same change to a running
  * instance through the Kong-dialect admin API (`toAdminRequest`).
  */
+import { parseArgs } from 'node:util';
+import { kfRoute, routeText } from '../core/apps.js';
 import type { Command } from '../core/commands.js';
 import { SwitchyardError } from '../core/errors.js';
 
@@ -21,7 +23,63 @@ export const VERBS: readonly VerbHelp[] = [
   { name: 'add-target', usage: 'add-target UPSTREAM HOST:PORT [WEIGHT]', summary: 'add a target to an upstream (weight 100 by default)' },
   { name: 'remove-target', usage: 'remove-target UPSTREAM HOST:PORT', summary: 'remove a target from an upstream' },
   { name: 'undo', usage: 'undo', summary: 'put back the state from before the last change' },
+  {
+    name: 'push',
+    usage: 'push APP (--route HOST.DOMAIN[/PATH] | --no-route) (--command CMD [--instances N] [--env K=V…] [--health-path P] | --target HOST:PORT…)',
+    summary: 'create an app, or replace it rolling (Kf)',
+  },
+  { name: 'map-route', usage: 'map-route APP DOMAIN --hostname H [--path P] [--weight N]', summary: "map an app to a route with a weight, or update its weight (Kf; weight 1 by default)" },
+  { name: 'unmap-route', usage: 'unmap-route APP DOMAIN --hostname H [--path P]', summary: 'take an app off a route (Kf)' },
+  { name: 'start', usage: 'start APP', summary: 'start an app: its instances take traffic again' },
+  { name: 'stop', usage: 'stop APP', summary: 'stop an app: it takes no traffic, its routes serve their other apps' },
+  { name: 'restart', usage: 'restart APP', summary: 'replace all instances of an app, rolling' },
+  { name: 'delete', usage: 'delete APP', summary: 'delete an app, its route mappings and its processes' },
 ];
+
+/** Verbs that only show things (the CLI prints them; the UI has panes for them). */
+export const SHOW_VERBS: readonly VerbHelp[] = [
+  { name: 'apps', usage: 'apps', summary: 'list apps: state, instances, routes and the share of each (as kf apps)' },
+  { name: 'routes', usage: 'routes', summary: 'list routes and the apps on each, with weights and shares (as kf routes)' },
+  { name: 'logs', usage: 'logs APP [--lines N]', summary: "print an app's recent log lines" },
+];
+
+/** Flags the CLI itself takes on every client verb. */
+export const CLIENT_FLAGS = { admin: { type: 'string' }, 'admin-token': { type: 'string' } } as const;
+
+type FlagSpec = Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>;
+
+/**
+ * `util.parseArgs`, strict, with one kindness: `--weight -1` reaches the validator as a value
+ * (so it is refused for its range) instead of being taken for an unknown option.
+ */
+function flags<T extends FlagSpec>(name: string, args: readonly string[], spec: T) {
+  const joined: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] as string;
+    const next = args[i + 1];
+    const key = a.startsWith('--') ? a.slice(2) : undefined;
+    if (key && spec[key]?.type === 'string' && next !== undefined && /^-\d/.test(next)) {
+      joined.push(`${a}=${next}`);
+      i++;
+    } else joined.push(a);
+  }
+  try {
+    return parseArgs({ args: joined, options: { ...spec, ...CLIENT_FLAGS }, allowPositionals: true, strict: true });
+  } catch (e) {
+    const v = VERBS.find((x) => x.name === name);
+    throw new SwitchyardError('invalid', `${(e as Error).message.split('\n')[0]}\nusage: ${v?.usage ?? name}`);
+  }
+}
+
+function one(name: string, positionals: readonly string[], count: number): string[] {
+  if (positionals.length !== count) usage(name);
+  return [...positionals];
+}
+
+export interface VerbContext {
+  /** The directory `push --command` runs in (the CLI's own). */
+  readonly cwd?: string;
+}
 
 function usage(name: string): never {
   const v = VERBS.find((x) => x.name === name);
@@ -60,7 +118,7 @@ function weightArg(raw: string | undefined, name: string): number {
 }
 
 /** argv (without the program name) → a Verb, or a SwitchyardError with the usage. */
-export function parseVerb(argv: readonly string[]): Verb {
+export function parseVerb(argv: readonly string[], ctx: VerbContext = {}): Verb {
   const [name, ...args] = argv;
   switch (name) {
     case 'split': {
@@ -96,6 +154,54 @@ export function parseVerb(argv: readonly string[]): Verb {
     case 'undo':
       if (args.length) usage('undo');
       return { op: 'undo' };
+    case 'push': {
+      const { values: v, positionals } = flags('push', args, {
+        route: { type: 'string' },
+        'no-route': { type: 'boolean' },
+        command: { type: 'string' },
+        instances: { type: 'string' },
+        target: { type: 'string', multiple: true },
+        env: { type: 'string', multiple: true },
+        'health-path': { type: 'string' },
+      });
+      const [app] = one('push', positionals, 1);
+      if (v.route === undefined && !v['no-route']) throw new SwitchyardError('invalid', `push ${app}: give --route HOST.DOMAIN[/PATH] or --no-route`);
+      const env: Record<string, string> = {};
+      for (const kv of v.env ?? []) {
+        const m = /^([^=]+)=(.*)$/.exec(kv);
+        if (!m) throw new SwitchyardError('invalid', `--env ${kv}: expected KEY=VALUE`);
+        env[m[1] as string] = m[2] as string;
+      }
+      return {
+        op: 'app.push',
+        fields: {
+          name: app,
+          ...(v.command !== undefined ? { command: v.command, cwd: ctx.cwd ?? null } : {}),
+          ...(v.target ? { targets: v.target } : {}),
+          ...(v.instances !== undefined ? { instances: v.instances } : {}),
+          ...(v['health-path'] !== undefined ? { health_path: v['health-path'] } : {}),
+          ...(Object.keys(env).length ? { env } : {}),
+          ...(v.route !== undefined ? { route: v.route } : {}),
+          ...(v['no-route'] ? { no_route: true } : {}),
+        },
+      };
+    }
+    case 'map-route':
+    case 'unmap-route': {
+      const { values: v, positionals } = flags(name, args, { hostname: { type: 'string' }, path: { type: 'string' }, ...(name === 'map-route' ? { weight: { type: 'string' } } : {}) });
+      const [app, domain] = one(name, positionals, 2) as [string, string];
+      const route = routeText(kfRoute(domain, v.hostname as string | undefined, v.path as string | undefined));
+      if (name === 'unmap-route') return { op: 'app.unmap-route', app, route };
+      return { op: 'app.map-route', app, route, ...((v as { weight?: string }).weight !== undefined ? { weight: (v as { weight?: string }).weight } : {}) };
+    }
+    case 'start':
+    case 'stop':
+    case 'restart':
+    case 'delete': {
+      const { positionals } = flags(name, args, {});
+      const [app] = one(name, positionals, 1) as [string];
+      return { op: `app.${name}`, app };
+    }
     case undefined:
       throw new SwitchyardError('invalid', `type a command: ${VERBS.map((x) => x.name).join(', ')}`);
     default:
@@ -130,6 +236,18 @@ export function toAdminRequest(v: Verb): AdminRequest {
       return { method: 'DELETE', path: `/upstreams/${seg(v.upstream)}/targets/${seg(v.target)}` };
     case 'undo':
       return { method: 'POST', path: '/undo' };
+    case 'app.push':
+      return { method: 'POST', path: '/apps', body: v.fields };
+    case 'app.map-route':
+      return { method: 'POST', path: `/apps/${seg(v.app)}/routes`, body: { route: v.route, ...(v.weight !== undefined ? { weight: v.weight } : {}) } };
+    case 'app.unmap-route':
+      return { method: 'DELETE', path: `/apps/${seg(v.app)}/routes?route=${seg(v.route)}` };
+    case 'app.start':
+    case 'app.stop':
+    case 'app.restart':
+      return { method: 'POST', path: `/apps/${seg(v.app)}/${v.op.slice(4)}` };
+    case 'app.delete':
+      return { method: 'DELETE', path: `/apps/${seg(v.app)}` };
     default:
       throw new SwitchyardError('invalid', `no admin API call for ${v.op}`);
   }

@@ -4,12 +4,13 @@
  * whole with the path of the bad field: `upstreams[1].targets[0].weight: value should be …`.
  */
 import YAML from 'yaml';
+import { restoreApp } from '../core/apps.js';
 import { execute, prefixed, type Command, type Fields } from '../core/commands.js';
 import { SwitchyardError } from '../core/errors.js';
 import { emptyState, type Context, type Route, type Service, type State } from '../core/model.js';
-import { routeSchema, serviceSchema, upstreamSchema, type Schema } from '../core/schema.js';
+import { appSchema, routeSchema, serviceSchema, upstreamSchema, type Schema } from '../core/schema.js';
 
-const TOP_LEVEL = new Set(['_format_version', '_transform', '_info', 'services', 'routes', 'upstreams', 'targets']);
+const TOP_LEVEL = new Set(['_format_version', '_transform', '_info', 'services', 'routes', 'upstreams', 'targets', 'apps']);
 
 /** Parses YAML (or JSON) text; syntax errors name the line and column. */
 export function parseDocument(text: string, source = 'config'): unknown {
@@ -61,6 +62,14 @@ export function fromDeclarative(raw: unknown, ctx: Context): State {
     const name = typeof upstream === 'object' && upstream !== null ? ((upstream as Fields).name ?? (upstream as Fields).id) : upstream;
     if (typeof name !== 'string') throw SwitchyardError.schema({ [`targets[${i}].upstream`]: 'required field missing' });
     run(`targets[${i}]`, { op: 'target.create', upstream: name, fields });
+  });
+  // switchyard's extension: apps (Kf), each over the upstream of its name.
+  list(doc, 'apps', 'apps').forEach((a, i) => {
+    try {
+      state = restoreApp(state, a, ctx).state;
+    } catch (e) {
+      throw prefixed(e, `apps[${i}]`);
+    }
   });
   list(doc, 'services', 'services').forEach((s, i) => {
     const { routes: _nested, ...fields } = s;
@@ -119,6 +128,7 @@ export function toDeclarative(state: State): Record<string, unknown> {
       targets: u.targets.map((t) => ({ target: t.target, weight: t.weight, ...(t.tags?.length ? { tags: t.tags } : {}) })),
     }));
   }
+  if (state.apps.length) doc.apps = state.apps.map((a) => meaningful(appSchema, a, [...SKIP, 'generation']));
   return doc;
 }
 

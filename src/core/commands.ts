@@ -4,8 +4,10 @@
  * that fails throws before anything is built, and the caller keeps the old State untouched.
  */
 import { SwitchyardError, type FieldErrors } from './errors.js';
+import { executeApp, restoreApp, type AppCommand } from './apps.js';
 import {
   byNameOrId,
+  emptyState,
   serviceLabel,
   type Context,
   type Route,
@@ -37,7 +39,9 @@ export type Command =
   /** Replaces everything (declarative config, restore, undo); validated like the rest. */
   | { readonly op: 'state.replace'; readonly state: unknown }
   /** Several commands as one change: all apply or none. */
-  | { readonly op: 'batch'; readonly commands: readonly Command[]; readonly summary?: string };
+  | { readonly op: 'batch'; readonly commands: readonly Command[]; readonly summary?: string }
+  /** Kf's verbs over apps: push, map-route, unmap-route, start, stop, restart, delete. */
+  | AppCommand;
 
 export interface Outcome {
   readonly state: State;
@@ -426,9 +430,9 @@ function deleteRoute(state: State, key: string): Outcome {
 export function replaceState(raw: unknown, ctx: Context): State {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw SwitchyardError.schema({ '@entity': 'expected a record with upstreams, services and routes' });
   const doc = raw as Record<string, unknown>;
-  const unknown = Object.keys(doc).filter((k) => !['upstreams', 'services', 'routes'].includes(k));
+  const unknown = Object.keys(doc).filter((k) => !['upstreams', 'services', 'routes', 'apps'].includes(k));
   if (unknown.length) throw SwitchyardError.schema(Object.fromEntries(unknown.map((k) => [k, 'unknown field'])));
-  let state: State = { upstreams: [], services: [], routes: [] };
+  let state: State = emptyState;
   const list = (key: string): unknown[] => {
     const v = doc[key];
     if (v === undefined || v === null) return [];
@@ -445,6 +449,7 @@ export function replaceState(raw: unknown, ctx: Context): State {
   list('upstreams').forEach((u, i) => at(`upstreams[${i}]`, () => createUpstream(state, u as Fields, ctx)));
   list('services').forEach((s, i) => at(`services[${i}]`, () => createService(state, s as Fields, ctx)));
   list('routes').forEach((r, i) => at(`routes[${i}]`, () => createRoute(state, undefined, r as Fields, ctx)));
+  list('apps').forEach((a, i) => at(`apps[${i}]`, () => restoreApp(state, a as Fields, ctx)));
   return state;
 }
 
@@ -491,6 +496,14 @@ export function execute(state: State, cmd: Command, ctx: Context): Outcome {
       const next = replaceState(cmd.state, ctx);
       return { state: next, summary: `state replaced (${next.services.length} services, ${next.routes.length} routes, ${next.upstreams.length} upstreams)` };
     }
+    case 'app.push':
+    case 'app.map-route':
+    case 'app.unmap-route':
+    case 'app.start':
+    case 'app.stop':
+    case 'app.restart':
+    case 'app.delete':
+      return executeApp(state, cmd, ctx);
     case 'batch': {
       let s = state;
       const lines: string[] = [];

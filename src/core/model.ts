@@ -67,13 +67,37 @@ export interface Route {
   readonly tags: readonly string[] | null;
 }
 
+/**
+ * An app (Kf, SAP): an upstream of the same name with a lifecycle. Its instances are the
+ * addresses in `targets`, or local processes started from `command` by the supervisor, which
+ * keeps the upstream's targets equal to the instances that answer.
+ */
+export interface App {
+  readonly id: string;
+  readonly name: string;
+  readonly state: 'started' | 'stopped';
+  readonly command: string | null;
+  readonly env: Readonly<Record<string, string>>;
+  readonly instances: number;
+  /** Addresses given by the user (`push --target`); null for a process app. */
+  readonly targets: readonly string[] | null;
+  readonly health_path: string | null;
+  readonly cwd: string | null;
+  /** Bumped by every push and restart: instances of older generations are replaced, rolling. */
+  readonly generation: number;
+  readonly created_at: number;
+  readonly updated_at: number;
+  readonly tags: readonly string[] | null;
+}
+
 export interface State {
   readonly upstreams: readonly Upstream[];
   readonly services: readonly Service[];
   readonly routes: readonly Route[];
+  readonly apps: readonly App[];
 }
 
-export const emptyState: State = Object.freeze({ upstreams: [], services: [], routes: [] });
+export const emptyState: State = Object.freeze({ upstreams: [], services: [], routes: [], apps: [] });
 
 /** What a command needs from the outside world, passed in so commands stay pure. */
 export interface Context {

@@ -18,7 +18,9 @@ export type Field =
   | { readonly type: 'integer'; readonly required?: boolean; readonly default?: number; readonly between: readonly [number, number] }
   | { readonly type: 'boolean'; readonly default?: boolean }
   | { readonly type: 'array'; readonly elements: Field; readonly default?: readonly unknown[]; readonly nullable?: boolean; readonly maxItems?: number }
-  | { readonly type: 'record'; readonly fields: Schema; readonly nullable?: boolean; readonly required?: boolean };
+  | { readonly type: 'record'; readonly fields: Schema; readonly nullable?: boolean; readonly required?: boolean }
+  /** String keys to string values (an app's environment). */
+  | { readonly type: 'map'; readonly key: (k: string) => string | undefined; readonly default?: Readonly<Record<string, string>>; readonly maxItems?: number };
 
 export type Schema = Readonly<Record<string, Field>>;
 
@@ -147,6 +149,25 @@ export const routeSchema = {
   service: { type: 'record', fields: { id: { type: 'string' }, name: { type: 'string' } }, nullable: true },
 } as const satisfies Schema;
 
+/** Kf's app names: lower-case letters, digits and dashes, starting with a letter (a DNS label). */
+export function checkAppName(v: string): string | undefined {
+  return /^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/.test(v) ? undefined : `invalid app name '${v}': use lower-case letters, digits and '-', starting with a letter (at most 63)`;
+}
+
+export const appSchema = {
+  ...common,
+  name: { type: 'string', required: true, check: checkAppName },
+  state: { type: 'string', oneOf: ['started', 'stopped'], default: 'started' },
+  command: { type: 'string', nullable: true, default: null, maxLength: 4096, check: (v) => (v.trim() ? undefined : 'must not be empty') },
+  env: { type: 'map', key: (k) => (/^[A-Za-z_][A-Za-z0-9_]*$/.test(k) ? undefined : `invalid variable name '${k}'`), default: {} },
+  instances: { type: 'integer', between: [1, 64], default: 1 },
+  targets: { type: 'array', elements: { type: 'string', check: checkTarget }, nullable: true, maxItems: 256 },
+  health_path: { type: 'string', nullable: true, default: null, check: checkPath },
+  /** Directory the command runs in (the CLI sends its own, as `kf push` uploads the current one). */
+  cwd: { type: 'string', nullable: true, default: null, maxLength: 4096, check: (v) => (v.startsWith('/') ? undefined : 'must be an absolute path') },
+  generation: { type: 'integer', between: [0, 2 ** 31 - 1], default: 1 },
+} as const satisfies Schema;
+
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -237,6 +258,21 @@ function coerce(field: Field, raw: unknown, path: string, errors: FieldErrors): 
         if (r.ok) out.push(r.value);
         else ok = false;
       });
+      return ok ? { ok: true, value: out } : { ok: false };
+    }
+    case 'map': {
+      if (typeof raw !== 'object' || Array.isArray(raw)) return fail('expected a map of strings');
+      const out: Record<string, string> = {};
+      const entries = Object.entries(raw as Record<string, unknown>);
+      if (entries.length > (field.maxItems ?? 256)) return fail(`at most ${field.maxItems ?? 256} entries`);
+      let ok = true;
+      for (const [k, v] of entries) {
+        const bad = field.key(k) ?? (typeof v !== 'string' ? 'expected a string' : v.length > MAX_STRING ? `length must be at most ${MAX_STRING}` : undefined);
+        if (bad) {
+          errors[`${path}.${k}`] = bad;
+          ok = false;
+        } else out[k] = v as string;
+      }
       return ok ? { ok: true, value: out } : { ok: false };
     }
     case 'record': {

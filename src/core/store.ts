@@ -82,10 +82,12 @@ export class Store {
   }
 
   /** Runs a command. Returns its outcome, or throws a SwitchyardError with the state untouched. */
-  dispatch(command: Command, source = 'api'): Outcome {
-    if (this.readonly) throw new SwitchyardError('invalid', 'switchyard is read-only (--readonly): changes are refused');
+  dispatch(command: Command, source = 'api', opts: { readonly system?: boolean } = {}): Outcome {
+    // The supervisor's bookkeeping (instances coming and going) is not an operator's change:
+    // it runs even when read-only and is not something `undo` should take back.
+    if (this.readonly && !opts.system) throw new SwitchyardError('invalid', 'switchyard is read-only (--readonly): changes are refused');
     const outcome = execute(this.current, command, this.ctx());
-    this.commit(outcome.state, command, outcome.summary, source);
+    this.commit(outcome.state, command, outcome.summary, source, !opts.system);
     return outcome;
   }
 

@@ -106,8 +106,11 @@ export function compile(state: State, version: number, prev?: RoutingTable): Rou
     const { host, port } = typeof hp === 'string' ? { host: address, port: 80 } : hp;
     return { key, address, host, port, weight, slot: undefined, health: carry.health.get(key) ?? { healthy: true } };
   };
+  // A stopped app takes no traffic; its routes go on serving their other apps.
+  const stopped = new Set(state.apps.filter((a) => a.state === 'stopped').map((a) => a.name));
   const upstreamEntry = (u: Upstream): UpstreamEntry => {
-    const targets = u.targets.map((t) => targetEntry(`${u.id}/${t.target}`, t.target, t.weight));
+    const off = stopped.has(u.name);
+    const targets = u.targets.map((t) => targetEntry(`${u.id}/${t.target}`, t.target, off ? 0 : t.weight));
     return {
       key: u.id,
       name: u.name,

@@ -179,9 +179,14 @@ export class ProxyServer {
       total.errors++;
       total.done(res.statusCode, us);
     });
+    const where = route.route.hosts?.[0] ? `${route.route.hosts[0]}${route.prefix}` : route.name;
     const body = service
-      ? JSON.stringify({ message: `no available target for service '${service.name}': every upstream target has weight 0, is unhealthy or there are none`, service: service.name })
-      : JSON.stringify({ message: `no Service found for route '${route.name}'` });
+      ? JSON.stringify({
+          message: `no available target for route ${where} (service '${service.name}'): every target has weight 0, is stopped or unhealthy, or there are none`,
+          service: service.name,
+          route: where,
+        })
+      : JSON.stringify({ message: `no app or service can take traffic for route ${where}`, route: where });
     sendJson(res, 503, Buffer.from(body));
   }
 

@@ -1,0 +1,21 @@
+#!/usr/bin/env node
+// A tiny sample app for `switchyard push`: answers "<app> <version> <instance>" on $PORT.
+import http from 'node:http';
+
+const port = Number(process.env.PORT ?? 8080);
+const name = process.env.APP_NAME ?? 'hello';
+const version = process.env.VERSION ?? 'v1';
+const instance = process.env.INSTANCE_INDEX ?? '0';
+const delay = Number(process.env.DELAY_MS ?? 0);
+
+const server = http.createServer((req, res) => {
+  const reply = () => {
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    res.end(`${name} ${version} ${instance}\n`);
+  };
+  if (delay) setTimeout(reply, delay);
+  else reply();
+});
+server.listen(port, '127.0.0.1', () => console.log(`${name} ${version} listening on 127.0.0.1:${port}`));
+// Finish the requests in flight, then go.
+process.on('SIGTERM', () => server.close(() => process.exit(0)));

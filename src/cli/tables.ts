@@ -1,0 +1,50 @@
+/** Tables as `kf apps` and `kf routes` print them: aligned columns, one row per app or route. */
+
+interface AppRow {
+  name: string;
+  state: string;
+  command: string | null;
+  addresses: string[];
+  status: { healthy: number; desired: number; crashed: { reason: string } | null; rolling: boolean } | null;
+  routes: { route: string; weight: number; percent: number }[];
+  stats: { rate: number; requests: number };
+}
+
+interface RouteRow {
+  route: string;
+  service: string | null;
+  apps: { name: string; weight: number; percent: number; state: string }[];
+}
+
+export function table(head: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+      .join('   ')
+      .trimEnd();
+  return [line(head), ...rows.map(line)].join('\n') + '\n';
+}
+
+export function formatApps(reply: unknown): string {
+  const apps = (reply as { data: AppRow[] }).data;
+  if (!apps.length) return 'No apps. Push one: switchyard push APP --route HOST.DOMAIN --command CMD\n';
+  return table(
+    ['Name', 'State', 'Instances', 'Req/s', 'Requests', 'Routes'],
+    apps.map((a) => {
+      const st = a.status;
+      const instances = st ? `${st.healthy}/${st.desired}${st.crashed ? ' crashed' : st.rolling ? ' rolling' : ''}` : `${a.addresses.length}/${a.addresses.length}`;
+      const routes = a.routes.map((r) => `${r.route} (weight ${r.weight}, ${r.percent}%)`).join(', ') || '-';
+      return [a.name, a.state, instances, a.stats.rate.toFixed(1), String(a.stats.requests), routes];
+    }),
+  );
+}
+
+export function formatRoutes(reply: unknown): string {
+  const routes = (reply as { data: RouteRow[] }).data;
+  if (!routes.length) return 'No routes.\n';
+  return table(
+    ['Route', 'Apps (weight, share)'],
+    routes.map((r) => [r.route, r.apps.map((a) => `${a.name} (${a.weight}, ${a.percent}%${a.state === 'stopped' ? ', stopped' : ''})`).join(', ') || '- (no app: answers 503)']),
+  );
+}

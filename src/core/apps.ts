@@ -1,0 +1,268 @@
+/**
+ * Kf's and SAP's vocabulary on the one model: an app is an upstream with a lifecycle, and a Kf
+ * route (`HOST.DOMAIN[/PATH]`) is a Kong route whose service splits over app upstreams by
+ * weight. Every verb here is a pure command made of the primitive ones, so it is validated and
+ * applied all-or-nothing like any other change.
+ */
+import { execute, type Command, type Fields, type Outcome } from './commands.js';
+import { SwitchyardError } from './errors.js';
+import type { App, Context, Route, Service, SplitEntry, State } from './model.js';
+import { appSchema, isHostname, validate } from './schema.js';
+
+/** Services and routes that map-route made carry this tag. */
+export const KF_TAG = 'kf-route';
+
+export interface KfRoute {
+  readonly host: string;
+  readonly path: string | null;
+}
+
+/** `my-app.my-space.example.com/api` → host and path; Kf's DOMAIN + --hostname + --path form too. */
+export function parseRoute(spec: string): KfRoute {
+  const m = /^([^/]+)(\/.*)?$/.exec(spec.trim());
+  const host = m?.[1]?.toLowerCase();
+  if (!m || !host || !isHostname(host) || !host.includes('.')) {
+    throw SwitchyardError.schema({ route: `invalid route '${spec}': expected HOST.DOMAIN[/PATH], e.g. my-app.my-space.example.com` });
+  }
+  const path = m[2] && m[2] !== '/' ? m[2].replace(/\/+$/, '') : null;
+  if (path && /\s/.test(path)) throw SwitchyardError.schema({ route: `invalid path in route '${spec}'` });
+  return { host, path };
+}
+
+export function kfRoute(domain: string, hostname: string | undefined, path?: string): KfRoute {
+  const p = path ? (path.startsWith('/') ? path : `/${path}`) : '';
+  return parseRoute(`${hostname ? `${hostname}.` : ''}${domain}${p}`);
+}
+
+export function routeText(r: KfRoute): string {
+  return `${r.host}${r.path ?? ''}`;
+}
+
+/** The name map-route gives a route's service: Kong names allow no '/', so the path's become '-'. */
+function kfName(r: KfRoute): string {
+  return `${r.host}${r.path ? r.path.replace(/[^A-Za-z0-9.\-_~]/g, '-') : ''}`;
+}
+
+export function findKfRoute(state: State, r: KfRoute): Route | undefined {
+  return state.routes.find(
+    (x) => x.hosts?.length === 1 && x.hosts[0] === r.host && ((x.paths?.length ?? 0) === 0 ? r.path === null : x.paths?.length === 1 && x.paths[0] === r.path),
+  );
+}
+
+export function findApp(state: State, name: string): App {
+  const a = state.apps.find((x) => x.name === name || x.id === name);
+  if (!a) throw new SwitchyardError('not found', `app '${name}' not found`);
+  return a;
+}
+
+function run(state: State, ctx: Context, cmd: Command): State {
+  return execute(state, cmd, ctx).state;
+}
+
+function replaceApp(state: State, app: App, next: App | null): State {
+  return { ...state, apps: next ? state.apps.map((a) => (a === app ? next : a)) : state.apps.filter((a) => a !== app) };
+}
+
+export type AppCommand =
+  | { readonly op: 'app.push'; readonly fields: Fields }
+  | { readonly op: 'app.map-route'; readonly app: string; readonly route: string; readonly weight?: unknown }
+  | { readonly op: 'app.unmap-route'; readonly app: string; readonly route: string }
+  | { readonly op: 'app.start' | 'app.stop' | 'app.restart' | 'app.delete'; readonly app: string };
+
+function checkWeight(raw: unknown): number {
+  const { value, errors } = validate({ weight: { type: 'integer', between: [0, 65535] } }, { weight: raw }, 'create');
+  if (Object.keys(errors).length) throw SwitchyardError.schema(errors);
+  return value.weight as number;
+}
+
+/** Kf's `push`: create the app, or replace it (rolling, by the supervisor) when it exists. */
+function push(state: State, input: Fields, ctx: Context): Outcome {
+  const { route, no_route: noRoute, ...fields } = input as Fields & { route?: unknown; no_route?: unknown };
+  const { value: f, errors } = validate(appSchema, fields, 'create');
+  if (Object.keys(errors).length) throw SwitchyardError.schema(errors);
+  const name = f.name as string;
+  const command = f.command as string | null;
+  const targets = (f.targets as string[] | null | undefined) ?? null;
+  if (command && targets?.length) throw SwitchyardError.schema({ command: 'give either a command or targets, not both' });
+  if (!command && !targets?.length) {
+    throw SwitchyardError.schema({
+      command: 'push needs --command CMD (a process switchyard starts, with PORT set), --target HOST:PORT (an instance you run), or a Procfile (web: CMD) or package.json start script in the current directory',
+    });
+  }
+  if (route !== undefined && route !== null && noRoute === true) throw SwitchyardError.schema({ route: 'give --route or --no-route, not both' });
+  const existing = state.apps.find((a) => a.name === name);
+  let next: State = state;
+  const targetList = targets ?? [];
+  if (!existing) {
+    if (state.upstreams.some((u) => u.name === name)) throw SwitchyardError.unique('upstream', 'name', name);
+    next = run(next, ctx, { op: 'upstream.create', fields: { name, targets: targetList.map((t) => ({ target: t, weight: 100 })), tags: ['app'] } });
+    const app: App = {
+      id: ctx.newId(),
+      name,
+      state: 'started',
+      command,
+      env: (f.env as Record<string, string>) ?? {},
+      instances: f.instances as number,
+      targets,
+      health_path: (f.health_path as string | null) ?? null,
+      cwd: (f.cwd as string | null) ?? null,
+      generation: 1,
+      created_at: ctx.now,
+      updated_at: ctx.now,
+      tags: null,
+    };
+    next = { ...next, apps: [...next.apps, app] };
+  } else {
+    const app: App = {
+      ...existing,
+      state: 'started',
+      command,
+      env: (f.env as Record<string, string>) ?? {},
+      instances: f.instances as number,
+      targets,
+      health_path: (f.health_path as string | null) ?? null,
+      cwd: (f.cwd as string | null) ?? null,
+      generation: existing.generation + 1,
+      updated_at: ctx.now,
+    };
+    next = replaceApp(next, existing, app);
+    // An app given by addresses takes the new ones at once; a process app is replaced by the supervisor.
+    const up = next.upstreams.find((u) => u.name === name);
+    if (up && (targets !== null || existing.targets !== null)) {
+      for (const t of up.targets) if (!targetList.includes(t.target)) next = run(next, ctx, { op: 'target.delete', upstream: name, target: t.id });
+      const have = new Set(up.targets.map((t) => t.target));
+      for (const t of targetList) if (!have.has(t)) next = run(next, ctx, { op: 'target.create', upstream: name, fields: { target: t, weight: 100 } });
+    }
+  }
+  let summary = `app ${name} ${existing ? 'pushed again (rolling replace)' : 'pushed'}`;
+  if (typeof route === 'string') {
+    const r = parseRoute(route);
+    const mapped = isMapped(next, name, r);
+    if (!mapped) next = mapRoute(next, name, r, 1, ctx).state;
+    summary += `, route ${routeText(r)}`;
+  } else if (route !== undefined && route !== null) throw SwitchyardError.schema({ route: 'expected a string HOST.DOMAIN[/PATH]' });
+  return { state: next, entity: next.apps.find((a) => a.name === name), summary };
+}
+
+function isMapped(state: State, app: string, r: KfRoute): boolean {
+  const route = findKfRoute(state, r);
+  const svc = route?.service ? state.services.find((s) => s.id === route.service?.id) : undefined;
+  return svc?.upstreams.some((e) => e.name === app) ?? false;
+}
+
+/** Kf's `map-route`: add the app to the route at this weight, or update its weight in place. */
+function mapRoute(state: State, appName: string, r: KfRoute, weight: number, ctx: Context): Outcome {
+  const app = findApp(state, appName);
+  let next = state;
+  let route = findKfRoute(next, r);
+  const name = kfName(r);
+  if (!route) {
+    next = run(next, ctx, { op: 'route.create', fields: { hosts: [r.host], ...(r.path ? { paths: [r.path] } : {}), tags: [KF_TAG] } });
+    route = next.routes[next.routes.length - 1]!;
+  }
+  let service: Service | undefined = route.service ? next.services.find((s) => s.id === route!.service!.id) : undefined;
+  if (!service) {
+    const serviceName = next.services.some((s) => s.name === name) ? `${name}-${ctx.newId().slice(0, 8)}` : name;
+    next = run(next, ctx, { op: 'service.create', fields: { name: serviceName, upstreams: [{ name: app.name, weight }], tags: [KF_TAG] } });
+    service = next.services[next.services.length - 1]!;
+    next = run(next, ctx, { op: 'route.update', route: route.id, fields: { service: { id: service.id } } });
+  } else {
+    const base: SplitEntry[] = service.upstreams.length ? [...service.upstreams] : next.upstreams.some((u) => u.name === service!.host) ? [{ name: service.host, weight: 100 }] : [];
+    const split = base.some((e) => e.name === app.name) ? base.map((e) => (e.name === app.name ? { name: e.name, weight } : e)) : [...base, { name: app.name, weight }];
+    next = run(next, ctx, { op: 'service.split', service: service.id, split });
+  }
+  return { state: next, summary: `route ${routeText(r)}: ${app.name} weight ${weight} (${describeShares(next, r)})` };
+}
+
+/** `app-v1 80% / app-v2 20%` for a Kf route. */
+export function describeShares(state: State, r: KfRoute): string {
+  const route = findKfRoute(state, r);
+  const svc = route?.service ? state.services.find((s) => s.id === route.service?.id) : undefined;
+  if (!svc || !svc.upstreams.length) return 'no apps';
+  const total = svc.upstreams.reduce((a, e) => a + e.weight, 0);
+  return svc.upstreams.map((e) => `${e.name} ${total ? Math.round((e.weight * 1000) / total) / 10 : 0}%`).join(' / ');
+}
+
+function unmapRoute(state: State, appName: string, r: KfRoute, ctx: Context): Outcome {
+  const app = findApp(state, appName);
+  const route = findKfRoute(state, r);
+  const svc = route?.service ? state.services.find((s) => s.id === route.service?.id) : undefined;
+  if (!route || !svc || !svc.upstreams.some((e) => e.name === app.name)) {
+    throw new SwitchyardError('not found', `app '${app.name}' is not mapped to route ${routeText(r)}`);
+  }
+  const next = detach(state, svc, app.name, ctx);
+  return { state: next, summary: `route ${routeText(r)}: ${app.name} unmapped (${describeShares(next, r)})` };
+}
+
+/** Removes an app from a service's split; a Kf route left with no app keeps its route, without a service. */
+function detach(state: State, svc: Service, appName: string, ctx: Context): State {
+  const split = svc.upstreams.filter((e) => e.name !== appName);
+  if (split.length > 0) return run(state, ctx, { op: 'service.split', service: svc.id, split });
+  let next = state;
+  for (const r of next.routes.filter((x) => x.service?.id === svc.id)) next = run(next, ctx, { op: 'route.update', route: r.id, fields: { service: null } });
+  return run(next, ctx, { op: 'service.delete', service: svc.id });
+}
+
+function deleteApp(state: State, app: App, ctx: Context): Outcome {
+  let next = state;
+  for (const svc of state.services) {
+    if (svc.upstreams.some((e) => e.name === app.name)) next = detach(next, next.services.find((s) => s.id === svc.id)!, app.name, ctx);
+    else if (svc.host === app.name) {
+      throw new SwitchyardError('foreign key violation', `app '${app.name}' is the host of service '${svc.name ?? svc.id}'; switch that service elsewhere first`, { '@referenced_by': 'services' });
+    }
+  }
+  next = run(next, ctx, { op: 'upstream.delete', upstream: app.name });
+  return { state: replaceApp(next, next.apps.find((a) => a.id === app.id)!, null), entity: app, summary: `app ${app.name} deleted` };
+}
+
+export function executeApp(state: State, cmd: AppCommand, ctx: Context): Outcome {
+  switch (cmd.op) {
+    case 'app.push':
+      return push(state, cmd.fields, ctx);
+    case 'app.map-route': {
+      const r = parseRoute(cmd.route);
+      return mapRoute(state, cmd.app, r, cmd.weight === undefined ? 1 : checkWeight(cmd.weight), ctx);
+    }
+    case 'app.unmap-route':
+      return unmapRoute(state, cmd.app, parseRoute(cmd.route), ctx);
+    case 'app.delete':
+      return deleteApp(state, findApp(state, cmd.app), ctx);
+    case 'app.start':
+    case 'app.stop':
+    case 'app.restart': {
+      const app = findApp(state, cmd.app);
+      const next: App =
+        cmd.op === 'app.restart'
+          ? { ...app, state: 'started', generation: app.generation + 1, updated_at: ctx.now }
+          : { ...app, state: cmd.op === 'app.start' ? 'started' : 'stopped', updated_at: ctx.now };
+      const verb = cmd.op === 'app.start' ? 'started' : cmd.op === 'app.stop' ? 'stopped' : 'restarting';
+      return { state: replaceApp(state, app, next), entity: next, summary: `app ${app.name} ${verb}` };
+    }
+  }
+}
+
+/** Restores an app from a state file or declarative config; its upstream comes first. */
+export function restoreApp(state: State, input: Fields, ctx: Context): Outcome {
+  const { value: f, errors } = validate(appSchema, input, 'create');
+  if (Object.keys(errors).length) throw SwitchyardError.schema(errors);
+  const name = f.name as string;
+  if (state.apps.some((a) => a.name === name)) throw SwitchyardError.unique('app', 'name', name);
+  let next = state;
+  if (!next.upstreams.some((u) => u.name === name)) next = run(next, ctx, { op: 'upstream.create', fields: { name, tags: ['app'] } });
+  const app: App = {
+    id: (f.id as string | undefined) ?? ctx.newId(),
+    name,
+    state: f.state as App['state'],
+    command: (f.command as string | null) ?? null,
+    env: (f.env as Record<string, string>) ?? {},
+    instances: f.instances as number,
+    targets: (f.targets as string[] | null | undefined) ?? null,
+    health_path: (f.health_path as string | null) ?? null,
+    cwd: (f.cwd as string | null) ?? null,
+    generation: f.generation as number,
+    created_at: (f.created_at as number | undefined) ?? ctx.now,
+    updated_at: (f.updated_at as number | undefined) ?? ctx.now,
+    tags: (f.tags as string[] | null | undefined) ?? null,
+  };
+  return { state: { ...next, apps: [...next.apps, app] }, entity: app, summary: `app ${name} restored` };
+}
