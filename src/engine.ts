@@ -90,8 +90,9 @@ export class Engine {
     supervisor.clearStale();
     const proxy = new ProxyServer({ store, stats, host: o.proxyHost ?? '127.0.0.1', port: o.proxyPort ?? 8000 });
     const proxyAddress = await proxy.listen();
-    let engine: Engine | undefined;
-    const admin = new AdminServer({ store, stats, proxy, supervisor, host: adminHost, port: o.adminPort ?? 8001, token, info: () => engine?.info() });
+    // GET / describes the engine, which exists only once the admin API listens.
+    const self: { engine?: Engine } = {};
+    const admin = new AdminServer({ store, stats, proxy, supervisor, host: adminHost, port: o.adminPort ?? 8001, token, info: () => self.engine?.info() });
     let adminAddress: AddressInfo;
     try {
       adminAddress = await admin.listen();
@@ -102,7 +103,8 @@ export class Engine {
     }
     stats.start();
     supervisor.start();
-    engine = new Engine(store, stats, proxy, admin, stateFile, supervisor, proxyAddress, adminAddress);
+    const engine = new Engine(store, stats, proxy, admin, stateFile, supervisor, proxyAddress, adminAddress);
+    self.engine = engine;
     store.subscribe((c) => log(`[${c.source}] ${c.summary}`));
     return engine;
   }
