@@ -7,10 +7,12 @@ const name = process.env.APP_NAME ?? 'hello';
 const version = process.env.VERSION ?? 'v1';
 const instance = process.env.INSTANCE_INDEX ?? '0';
 const delay = Number(process.env.DELAY_MS ?? 0);
+// A broken build to try a deploy's automatic abort with: every answer is this status.
+const status = Number(process.env.STATUS ?? 200);
 
 const server = http.createServer((req, res) => {
   const reply = () => {
-    res.writeHead(200, { 'content-type': 'text/plain' });
+    res.writeHead(status, { 'content-type': 'text/plain' });
     res.end(`${name} ${version} ${instance}\n`);
   };
   if (delay) setTimeout(reply, delay);

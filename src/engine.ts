@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { AdminServer } from './admin/server.js';
 import { Supervisor } from './apps/supervisor.js';
+import { DeployEngine } from './deploy/bg-deploy.js';
 import { loadDeclarative } from './config/yaml.js';
 import { emptyState, type State } from './core/model.js';
 import { Store } from './core/store.js';
@@ -54,6 +55,7 @@ export class Engine {
     readonly admin: AdminServer,
     readonly stateFile: ConfStore | undefined,
     readonly supervisor: Supervisor,
+    readonly deployer: DeployEngine,
     readonly proxyAddress: AddressInfo,
     readonly adminAddress: AddressInfo,
   ) {}
@@ -88,11 +90,12 @@ export class Engine {
     const supervisor = new Supervisor({ store, stats, logDir, log });
     // Addresses of a previous run's processes are gone: clear them before the proxy takes traffic.
     supervisor.clearStale();
+    const deployer = new DeployEngine(store, supervisor, stats, log);
     const proxy = new ProxyServer({ store, stats, host: o.proxyHost ?? '127.0.0.1', port: o.proxyPort ?? 8000 });
     const proxyAddress = await proxy.listen();
     // GET / describes the engine, which exists only once the admin API listens.
     const self: { engine?: Engine } = {};
-    const admin = new AdminServer({ store, stats, proxy, supervisor, host: adminHost, port: o.adminPort ?? 8001, token, info: () => self.engine?.info() });
+    const admin = new AdminServer({ store, stats, proxy, supervisor, deployer, host: adminHost, port: o.adminPort ?? 8001, token, info: () => self.engine?.info() });
     let adminAddress: AddressInfo;
     try {
       adminAddress = await admin.listen();
@@ -103,7 +106,8 @@ export class Engine {
     }
     stats.start();
     supervisor.start();
-    const engine = new Engine(store, stats, proxy, admin, stateFile, supervisor, proxyAddress, adminAddress);
+    deployer.start();
+    const engine = new Engine(store, stats, proxy, admin, stateFile, supervisor, deployer, proxyAddress, adminAddress);
     self.engine = engine;
     store.subscribe((c) => log(`[${c.source}] ${c.summary}`));
     return engine;
@@ -123,6 +127,7 @@ export class Engine {
 
   /** Stops accepting, lets in-flight requests finish (bounded), saves, closes. */
   async stop(graceMs = 5000): Promise<void> {
+    this.deployer.stop();
     await this.admin.close();
     await this.proxy.close(graceMs);
     await this.supervisor.stop();

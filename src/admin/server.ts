@@ -19,6 +19,8 @@ import { listen, type ProxyServer } from '../proxy/server.js';
 import { findApp } from '../core/apps.js';
 import { SwitchyardError } from '../core/errors.js';
 import type { Supervisor } from '../apps/supervisor.js';
+import type { DeployEngine } from '../deploy/bg-deploy.js';
+import { parseManifest } from '../deploy/manifest.js';
 import { appJson, routesWithApps } from './apps.js';
 import type { CounterSnapshot, Stats, StatsSnapshot } from '../proxy/stats.js';
 import {
@@ -42,6 +44,8 @@ export interface AdminOptions {
   proxy: ProxyServer;
   /** Runs app processes; its status and logs are served under /apps. */
   supervisor?: Supervisor;
+  /** Blue-green deployments, served under /deployments. */
+  deployer?: DeployEngine;
   host: string;
   port: number;
   /** When set, every request must carry it (`Authorization: Bearer …` or `Kong-Admin-Token`). */
@@ -369,6 +373,40 @@ export class AdminServer {
       return { status: 200, text: lines.map((l) => `${l}\n`).join(''), headers: { 'content-type': 'text/plain; charset=utf-8' } };
     });
     on('GET', '/app-routes', () => ok({ data: routesWithApps(this.state), next: null }));
+
+    // SAP's bg-deploy: POST a manifest, then resume, abort (or clean up) by id.
+    const deployer = () => {
+      if (!this.options.deployer) throw new HttpError(404, { message: 'deployments are not available here' });
+      return this.options.deployer;
+    };
+    const deploymentJson = (id: string) => {
+      const d = deployer().get(id);
+      return { ...d, figures: d.state === 'resuming' ? deployer().figures(d) : null };
+    };
+    const gradual = (body: Record<string, unknown>) => {
+      const num = (k: string) => (body[k] === undefined || body[k] === null ? undefined : Number(body[k]));
+      const steps = Array.isArray(body.steps) ? body.steps.map(Number) : typeof body.steps === 'string' ? body.steps.split(',').map(Number) : undefined;
+      return { steps, intervalMs: num('interval_ms'), maxErrorRate: num('max_error_rate'), maxP99Ms: num('max_p99_ms') };
+    };
+    on('GET', '/deployments', () => ok({ data: this.state.deployments.map((d) => deploymentJson(d.id)), next: null }));
+    on('POST', '/deployments', async ({ req }) => {
+      const body = await parseBody(req);
+      if (typeof body.manifest !== 'string') throw new HttpError(400, { message: 'give the manifest (YAML text) as "manifest"' });
+      const manifest = parseManifest(body.manifest, typeof body.source === 'string' ? body.source : 'manifest');
+      const d = await deployer().deploy(manifest, {
+        ...gradual(body),
+        noConfirm: body.no_confirm === true || body.no_confirm === 'true',
+        cwd: typeof body.cwd === 'string' ? body.cwd : undefined,
+      });
+      return created(deploymentJson(d.id));
+    });
+    on('GET', '/deployments/:id', ({ params }) => ok(deploymentJson(params.id as string)));
+    on('POST', '/deployments/:id/resume', async ({ req, params }) => {
+      const d = await deployer().resume(params.id as string, gradual(await parseBody(req)));
+      return ok(deploymentJson(d.id));
+    });
+    on('POST', '/deployments/:id/abort', ({ params }) => ok(deploymentJson(deployer().abort(params.id as string).id)));
+    on('POST', '/deployments/:id/cleanup', ({ params }) => ok(deploymentJson(deployer().cleanup(params.id as string).id)));
   }
 
   private defineRoutes(): void {

@@ -60,6 +60,10 @@ export class AdminClient {
     return (await this.call('GET', path)).json;
   }
 
+  async post(path: string, body?: unknown): Promise<unknown> {
+    return (await this.call('POST', path, body ?? {})).json;
+  }
+
   async text(path: string): Promise<string> {
     return (await this.call('GET', path)).text;
   }

@@ -3,6 +3,7 @@
  * client verbs that steer a running instance through its admin API.
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { exportYaml, loadDeclarative } from '../config/yaml.js';
@@ -10,7 +11,8 @@ import { isSwitchyardError } from '../core/errors.js';
 import { Engine, type EngineOptions } from '../engine.js';
 import { StateFileError, ConfStore } from '../persist/conf-store.js';
 import { parseVerb, SHOW_VERBS, toAdminRequest, VERBS } from './verbs.js';
-import { formatApps, formatRoutes } from './tables.js';
+import { formatApps, formatDeployments, formatRoutes } from './tables.js';
+import { deploymentAction, describeDeployment, duration, rate, type BgFlags, type DeploymentReply } from './deploy.js';
 import { detectCommand } from '../apps/detect.js';
 import { AdminClient } from './client.js';
 
@@ -193,6 +195,45 @@ export function buildProgram(): Command {
       }
     });
   }
+  clientOptions(program.command('bg-deploy [manifest]'))
+    .description("blue-green deploy (SAP's cf bg-deploy): new version beside the live one, on temporary routes, paused until resume or abort")
+    .option('-i, --id <id>', 'the deployment to act on')
+    .option('-a, --action <action>', 'resume | abort | monitor | cleanup')
+    .option('--no-confirm', 'resume at once instead of pausing')
+    .option('--steps <list>', 'gradual resume: the new version\'s share at each step, e.g. 10,50,100')
+    .option('--interval <duration>', 'time per gradual step, e.g. 30s', '30s')
+    .option('--max-error-rate <rate>', 'abort by itself above this 5xx rate of the new version, e.g. 5% or 0.05')
+    .option('--max-p99 <duration>', "abort by itself above this p99 latency of the new version, e.g. 500ms")
+    .action(async (file: string | undefined, o: BgFlags) => {
+      const client = admin(o);
+      const gradual = {
+        ...(o.steps ? { steps: o.steps.split(',').map((x) => Number(x.trim())), interval_ms: duration(o.interval, 's') } : {}),
+        ...(o.maxErrorRate !== undefined ? { max_error_rate: rate(o.maxErrorRate) } : {}),
+        ...(o.maxP99 !== undefined ? { max_p99_ms: duration(o.maxP99, 'ms') } : {}),
+      };
+      if (o.id !== undefined || o.action !== undefined) {
+        if (!o.id || !o.action) throw new Error('give both -i ID and -a resume|abort|monitor|cleanup');
+        if (file) throw new Error('give a manifest to deploy, or -i ID -a ACTION, not both');
+        await deploymentAction(client, o.id, o.action, gradual);
+        return;
+      }
+      if (!file) throw new Error('give a manifest: switchyard bg-deploy MANIFEST.yaml');
+      const text = readFile(file);
+      const d = (await client.post('/deployments', {
+        manifest: text,
+        source: file,
+        cwd: path.dirname(path.resolve(file)),
+        no_confirm: o.confirm === false,
+        ...gradual,
+      })) as DeploymentReply;
+      process.stdout.write(describeDeployment(d));
+      if (d.state === 'failed') process.exitCode = 1;
+    });
+  clientOptions(program.command('deployments'))
+    .description('list blue-green deployments with state, versions and times')
+    .action(async (o: { admin?: string; adminToken?: string }) => {
+      process.stdout.write(formatDeployments(await admin(o).get('/deployments')));
+    });
   clientOptions(program.command('apps').description(SHOW_VERBS[0]!.summary)).action(async (o: { admin?: string; adminToken?: string }) => {
     process.stdout.write(formatApps(await admin(o).get('/apps')));
   });

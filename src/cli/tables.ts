@@ -48,3 +48,24 @@ export function formatRoutes(reply: unknown): string {
     routes.map((r) => [r.route, r.apps.map((a) => `${a.name} (${a.weight}, ${a.percent}%${a.state === 'stopped' ? ', stopped' : ''})`).join(', ') || '- (no app: answers 503)']),
   );
 }
+
+interface DeploymentRow {
+  id: string;
+  mta: string;
+  version: string | null;
+  state: string;
+  message: string | null;
+  created_at: number;
+  updated_at: number;
+  modules: { old_app: string | null; new_app: string }[];
+}
+
+export function formatDeployments(reply: unknown): string {
+  const list = (reply as { data: DeploymentRow[] }).data;
+  if (!list.length) return 'No deployments. Start one: switchyard bg-deploy MANIFEST.yaml\n';
+  const time = (s: number) => new Date(s * 1000).toISOString().replace('T', ' ').slice(0, 19);
+  return table(
+    ['ID', 'MTA', 'Version', 'State', 'Old → new', 'Started', 'Updated', 'Message'],
+    list.map((d) => [d.id, d.mta, d.version ?? '-', d.state, d.modules.map((m) => `${m.old_app ?? '-'} → ${m.new_app}`).join(', '), time(d.created_at), time(d.updated_at), d.message ?? '']),
+  );
+}

@@ -6,8 +6,8 @@
  */
 import { execute, type Command, type Fields, type Outcome } from './commands.js';
 import { SwitchyardError } from './errors.js';
-import type { App, Context, Route, Service, SplitEntry, State } from './model.js';
-import { appSchema, isHostname, validate } from './schema.js';
+import type { App, Context, Deployment, Route, Service, SplitEntry, State } from './model.js';
+import { appSchema, checkAppName, deploymentSchema, isHostname, validate } from './schema.js';
 
 /** Services and routes that map-route made carry this tag. */
 export const KF_TAG = 'kf-route';
@@ -67,7 +67,13 @@ export type AppCommand =
   | { readonly op: 'app.push'; readonly fields: Fields }
   | { readonly op: 'app.map-route'; readonly app: string; readonly route: string; readonly weight?: unknown }
   | { readonly op: 'app.unmap-route'; readonly app: string; readonly route: string }
-  | { readonly op: 'app.start' | 'app.stop' | 'app.restart' | 'app.delete'; readonly app: string };
+  | { readonly op: 'app.start' | 'app.stop' | 'app.restart' | 'app.delete'; readonly app: string }
+  /** Renames an app and its upstream, routes and all: the same processes, no interruption. */
+  | { readonly op: 'app.rename'; readonly app: string; readonly name: string }
+  /** Deletes a Kf route and the service map-route made for it. */
+  | { readonly op: 'kf-route.delete'; readonly route: string }
+  /** Records a blue-green deployment (created or moved to its next state). */
+  | { readonly op: 'deployment.put'; readonly deployment: Fields };
 
 function checkWeight(raw: unknown): number {
   const { value, errors } = validate({ weight: { type: 'integer', between: [0, 65535] } }, { weight: raw }, 'create');
@@ -227,6 +233,25 @@ export function executeApp(state: State, cmd: AppCommand, ctx: Context): Outcome
       return unmapRoute(state, cmd.app, parseRoute(cmd.route), ctx);
     case 'app.delete':
       return deleteApp(state, findApp(state, cmd.app), ctx);
+    case 'app.rename': {
+      const app = findApp(state, cmd.app);
+      const bad = checkAppName(cmd.name);
+      if (bad) throw SwitchyardError.schema({ name: bad });
+      if (state.apps.some((a) => a.name === cmd.name)) throw SwitchyardError.unique('app', 'name', cmd.name);
+      const next = run(state, ctx, { op: 'upstream.update', upstream: app.name, fields: { name: cmd.name } });
+      return { state: replaceApp(next, app, { ...app, name: cmd.name, updated_at: ctx.now }), summary: `app ${app.name} renamed to ${cmd.name}` };
+    }
+    case 'deployment.put':
+      return putDeployment(state, cmd.deployment, ctx);
+    case 'kf-route.delete': {
+      const r = parseRoute(cmd.route);
+      const route = findKfRoute(state, r);
+      if (!route) throw new SwitchyardError('not found', `route ${routeText(r)} not found`);
+      let next = run(state, ctx, { op: 'route.delete', route: route.id });
+      const svc = route.service ? next.services.find((s) => s.id === route.service?.id) : undefined;
+      if (svc && !next.routes.some((x) => x.service?.id === svc.id)) next = run(next, ctx, { op: 'service.delete', service: svc.id });
+      return { state: next, summary: `route ${routeText(r)} deleted` };
+    }
     case 'app.start':
     case 'app.stop':
     case 'app.restart': {
@@ -265,4 +290,19 @@ export function restoreApp(state: State, input: Fields, ctx: Context): Outcome {
     tags: (f.tags as string[] | null | undefined) ?? null,
   };
   return { state: { ...next, apps: [...next.apps, app] }, entity: app, summary: `app ${name} restored` };
+}
+
+/** Creates or replaces a deployment record, validated like everything restored from disk. */
+export function putDeployment(state: State, input: Fields, ctx: Context): Outcome {
+  const { value, errors } = validate(deploymentSchema, { created_at: ctx.now, ...input, updated_at: ctx.now }, 'create');
+  if (Object.keys(errors).length) throw SwitchyardError.schema(errors);
+  const d = value as unknown as Deployment;
+  const names = new Set<string>();
+  d.modules.forEach((m, i) => {
+    if (names.has(m.name)) throw SwitchyardError.schema({ [`modules[${i}].name`]: `duplicate module '${m.name}'` });
+    names.add(m.name);
+  });
+  const exists = state.deployments.some((x) => x.id === d.id);
+  const deployments = exists ? state.deployments.map((x) => (x.id === d.id ? d : x)) : [...state.deployments, d];
+  return { state: { ...state, deployments }, entity: d, summary: `deployment ${d.id} (${d.mta}): ${d.state}${d.message ? ` (${d.message})` : ''}` };
 }

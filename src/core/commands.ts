@@ -4,7 +4,7 @@
  * that fails throws before anything is built, and the caller keeps the old State untouched.
  */
 import { SwitchyardError, type FieldErrors } from './errors.js';
-import { executeApp, restoreApp, type AppCommand } from './apps.js';
+import { executeApp, putDeployment, restoreApp, type AppCommand } from './apps.js';
 import {
   byNameOrId,
   emptyState,
@@ -430,7 +430,7 @@ function deleteRoute(state: State, key: string): Outcome {
 export function replaceState(raw: unknown, ctx: Context): State {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw SwitchyardError.schema({ '@entity': 'expected a record with upstreams, services and routes' });
   const doc = raw as Record<string, unknown>;
-  const unknown = Object.keys(doc).filter((k) => !['upstreams', 'services', 'routes', 'apps'].includes(k));
+  const unknown = Object.keys(doc).filter((k) => !['upstreams', 'services', 'routes', 'apps', 'deployments'].includes(k));
   if (unknown.length) throw SwitchyardError.schema(Object.fromEntries(unknown.map((k) => [k, 'unknown field'])));
   let state: State = emptyState;
   const list = (key: string): unknown[] => {
@@ -450,6 +450,7 @@ export function replaceState(raw: unknown, ctx: Context): State {
   list('services').forEach((s, i) => at(`services[${i}]`, () => createService(state, s as Fields, ctx)));
   list('routes').forEach((r, i) => at(`routes[${i}]`, () => createRoute(state, undefined, r as Fields, ctx)));
   list('apps').forEach((a, i) => at(`apps[${i}]`, () => restoreApp(state, a as Fields, ctx)));
+  list('deployments').forEach((d, i) => at(`deployments[${i}]`, () => putDeployment(state, d as Fields, { ...ctx, now: (d as { updated_at?: number }).updated_at ?? ctx.now })));
   return state;
 }
 
@@ -503,6 +504,9 @@ export function execute(state: State, cmd: Command, ctx: Context): Outcome {
     case 'app.stop':
     case 'app.restart':
     case 'app.delete':
+    case 'app.rename':
+    case 'kf-route.delete':
+    case 'deployment.put':
       return executeApp(state, cmd, ctx);
     case 'batch': {
       let s = state;

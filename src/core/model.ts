@@ -90,14 +90,49 @@ export interface App {
   readonly tags: readonly string[] | null;
 }
 
+export type DeploymentState = 'deploying' | 'pending' | 'resuming' | 'resumed' | 'aborted' | 'failed';
+
+/** One module of a blue-green deployment: the live app, the new one, their routes. */
+export interface DeploymentModule {
+  readonly name: string;
+  /** The app serving the productive routes before this deployment (null on a first deploy). */
+  readonly old_app: string | null;
+  readonly new_app: string;
+  /** Productive routes, `HOST.DOMAIN[/PATH]`. */
+  readonly routes: readonly string[];
+  /** Where the new version answers while pending: `HOST-idle.DOMAIN[/PATH]`. */
+  readonly temp_routes: readonly string[];
+}
+
+/** SAP's `bg-deploy`: deploying → pending (resume | abort) → resumed | aborted, or failed. */
+export interface Deployment {
+  readonly id: string;
+  readonly mta: string;
+  readonly version: string | null;
+  readonly state: DeploymentState;
+  readonly modules: readonly DeploymentModule[];
+  /** Gradual resume: percentages of traffic for the new version, one step per interval. */
+  readonly steps: readonly number[] | null;
+  readonly interval_ms: number | null;
+  readonly max_error_rate: number | null;
+  readonly max_p99_ms: number | null;
+  /** Index into `steps` while resuming gradually. */
+  readonly step: number | null;
+  readonly step_started_at: number | null;
+  readonly message: string | null;
+  readonly created_at: number;
+  readonly updated_at: number;
+}
+
 export interface State {
   readonly upstreams: readonly Upstream[];
   readonly services: readonly Service[];
   readonly routes: readonly Route[];
   readonly apps: readonly App[];
+  readonly deployments: readonly Deployment[];
 }
 
-export const emptyState: State = Object.freeze({ upstreams: [], services: [], routes: [], apps: [] });
+export const emptyState: State = Object.freeze({ upstreams: [], services: [], routes: [], apps: [], deployments: [] });
 
 /** What a command needs from the outside world, passed in so commands stay pure. */
 export interface Context {

@@ -15,10 +15,11 @@ export type Field =
       readonly oneOf?: readonly string[];
       readonly maxLength?: number;
     }
-  | { readonly type: 'integer'; readonly required?: boolean; readonly default?: number; readonly between: readonly [number, number] }
+  | { readonly type: 'integer'; readonly required?: boolean; readonly nullable?: boolean; readonly default?: number | null; readonly between: readonly [number, number] }
+  | { readonly type: 'number'; readonly required?: boolean; readonly nullable?: boolean; readonly default?: number | null; readonly between: readonly [number, number] }
   | { readonly type: 'boolean'; readonly default?: boolean }
-  | { readonly type: 'array'; readonly elements: Field; readonly default?: readonly unknown[]; readonly nullable?: boolean; readonly maxItems?: number }
-  | { readonly type: 'record'; readonly fields: Schema; readonly nullable?: boolean; readonly required?: boolean }
+  | { readonly type: 'array'; readonly elements: Field; readonly default?: readonly unknown[] | null; readonly required?: boolean; readonly nullable?: boolean; readonly maxItems?: number }
+  | { readonly type: 'record'; readonly fields: Schema; readonly nullable?: boolean; readonly required?: boolean; readonly default?: undefined }
   /** String keys to string values (an app's environment). */
   | { readonly type: 'map'; readonly key: (k: string) => string | undefined; readonly default?: Readonly<Record<string, string>>; readonly maxItems?: number };
 
@@ -168,6 +169,37 @@ export const appSchema = {
   generation: { type: 'integer', between: [0, 2 ** 31 - 1], default: 1 },
 } as const satisfies Schema;
 
+export const deploymentSchema = {
+  id: { type: 'string', required: true, check: (v) => (/^[0-9]{1,12}$/.test(v) ? undefined : 'expected a numeric id') },
+  mta: { type: 'string', required: true, check: checkAppName },
+  version: { type: 'string', nullable: true, default: null, maxLength: 64 },
+  state: { type: 'string', required: true, oneOf: ['deploying', 'pending', 'resuming', 'resumed', 'aborted', 'failed'] },
+  modules: {
+    type: 'array',
+    required: true,
+    maxItems: 64,
+    elements: {
+      type: 'record',
+      fields: {
+        name: { type: 'string', required: true, check: checkAppName },
+        old_app: { type: 'string', nullable: true, default: null, check: checkAppName },
+        new_app: { type: 'string', required: true, check: checkAppName },
+        routes: { type: 'array', elements: { type: 'string', maxLength: 512 }, default: [] },
+        temp_routes: { type: 'array', elements: { type: 'string', maxLength: 512 }, default: [] },
+      },
+    },
+  },
+  steps: { type: 'array', elements: { type: 'integer', between: [0, 100] }, nullable: true, default: null, maxItems: 100 },
+  interval_ms: { type: 'integer', between: [0, 2 ** 31 - 1], nullable: true, default: null },
+  max_error_rate: { type: 'number', between: [0, 1], nullable: true, default: null },
+  max_p99_ms: { type: 'number', between: [0, 3_600_000], nullable: true, default: null },
+  step: { type: 'integer', between: [0, 100], nullable: true, default: null },
+  step_started_at: { type: 'integer', between: [0, 2 ** 53 - 1], nullable: true, default: null },
+  message: { type: 'string', nullable: true, default: null, maxLength: 4096 },
+  created_at: { type: 'integer', between: [0, 2 ** 31 * 1000] },
+  updated_at: { type: 'integer', between: [0, 2 ** 31 * 1000] },
+} as const satisfies Schema;
+
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -237,6 +269,16 @@ function coerce(field: Field, raw: unknown, path: string, errors: FieldErrors): 
       else if (typeof raw === 'string' && /^-?\d+$/.test(raw.trim())) n = Number(raw.trim());
       else return fail('expected an integer');
       if (!Number.isInteger(n)) return fail('expected an integer');
+      const [lo, hi] = field.between;
+      if (n < lo || n > hi) return fail(`value should be between ${lo} and ${hi}`);
+      return { ok: true, value: n };
+    }
+    case 'number': {
+      let n: number;
+      if (typeof raw === 'number') n = raw;
+      else if (typeof raw === 'string' && /^-?\d+(\.\d+)?$/.test(raw.trim())) n = Number(raw.trim());
+      else return fail('expected a number');
+      if (!Number.isFinite(n)) return fail('expected a number');
       const [lo, hi] = field.between;
       if (n < lo || n > hi) return fail(`value should be between ${lo} and ${hi}`);
       return { ok: true, value: n };

@@ -148,7 +148,16 @@ export class ProxyServer {
     rc.requests++;
     rc.inFlight++;
     const service = route.service;
-    const upstream = service === null ? undefined : pickUpstream(service);
+    // `X-Switchyard-Upstream: APP-green` (as Kf's X-Kf-App) pins a request to one app of the
+    // route, whatever its weight: how a new version is tried before any traffic moves.
+    const pin = req.headers['x-switchyard-upstream'];
+    let upstream: UpstreamEntry | undefined;
+    if (service === null) upstream = undefined;
+    else if (pin === undefined) upstream = pickUpstream(service);
+    else {
+      upstream = service.upstreams.find((u) => u.name === pin);
+      if (upstream === undefined) return this.unavailable(req, res, route, service, start, pin as string);
+    }
     const target = upstream === undefined ? undefined : pickTarget(upstream, null);
     if (service === null || upstream === undefined || target === undefined) {
       return this.unavailable(req, res, route, service, start);
@@ -160,7 +169,7 @@ export class ProxyServer {
     this.proxy.web(req, res, (target.slot as TargetSlot).options[route.route.preserve_host ? 1 : 0]);
   }
 
-  private unavailable(_req: Req, res: http.ServerResponse, route: RouteEntry, service: ServiceEntry | null, start: number): void {
+  private unavailable(_req: Req, res: http.ServerResponse, route: RouteEntry, service: ServiceEntry | null, start: number, pin?: string): void {
     const rc = route.slot as Counter;
     const sc = service?.slot as Counter | undefined;
     if (sc) {
@@ -180,6 +189,10 @@ export class ProxyServer {
       total.done(res.statusCode, us);
     });
     const where = route.route.hosts?.[0] ? `${route.route.hosts[0]}${route.prefix}` : route.name;
+    if (pin !== undefined) {
+      sendJson(res, 404, Buffer.from(JSON.stringify({ message: `no app or upstream '${pin}' on route ${where}`, route: where })));
+      return;
+    }
     const body = service
       ? JSON.stringify({
           message: `no available target for route ${where} (service '${service.name}'): every target has weight 0, is stopped or unhealthy, or there are none`,

@@ -1,0 +1,104 @@
+/** Fixed-width formatting for the numbers people watch: they stay put as they change. */
+import { SPARK } from './theme.js';
+
+/** Requests per second: `0`, `4.2`, `57.0`, `812`, `12.3k`. */
+export function fmtRate(n: number): string {
+  if (n <= 0) return '0';
+  if (n < 100) return n.toFixed(1);
+  if (n < 10_000) return n.toFixed(0);
+  return `${(n / 1000).toFixed(1)}k`;
+}
+
+/** Counts: exact up to 99999, then `123k`, `1.2M`. */
+export function fmtCount(n: number): string {
+  if (n < 100_000) return String(n);
+  if (n < 1_000_000) return `${Math.floor(n / 1000)}k`;
+  if (n < 100_000_000) return `${(n / 1_000_000).toFixed(1)}M`;
+  return `${Math.floor(n / 1_000_000)}M`;
+}
+
+/** Milliseconds: `–` (none yet), `0.4`, `12`, `1.2s`. */
+export function fmtMs(ms: number | null): string {
+  if (ms === null) return '–';
+  if (ms < 10) return ms.toFixed(1);
+  if (ms < 1000) return ms.toFixed(0);
+  if (ms < 10_000) return `${(ms / 1000).toFixed(1)}s`;
+  return `${Math.round(ms / 1000)}s`;
+}
+
+/** A share in percent, or `–` when there is nothing to share. */
+export function fmtPct(p: number | undefined): string {
+  if (p === undefined || !Number.isFinite(p)) return '–';
+  return `${Math.round(p)}%`;
+}
+
+/** Display width: our glyphs (●, █, ▁…) are one cell each. */
+export function width(s: string): number {
+  let n = 0;
+  for (const _ of s) n++;
+  return n;
+}
+
+export function padEnd(s: string, w: number): string {
+  const n = width(s);
+  if (n > w) return truncate(s, w);
+  return s + ' '.repeat(w - n);
+}
+
+export function padStart(s: string, w: number): string {
+  const n = width(s);
+  if (n > w) return truncate(s, w);
+  return ' '.repeat(w - n) + s;
+}
+
+/** Cuts to `w` cells, marking the cut with `…`. */
+export function truncate(s: string, w: number): string {
+  const chars = [...s];
+  if (chars.length <= w) return s;
+  if (w <= 0) return '';
+  if (w === 1) return '…';
+  return chars.slice(0, w - 1).join('') + '…';
+}
+
+/**
+ * The last `w` values as ▁▂▃▄▅▆▇█, scaled to `scale` (default: their largest); zero is a blank
+ * so that "nothing" never looks like "a little".
+ */
+export function sparkline(series: readonly number[], w: number, scale?: number): string {
+  if (w <= 0) return '';
+  const values = series.slice(-w);
+  const max = scale ?? Math.max(0, ...values);
+  let out = ' '.repeat(Math.max(0, w - values.length));
+  for (const v of values) {
+    if (v <= 0 || max <= 0) out += ' ';
+    else out += SPARK[Math.min(SPARK.length - 1, Math.ceil((v / max) * SPARK.length) - 1)];
+  }
+  return out;
+}
+
+/** Splits `total` cells by `weights`, largest remainder first; every non-zero weight gets a cell when it can. */
+export function apportion(weights: readonly number[], total: number): number[] {
+  const sum = weights.reduce((a, b) => a + b, 0);
+  if (sum <= 0 || total <= 0) return weights.map(() => 0);
+  const raw = weights.map((w) => (w * total) / sum);
+  const out = raw.map(Math.floor);
+  let rest = total - out.reduce((a, b) => a + b, 0);
+  const order = raw.map((r, i) => [r - Math.floor(r), i] as const).sort((a, b) => b[0] - a[0]);
+  for (const [, i] of order) {
+    if (rest <= 0) break;
+    out[i] = (out[i] as number) + 1;
+    rest--;
+  }
+  // A part that has traffic must show, even if thin: borrow a cell from the widest.
+  for (let i = 0; i < out.length; i++) {
+    if ((weights[i] as number) > 0 && out[i] === 0) {
+      let widest = 0;
+      for (let j = 1; j < out.length; j++) if ((out[j] as number) > (out[widest] as number)) widest = j;
+      if ((out[widest] as number) > 1) {
+        out[widest] = (out[widest] as number) - 1;
+        out[i] = 1;
+      }
+    }
+  }
+  return out;
+}

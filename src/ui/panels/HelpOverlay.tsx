@@ -1,0 +1,100 @@
+import { Box } from 'ink';
+import { KEYMAP, SCOPE_TITLES, type Scope } from '../keymap.js';
+import { padEnd, truncate } from '../format.js';
+import { useTheme } from '../theme.js';
+import { Line } from './Line.js';
+
+export interface HelpOverlayProps {
+  readonly width: number;
+  /** Lines available. */
+  readonly height: number;
+  readonly scroll: number;
+}
+
+type Entry =
+  | { readonly kind: 'title'; readonly text: string }
+  | { readonly kind: 'key'; readonly keys: string; readonly help: string };
+
+const ORDER: readonly Scope[] = ['services', 'targets', 'global', 'dialog', 'help'];
+const KEYS_W = 10;
+/** Narrower than this, one column that scrolls. */
+const TWO_COLUMNS_FROM = 80;
+
+/** Every binding of the keymap, by where it works. */
+export function helpEntries(): Entry[] {
+  const out: Entry[] = [];
+  for (const scope of ORDER) {
+    out.push({ kind: 'title', text: SCOPE_TITLES[scope] });
+    for (const b of KEYMAP)
+      if (b.scope === scope) out.push({ kind: 'key', keys: b.keys.join(' '), help: b.help });
+  }
+  return out;
+}
+
+/** One or two columns, and how far they scroll when even that does not fit. */
+export function helpLayout(
+  width: number,
+  height: number,
+): { columns: Entry[][]; overflow: number; colWidth: number } {
+  const entries = helpEntries();
+  const h = Math.max(1, height);
+  if (entries.length <= h || width < TWO_COLUMNS_FROM)
+    return { columns: [entries], overflow: Math.max(0, entries.length - h), colWidth: width - 1 };
+  // Two columns: break at the section title nearest the middle when both halves fit, else at the middle.
+  const half = Math.ceil(entries.length / 2);
+  let cut = half;
+  let best = Infinity;
+  entries.forEach((e, i) => {
+    if (e.kind === 'title' && i > 0 && i <= h && entries.length - i <= h && Math.abs(i - half) < best) {
+      best = Math.abs(i - half);
+      cut = i;
+    }
+  });
+  const second = entries.slice(cut);
+  if (second[0]?.kind !== 'title') {
+    const title = [...entries.slice(0, cut)].reverse().find((e) => e.kind === 'title');
+    if (title?.kind === 'title') second.unshift({ kind: 'title', text: `${title.text} (cont.)` });
+  }
+  const columns = [entries.slice(0, cut), second];
+  const tallest = Math.max(...columns.map((c) => c.length));
+  return { columns, overflow: Math.max(0, tallest - h), colWidth: Math.floor((width - 1) / 2) };
+}
+
+/** The `?` overlay: every key of the keymap, grouped by where it works. */
+export function HelpOverlay({ width, height, scroll }: HelpOverlayProps) {
+  const theme = useTheme();
+  const { columns, colWidth } = helpLayout(width, height);
+  return (
+    <Box flexDirection="row">
+      {columns.map((col, ci) => (
+        <Box key={ci} flexDirection="column" width={colWidth}>
+          {col
+            .slice(scroll, scroll + Math.max(1, height))
+            .map((e, i) =>
+              e.kind === 'title' ? (
+                <Line
+                  key={i}
+                  segments={[
+                    {
+                      text: truncate(` ${e.text}`, colWidth - 1),
+                      bold: true,
+                      color: theme.tone('title'),
+                      underline: true,
+                    },
+                  ]}
+                />
+              ) : (
+                <Line
+                  key={i}
+                  segments={[
+                    { text: `  ${padEnd(e.keys, KEYS_W)} `, bold: true, color: theme.tone('accent') },
+                    { text: truncate(e.help, Math.max(0, colWidth - KEYS_W - 4)) },
+                  ]}
+                />
+              ),
+            )}
+        </Box>
+      ))}
+    </Box>
+  );
+}

@@ -1,0 +1,166 @@
+import { Box } from 'ink';
+import { sharesOf } from '../../core/model.js';
+import { apportion, fmtRate, padEnd, padStart, width as cells } from '../format.js';
+import { useTheme, type Theme } from '../theme.js';
+import type { ServiceRow, SplitPart } from '../view-model.js';
+import { Line, type Segment } from './Line.js';
+import { SectionTitle } from './SectionTitle.js';
+import { windowOf } from './window.js';
+
+export interface ServicesPanelProps {
+  readonly rows: readonly ServiceRow[];
+  readonly cursor: number;
+  readonly focused: boolean;
+  readonly filter: string;
+  readonly width: number;
+  /** Lines for rows. */
+  readonly height: number;
+  /** The colour index of an upstream, by name. */
+  readonly colourIndex: (name: string) => number;
+}
+
+const RATE_W = 9;
+
+/** Routes and their services, each with its split as a bar (the Traffic Distributor's slider). */
+export function ServicesPanel({
+  rows,
+  cursor,
+  focused,
+  filter,
+  width,
+  height,
+  colourIndex,
+}: ServicesPanelProps) {
+  const theme = useTheme();
+  const { start, end, note } = windowOf(rows.length, cursor, height);
+  const labels = rows.map(labelOf);
+  const labelW = Math.max(12, Math.min(Math.floor(width * 0.34), Math.max(0, ...labels.map(cells))));
+  const section = Math.max(10, width - 1 - labelW - 2 - RATE_W);
+  const pairs = rows.filter((r) => r.split?.length === 2);
+  const leftW = Math.max(0, ...pairs.map((r) => cells(r.split?.[0]?.name ?? '') + 5));
+  const rightW = Math.max(0, ...pairs.map((r) => cells(r.split?.[1]?.name ?? '') + 5));
+  const titleNote = [filter ? `/${filter}` : '', note].filter(Boolean).join('  ');
+  const visible = rows.slice(start, end);
+  return (
+    <Box flexDirection="column">
+      <SectionTitle title="Routes → services" focused={focused} note={titleNote} width={width} />
+      {rows.length === 0 ? (
+        <Line
+          segments={[
+            {
+              text: filter
+                ? `  nothing matches /${filter} (esc in / clears)`
+                : '  no services yet: add one with the admin API, the CLI or --config',
+              dim: true,
+            },
+          ]}
+        />
+      ) : (
+        visible.map((row, i) => {
+          const index = start + i;
+          const selected = index === cursor;
+          const label: Segment = {
+            text: padEnd(labels[index] as string, labelW),
+            inverse: selected && focused,
+            bold: selected,
+            color: row.service ? undefined : theme.tone('muted'),
+          };
+          const rate = padStart(row.stats ? `${fmtRate(row.stats.rate)}/s` : '', RATE_W);
+          return (
+            <Line
+              key={row.key}
+              segments={[
+                label,
+                { text: '  ' },
+                ...splitSegments(row, section, leftW, rightW, theme, colourIndex),
+                { text: rate, color: theme.tone('muted') },
+              ]}
+            />
+          );
+        })
+      )}
+    </Box>
+  );
+}
+
+function labelOf(row: ServiceRow): string {
+  const routes = row.routes.length ? row.routes.join(', ') : '(no route)';
+  return row.service ? `${routes} → ${row.name}` : `${routes} → (no service)`;
+}
+
+/** The split as `blue 95% ██████████▓ 5% green` (two upstreams) or `███▓▓▒ a 50% · b 30% · c 20%`. */
+function splitSegments(
+  row: ServiceRow,
+  w: number,
+  leftW: number,
+  rightW: number,
+  theme: Theme,
+  colourIndex: (name: string) => number,
+): Segment[] {
+  if (!row.service) return [{ text: padEnd('', w) }];
+  if (!row.split)
+    return [
+      { text: padEnd(`→ ${row.address ?? ''} (an address, not an upstream)`, w), color: theme.tone('muted') },
+    ];
+  const parts = row.split;
+  const pct = sharesOf(parts.map((p) => p.weight));
+  const colour = (p: SplitPart) => theme.upstream(p.name, colourIndex(p.name));
+  const total = parts.reduce((a, p) => a + p.weight, 0);
+  if (parts.length === 2) {
+    const [a, b] = parts as [SplitPart, SplitPart];
+    const barW = Math.max(4, w - leftW - rightW - 2);
+    return [
+      {
+        text: padStart(`${a.name} ${pct[0]}%`, leftW),
+        color: colour(a),
+        bold: (pct[0] ?? 0) > 0,
+        dim: (pct[0] ?? 0) === 0,
+      },
+      { text: ' ' },
+      ...bar(parts, barW, theme, colour),
+      { text: ' ' },
+      {
+        text: padEnd(`${pct[1]}% ${b.name}`, rightW),
+        color: colour(b),
+        bold: (pct[1] ?? 0) > 0,
+        dim: (pct[1] ?? 0) === 0,
+      },
+      { text: padEnd('', w - leftW - rightW - 2 - barW) },
+    ];
+  }
+  const legend: Segment[] = [];
+  parts.forEach((p, i) => {
+    if (i > 0) legend.push({ text: ' · ', dim: true });
+    const focused = parts.length > 2 && i === row.focus;
+    legend.push({
+      text: `${focused ? '›' : ''}${p.name} ${pct[i]}%`,
+      color: colour(p),
+      bold: focused,
+      underline: focused,
+    });
+  });
+  const legendW = legend.reduce((a, s) => a + cells(s.text), 0);
+  const barW = Math.max(4, Math.min(40, w - legendW - 2));
+  const segs: Segment[] = [...bar(parts, barW, theme, colour), { text: '  ' }, ...legend];
+  if (total === 0) segs.push({ text: '  (all weights 0: no traffic)', color: theme.tone('stopped') });
+  const used = segs.reduce((a, s) => a + cells(s.text), 0);
+  segs.push({ text: padEnd('', Math.max(0, w - used)) });
+  return segs;
+}
+
+function bar(
+  parts: readonly SplitPart[],
+  w: number,
+  theme: Theme,
+  colour: (p: SplitPart) => string | undefined,
+): Segment[] {
+  const total = parts.reduce((a, p) => a + p.weight, 0);
+  if (total === 0) return [{ text: '░'.repeat(w), color: theme.tone('stopped') }];
+  const cellsOf = apportion(
+    parts.map((p) => p.weight),
+    w,
+  );
+  return parts
+    .map((p, i) => ({ text: theme.barGlyph(i).repeat(cellsOf[i] ?? 0), color: colour(p) }))
+    .filter((s) => s.text.length > 0);
+}

@@ -1,0 +1,93 @@
+import { Box } from 'ink';
+import type { CounterSnapshot } from '../../proxy/stats.js';
+import { fmtCount, fmtRate, width as cells } from '../format.js';
+import { SYMBOLS, useTheme } from '../theme.js';
+import { Line, type Segment } from './Line.js';
+
+export interface StatusLineProps {
+  readonly title: string;
+  readonly proxyUrl: string;
+  readonly adminUrl: string | undefined;
+  readonly total: CounterSnapshot;
+  /** The traffic generator's rate, when there is one. */
+  readonly rate: number | undefined;
+  readonly paused: boolean;
+  readonly readonly: boolean;
+  readonly width: number;
+}
+
+/** Two lines: where the proxy and admin API listen; then the totals and the generator's rate. */
+export function StatusLine({
+  title,
+  proxyUrl,
+  adminUrl,
+  total,
+  rate,
+  paused,
+  readonly,
+  width,
+}: StatusLineProps) {
+  const theme = useTheme();
+  const first: Segment[] = [
+    { text: ' switchyard ', bold: true, color: theme.tone('title') },
+    { text: title ? `${title}  ` : ' ', bold: true },
+    { text: 'proxy ', dim: true },
+    { text: proxyUrl },
+  ];
+  if (adminUrl) first.push({ text: '  admin ', dim: true }, { text: adminUrl });
+  if (readonly) first.push({ text: '  read-only', color: theme.tone('warning') });
+  const errors = total.errors + total.status['5xx'];
+  const pct = total.requests > 0 ? (errors * 100) / total.requests : 0;
+  const state: Segment = paused
+    ? { text: ` ${SYMBOLS.paused} paused `, color: theme.tone('pending'), bold: true, inverse: theme.colour }
+    : { text: ` ${SYMBOLS.live} live `, color: theme.tone('live'), bold: true };
+  // Parts in order of importance; the optional ones go first when the line is short.
+  const parts: { segs: Segment[]; optional: boolean }[] = [
+    {
+      segs: [
+        { text: '  total ', dim: true },
+        { text: `${fmtRate(total.rate)} req/s`, bold: true },
+      ],
+      optional: false,
+    },
+    {
+      segs: [
+        { text: '  errors ', dim: true },
+        {
+          text: `${fmtCount(errors)}${errors > 0 ? ` (${pct < 0.1 ? '<0.1' : pct.toFixed(1)}%)` : ''}`,
+          color: errors > 0 ? theme.tone('failing') : undefined,
+          bold: errors > 0,
+        },
+      ],
+      optional: false,
+    },
+    { segs: [{ text: '  requests ', dim: true }, { text: fmtCount(total.requests) }], optional: true },
+    { segs: [{ text: '  in flight ', dim: true }, { text: String(total.inFlight) }], optional: true },
+  ];
+  if (rate !== undefined) {
+    parts.push({
+      segs: [
+        { text: '  generator ', dim: true },
+        { text: `${rate} req/s`, color: rate === 0 ? theme.tone('stopped') : undefined },
+        { text: rate === 0 ? ' (stopped)' : '', color: theme.tone('stopped') },
+      ],
+      optional: false,
+    });
+  }
+  const len = (segs: readonly Segment[]) => segs.reduce((a, s) => a + cells(s.text), 0);
+  let room = width - 1 - len([state]) - parts.filter((p) => !p.optional).reduce((a, p) => a + len(p.segs), 0);
+  const second: Segment[] = [state];
+  for (const p of parts) {
+    if (p.optional) {
+      if (len(p.segs) > room) continue;
+      room -= len(p.segs);
+    }
+    second.push(...p.segs);
+  }
+  return (
+    <Box flexDirection="column" width={width}>
+      <Line segments={first} />
+      <Line segments={second} />
+    </Box>
+  );
+}

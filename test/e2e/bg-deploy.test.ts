@@ -1,0 +1,182 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { run, serve, type Running } from '../helpers/cli.js';
+import { request } from '../helpers/net.js';
+
+const HELLO = path.resolve(__dirname, '../../examples/hello-app.js');
+let sy: Running;
+let dir: string;
+let stateDir: string;
+
+function manifest(version: string, extra = ''): string {
+  const file = path.join(dir, `shop-${version}.yaml`);
+  fs.writeFileSync(
+    file,
+    `ID: shop\nversion: ${version}.0.0\nmodules:\n  - name: shop-web\n    command: VERSION=v${version} ${extra}node ${HELLO}\n    parameters:\n      instances: 2\n      routes:\n        - route: shop.example.com\n`,
+  );
+  return file;
+}
+
+function sw(args: string[]) {
+  return run([...args, '--admin', sy.adminUrl], { timeoutMs: 60_000 });
+}
+
+async function body(host: string, headers: Record<string, string> = {}): Promise<string> {
+  const r = await request(sy.proxyPort, { host, headers });
+  return r.status === 200 ? r.body.trim() : `${r.status}`;
+}
+
+/** Steady load on the productive route; counts what is not the app's own answer. */
+function load(host = 'shop.example.com') {
+  const seen = { ok: 0, failed: 0, bodies: new Map<string, number>() };
+  let stop = false;
+  const done = Promise.all(
+    Array.from({ length: 4 }, async () => {
+      while (!stop) {
+        try {
+          const r = await request(sy.proxyPort, { host });
+          if (r.status === 502 || r.status === 503 || r.status === 504 || r.status === 404) seen.failed++;
+          else {
+            seen.ok++;
+            const v = r.body.split(' ')[1] ?? r.body;
+            seen.bodies.set(v, (seen.bodies.get(v) ?? 0) + 1);
+          }
+        } catch {
+          seen.failed++;
+        }
+        await new Promise((res) => setTimeout(res, 5));
+      }
+    }),
+  );
+  return {
+    seen,
+    stop: async () => {
+      stop = true;
+      await done;
+      return seen;
+    },
+  };
+}
+
+function idOf(stdout: string): string {
+  const m = /bg-deploy -i (\d+) -a resume/.exec(stdout);
+  if (!m) throw new Error(`no deployment id in:\n${stdout}`);
+  return m[1]!;
+}
+
+beforeAll(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-bg-'));
+  stateDir = path.join(dir, 'state');
+  sy = await serve(['--state-dir', stateDir]);
+}, 20_000);
+
+afterAll(async () => {
+  await sy?.stop('SIGTERM');
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe("SAP's bg-deploy with switchyard", () => {
+  it('deploys v1, deploys v2 beside it on a temporary route, and resumes without a failed request', async () => {
+    let r = await sw(['bg-deploy', manifest('1')]);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/resumed \(shop-web-blue\): first deployment/);
+    expect(await body('shop.example.com')).toMatch(/^shop-web-blue v1 /);
+
+    const l = load();
+    r = await sw(['bg-deploy', manifest('2')]);
+    expect(r.stdout).toMatch(/pending \(shop-web-green beside shop-web-blue\)/);
+    expect(r.stdout).toContain('shop-web-green answers on shop-idle.example.com');
+    expect(r.stdout).toContain('Process needs additional user input');
+    const id = idOf(r.stdout);
+    expect(r.stdout).toContain(`Use "switchyard bg-deploy -i ${id} -a abort" to abort the process`);
+    expect(await body('shop.example.com')).toMatch(/^shop-web-blue v1 /);
+    expect(await body('shop-idle.example.com')).toMatch(/^shop-web-green v2 /);
+    // The new version can be tried on the productive route too, pinned by a header.
+    expect(await body('shop.example.com', { 'x-switchyard-upstream': 'shop-web-green' })).toMatch(/^shop-web-green v2 /);
+    expect((await sw(['deployments'])).stdout).toMatch(new RegExp(`${id}\\s+shop\\s+2\\.0\\.0\\s+pending\\s+shop-web-blue → shop-web-green`));
+
+    r = await sw(['bg-deploy', '-i', id, '-a', 'resume']);
+    expect(r.stdout).toMatch(/resumed/);
+    expect(await body('shop.example.com')).toMatch(/^shop-web-green v2 /);
+    expect(await body('shop-idle.example.com')).toBe('404');
+    const apps = (await sw(['apps'])).stdout;
+    expect(apps).not.toContain('shop-web-blue');
+    expect(apps).toMatch(/shop-web-green\s+started\s+2\/2/);
+    const seen = await l.stop();
+    expect(seen.failed).toBe(0);
+    expect(seen.bodies.get('v1')).toBeGreaterThan(0);
+    expect(seen.bodies.get('v2')).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('aborts: the live version stays, the new one stays on its temporary route until cleaned up', async () => {
+    const l = load();
+    const r = await sw(['bg-deploy', manifest('3')]);
+    const id = idOf(r.stdout);
+    expect(r.stdout).toMatch(/shop-web-blue beside shop-web-green/);
+    const abort = await sw(['bg-deploy', '-i', id, '-a', 'abort']);
+    expect(abort.stdout).toMatch(/aborted/);
+    expect(await body('shop.example.com')).toMatch(/^shop-web-green v2 /);
+    expect(await body('shop-idle.example.com')).toMatch(/^shop-web-blue v3 /);
+
+    const again = await sw(['bg-deploy', '-i', id, '-a', 'abort']);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/is aborted: only a pending/);
+    const resume = await sw(['bg-deploy', '-i', id, '-a', 'resume']);
+    expect(resume.code).toBe(1);
+    expect(resume.stderr).toMatch(/is aborted, not pending/);
+
+    const clean = await sw(['bg-deploy', '-i', id, '-a', 'cleanup']);
+    expect(clean.code).toBe(0);
+    expect(await body('shop-idle.example.com')).toBe('404');
+    expect((await sw(['apps'])).stdout).not.toContain('shop-web-blue');
+    expect((await l.stop()).failed).toBe(0);
+  }, 60_000);
+
+  it('a pending deployment survives a restart, with its processes brought back', async () => {
+    const r = await sw(['bg-deploy', manifest('4')]);
+    const id = idOf(r.stdout);
+    expect(await sy.stop('SIGTERM')).toBe(0);
+    sy = await serve(['--state-dir', stateDir]);
+    expect((await sw(['deployments'])).stdout).toMatch(new RegExp(`${id}\\s+shop\\s+4\\.0\\.0\\s+pending`));
+    // The processes come back on new ports; wait until both versions answer again.
+    const deadline = Date.now() + 15_000;
+    while (Date.now() < deadline && !(/v4/.test(await body('shop-idle.example.com')) && /v2/.test(await body('shop.example.com')))) {
+      await new Promise((res) => setTimeout(res, 100));
+    }
+    expect(await body('shop.example.com')).toMatch(/^shop-web-green v2 /);
+    expect(await body('shop-idle.example.com')).toMatch(/^shop-web-blue v4 /);
+    const resumed = await sw(['bg-deploy', '-i', id, '-a', 'resume']);
+    expect(resumed.stdout).toMatch(/resumed/);
+    expect(await body('shop.example.com')).toMatch(/^shop-web-blue v4 /);
+  }, 60_000);
+
+  it('a gradual resume aborts by itself when the new version answers 500s', async () => {
+    const l = load();
+    const r = await sw(['bg-deploy', manifest('5', 'STATUS=500 ')]);
+    const id = idOf(r.stdout);
+    const resume = await sw(['bg-deploy', '-i', id, '-a', 'resume', '--steps', '20,100', '--interval', '5s', '--max-error-rate', '5%']);
+    expect(resume.code).toBe(1);
+    expect(resume.stdout).toMatch(/resuming/);
+    expect(resume.stdout).toMatch(/aborted at step 20%: 5xx rate 100\.0% > 5\.0%/);
+    expect(await body('shop.example.com')).toMatch(/^shop-web-blue v4 /);
+    const seen = await l.stop();
+    expect(seen.failed).toBe(0);
+  }, 60_000);
+
+  it('refuses bad input clearly', async () => {
+    const unknown = await sw(['bg-deploy', '-i', '999999', '-a', 'resume']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/deployment '999999' not found/);
+    const dup = path.join(dir, 'dup.yaml');
+    fs.writeFileSync(dup, `ID: shop\nmodules:\n  - name: a\n    command: node x\n  - name: a\n    command: node y\n`);
+    const r = await sw(['bg-deploy', dup]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("modules[1].name: duplicate module 'a'");
+    const before = (await sw(['deployments'])).stdout;
+    fs.writeFileSync(dup, 'ID: shop\nmodules: [\n');
+    expect((await sw(['bg-deploy', dup])).stderr).toMatch(/malformed YAML/);
+    expect((await sw(['deployments'])).stdout).toBe(before);
+  }, 30_000);
+});

@@ -1,0 +1,248 @@
+/**
+ * `switchyard demo` as a person runs it: the real binary in a real terminal (tmux), keys sent to
+ * it, the screen read back, and the traffic that reaches the sample backends checked both on
+ * screen and with requests of our own through its proxy.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const hasTmux = spawnSync('tmux', ['-V']).status === 0;
+const SOCKET = `switchyard-e2e-${process.pid}`;
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-e2e-'));
+
+function tmux(...args: string[]): string {
+  return execFileSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8', timeout: 5000 });
+}
+
+/** Starts the demo in a fresh tmux session of the given size; its exit status lands in a file. */
+function start(name: string, columns: number, rows: number): { status: string } {
+  const status = path.join(tmp, `${name}.status`);
+  // Ink renders only the last frame when it thinks it runs in CI.
+  const cmd = `cd '${ROOT}' && env -u CI -u CONTINUOUS_INTEGRATION NO_COLOR= node bin/switchyard.js demo --proxy-port 0 --admin-port 0 2>'${path.join(tmp, `${name}.stderr`)}'; echo "exit $?" > '${status}'`;
+  tmux('new-session', '-d', '-s', name, '-x', String(columns), '-y', String(rows), cmd);
+  return { status };
+}
+
+function screen(name: string): string {
+  return tmux('capture-pane', '-p', '-t', name);
+}
+
+function keys(name: string, ...k: string[]): void {
+  tmux('send-keys', '-t', name, ...k);
+}
+
+async function waitFor<T>(
+  check: () => T | undefined | false,
+  what: () => string,
+  timeoutMs = 10_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = check();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function waitForScreen(name: string, text: string | RegExp, timeoutMs = 10_000): Promise<string> {
+  let last = '';
+  return waitFor(
+    () => {
+      last = screen(name);
+      return (typeof text === 'string' ? last.includes(text) : text.test(last)) ? last : undefined;
+    },
+    () => `${String(text)} on screen:\n${last}\nstderr: ${readStderr(name)}`,
+    timeoutMs,
+  );
+}
+
+function readStderr(name: string): string {
+  try {
+    return fs.readFileSync(path.join(tmp, `${name}.stderr`), 'utf8').slice(-2000);
+  } catch {
+    return '';
+  }
+}
+
+/** The 2XX count of each target row, by upstream, as the screen shows them. */
+function targetCounts(text: string): Record<string, number[]> {
+  const out: Record<string, number[]> = {};
+  let upstream = '';
+  for (const line of text.split('\n')) {
+    const head = /^▾ (\S+)/.exec(line);
+    if (head) {
+      upstream = head[1] as string;
+      out[upstream] = [];
+      continue;
+    }
+    const row = /^ {2}127\.0\.0\.1:\d+\s+(.*)$/.exec(line);
+    if (row && upstream) {
+      // WEIGHT CONF OBS HEALTH(symbol word) REQ/S 2XX …
+      const cells = (row[1] as string).trim().split(/\s+/);
+      out[upstream]?.push(Number(cells[6]));
+    }
+  }
+  return out;
+}
+
+/** One request through the demo's proxy (fetch cannot set Host). */
+function get(url: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const u = new URL(url);
+    const req = http.get(
+      { host: u.hostname, port: u.port, path: '/', headers: { host: 'demo.localhost' }, timeout: 5000 },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (body += c));
+        res.on('end', () => resolve(body));
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error('request timed out')));
+    req.on('error', reject);
+  });
+}
+
+function newest(dir: string): number {
+  let t = 0;
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    t = Math.max(t, e.isDirectory() ? newest(p) : fs.statSync(p).mtimeMs);
+  }
+  return t;
+}
+
+/**
+ * The binary runs the compiled dist/. `npm test` builds it first; run alone, this test builds it
+ * when the sources are newer (never otherwise, so other e2e tests never see dist/ half-written).
+ */
+async function built(): Promise<void> {
+  const main = path.join(ROOT, 'dist/cli/main.js');
+  const stale = !fs.existsSync(main) || newest(path.join(ROOT, 'src')) > fs.statSync(main).mtimeMs;
+  if (stale)
+    spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'ignore', timeout: 120_000 });
+  for (const f of ['dist/cli/main.js', 'dist/ui/run.js', 'dist/demo/index.js']) {
+    if (!fs.existsSync(path.join(ROOT, f)))
+      throw new Error(`${f} is missing after "tsc -p tsconfig.build.json"`);
+  }
+}
+
+describe.skipIf(!hasTmux)('switchyard demo in a terminal (tmux)', () => {
+  beforeAll(built, 150_000);
+
+  afterAll(() => {
+    spawnSync('tmux', ['-L', SOCKET, 'kill-server']);
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('G sends all traffic to green: on screen, at the backends, and q exits cleanly', async () => {
+    const name = 'wide';
+    const { status } = start(name, 120, 40);
+    let text = await waitForScreen(name, 'blue 100%', 20_000);
+    expect(text).toContain('demo.localhost → demo');
+    expect(text).toMatch(/generator 50 req\/s/);
+    const proxy = /proxy (http:\/\/127\.0\.0\.1:\d+)/.exec(text)?.[1];
+    expect(proxy).toBeDefined();
+    expect(/admin http:\/\/127\.0\.0\.1:\d+/.test(text)).toBe(true);
+
+    // The generator's traffic reaches the blue targets only.
+    text = await waitForScreen(name, /^ {2}127\.0\.0\.1:\d+ +100 +40% +\S+ +● up +\S+ +[1-9]/m, 10_000);
+    const before = targetCounts(text);
+    expect(before.blue).toHaveLength(3);
+    expect(before.green).toEqual([0, 0]);
+    for (let i = 0; i < 10; i++) expect(await get(proxy as string)).toMatch(/^blue [123] v1\.0\.0/);
+
+    keys(name, 'G');
+    text = await waitForScreen(name, '100% green');
+    expect(text).toContain('blue 0%');
+    expect(text).toContain('service demo → blue 0% / green 100%');
+    for (let i = 0; i < 10; i++) expect(await get(proxy as string)).toMatch(/^green [12] v2\.0\.0/);
+
+    // Counts on screen: green's rise, blue's stay (after the requests in flight at the switch).
+    await new Promise((r) => setTimeout(r, 700));
+    const atSwitch = targetCounts(screen(name));
+    await new Promise((r) => setTimeout(r, 2500));
+    const later = targetCounts(screen(name));
+    expect(later.blue).toEqual(atSwitch.blue);
+    for (const [i, n] of (later.green ?? []).entries()) expect(n).toBeGreaterThan(atSwitch.green?.[i] ?? 0);
+
+    // z undoes; s switches; the help lists the keys; esc closes it.
+    keys(name, 'z');
+    await waitForScreen(name, 'undo: service demo');
+    await waitForScreen(name, 'blue 100%');
+    keys(name, 's');
+    await waitForScreen(name, '100% green');
+    keys(name, 'Left');
+    await waitForScreen(name, 'blue 5%');
+    keys(name, '?');
+    text = await waitForScreen(name, 'Routes → services (slider)');
+    expect(text).toContain('q ctrl-c');
+    keys(name, 'Escape');
+    await waitForScreen(name, 'UPSTREAM/TARGET');
+
+    // A bad weight is refused and changes nothing.
+    keys(name, 'Tab', 'j', 'w');
+    await waitForScreen(name, 'weight of 127.0.0.1:');
+    keys(name, '-', '1', 'Enter');
+    await waitForScreen(name, "weight must be a whole number 0..65535, got '-1'");
+
+    keys(name, 'q');
+    await waitFor(
+      () => fs.existsSync(status) && fs.readFileSync(status, 'utf8').trim(),
+      () => `the demo to exit; screen:\n${screen(name)}`,
+      15_000,
+    );
+    expect(fs.readFileSync(status, 'utf8').trim()).toBe('exit 0');
+    expect(readStderr(name)).not.toMatch(/Error|warning/i);
+  }, 90_000);
+
+  it('fits 80x24 with every part on screen; ctrl-c exits cleanly', async () => {
+    const name = 'small';
+    const { status } = start(name, 80, 24);
+    const text = await waitForScreen(name, /^ {2}127\.0\.0\.1:\d+ +100 +40% +\S+ +● up +\S+ +[1-9]/m, 20_000);
+    const lines = text.replace(/\n+$/, '').split('\n');
+    expect(lines.length).toBeLessThanOrEqual(23);
+    for (const l of lines) expect([...l].length).toBeLessThanOrEqual(80);
+    for (const part of [
+      'proxy http://127.0.0.1:',
+      'admin http://127.0.0.1:',
+      'total',
+      'errors',
+      'generator 50 req/s',
+      'demo.localhost → demo',
+      'blue 100%',
+      '0% green',
+      'UPSTREAM/TARGET',
+      'WEIGHT',
+      'CONF',
+      'OBS',
+      'HEALTH',
+      'REQ/S',
+      '2XX',
+      '5XX',
+      'P50',
+      'P99',
+      'INF',
+      '? help',
+      'q quit',
+    ]) {
+      expect(text, part).toContain(part);
+    }
+    // Full target addresses and, once a second has passed, a sparkline.
+    await waitForScreen(name, /^ {2}127\.0\.0\.1:\d{4,5} .*[▁▂▃▄▅▆▇█]/m);
+    keys(name, 'C-c');
+    await waitFor(
+      () => fs.existsSync(status) && fs.readFileSync(status, 'utf8').trim(),
+      () => `the demo to exit; screen:\n${screen(name)}`,
+      15_000,
+    );
+    expect(fs.readFileSync(status, 'utf8').trim()).toBe('exit 0');
+  }, 60_000);
+});

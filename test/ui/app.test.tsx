@@ -1,0 +1,365 @@
+/**
+ * The real App over a real engine (store, proxy, stats, admin API) and the demo's real backends
+ * on 127.0.0.1, driven through ink-testing-library: keys change the split and the proxy's very
+ * next requests follow it.
+ */
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { cleanup, render } from 'ink-testing-library';
+import { Engine } from '../../src/engine.js';
+import { startDemo, type Demo } from '../../src/demo/index.js';
+import { App } from '../../src/ui/App.js';
+import { KEYMAP } from '../../src/ui/keymap.js';
+import { NO_TTY_MESSAGE, runTui } from '../../src/ui/run.js';
+import { closeAgent, countColours, KEYS, stripAnsi, tick, waitFor, waitForContent } from './helpers.js';
+
+let engine: Engine;
+let demo: Demo;
+
+beforeEach(async () => {
+  engine = await Engine.start({ persist: false, proxyPort: 0, adminPort: 0 });
+  // No generated traffic: the tests count every request themselves.
+  demo = await startDemo(engine, { rate: 0, latencyMs: [0, 0] });
+});
+
+afterEach(async () => {
+  cleanup();
+  await demo.stop();
+  await engine.stop(200);
+});
+
+afterAll(() => closeAgent());
+
+function show(size = { columns: 100, rows: 40 }) {
+  const r = render(<App engine={engine} demo={demo} size={size} colour={false} sampleMs={50} />);
+  return { ...r, frame: () => stripAnsi(r.lastFrame() ?? '') };
+}
+
+function split() {
+  const s = engine.store.state.services.find((x) => x.name === 'demo');
+  return Object.fromEntries((s?.upstreams ?? []).map((e) => [e.name, e.weight]));
+}
+
+/** Renders, waits for the demo service and a tick, so the first key is not lost. */
+async function ready(size?: { columns: number; rows: number }) {
+  const r = show(size);
+  await waitForContent(r.lastFrame, 'blue 100%');
+  await tick();
+  return r;
+}
+
+async function press(r: ReturnType<typeof show>, key: string, until: string | RegExp) {
+  r.stdin.write(key);
+  return waitForContent(r.lastFrame, until);
+}
+
+describe('the ratio slider', () => {
+  it('starts on the first service; → moves 5 points and the proxy follows exactly 19:1', async () => {
+    const r = await ready();
+    expect(r.frame()).toContain('demo.localhost → demo');
+    expect(await countColours(engine.proxyUrl, 'demo.localhost', 20)).toEqual({ blue: 20 });
+
+    const frame = await press(r, KEYS.right, 'blue 95%');
+    expect(frame).toContain('5% green');
+    expect(frame).toContain('service demo → blue 95% / green 5%');
+    expect(split()).toEqual({ blue: 95, green: 5 });
+    // Smooth weighted round-robin: 95:5 is 19:1 over every whole cycle of 20.
+    expect(await countColours(engine.proxyUrl, 'demo.localhost', 20)).toEqual({ blue: 19, green: 1 });
+    expect(await countColours(engine.proxyUrl, 'demo.localhost', 40)).toEqual({ blue: 38, green: 2 });
+
+    await press(r, '+', 'blue 90%');
+    expect(split()).toEqual({ blue: 90, green: 10 });
+    await press(r, KEYS.shiftRight, 'blue 89%');
+    expect(split()).toEqual({ blue: 89, green: 11 });
+    expect(await countColours(engine.proxyUrl, 'demo.localhost', 100)).toEqual({ blue: 89, green: 11 });
+    await press(r, KEYS.left, 'blue 94%');
+    await press(r, '-', 'blue 99%');
+    await press(r, KEYS.shiftLeft, 'blue 100%');
+    expect(split()).toEqual({ blue: 100, green: 0 });
+    // Already all on blue: nothing changes, and it says so.
+    await press(r, KEYS.left, 'already has 0%');
+    expect(split()).toEqual({ blue: 100, green: 0 });
+  });
+
+  it('0..9 set the second share, G and B put 100% on one side', async () => {
+    const r = await ready();
+    await press(r, '3', 'blue 70%');
+    expect(split()).toEqual({ blue: 70, green: 30 });
+    expect(await countColours(engine.proxyUrl, 'demo.localhost', 10)).toEqual({ blue: 7, green: 3 });
+    await press(r, 'G', '100% green');
+    expect(split()).toEqual({ blue: 0, green: 100 });
+    expect(await countColours(engine.proxyUrl, 'demo.localhost', 10)).toEqual({ green: 10 });
+    await press(r, 'B', 'blue 100%');
+    expect(await countColours(engine.proxyUrl, 'demo.localhost', 10)).toEqual({ blue: 10 });
+    await press(r, '0', 'already has 0%');
+  });
+
+  it('s switches the whole service at once and z undoes it', async () => {
+    const r = await ready();
+    await press(r, 's', '100% green');
+    const s = engine.store.state.services.find((x) => x.name === 'demo');
+    expect(s?.host).toBe('green');
+    expect(split()).toEqual({ blue: 0, green: 100 });
+    expect(await countColours(engine.proxyUrl, 'demo.localhost', 10)).toEqual({ green: 10 });
+
+    await press(r, 'z', 'undo:');
+    await waitForContent(r.lastFrame, 'blue 100%');
+    expect(engine.store.state.services.find((x) => x.name === 'demo')?.host).toBe('blue');
+    expect(await countColours(engine.proxyUrl, 'demo.localhost', 10)).toEqual({ blue: 10 });
+    // Back where it started: one more z says there is nothing left to undo (the demo scene is one change).
+    await press(r, 'z', 'undo: demo scene');
+    await press(r, 'z', 'nothing to undo');
+  });
+
+  it('brings a second upstream in through a picker when a service has one upstream', async () => {
+    engine.store.dispatch({ op: 'service.create', fields: { name: 'solo', host: 'blue' } }, 'test');
+    engine.store.dispatch(
+      { op: 'route.create', service: 'solo', fields: { hosts: ['solo.localhost'] } },
+      'test',
+    );
+    const r = await ready();
+    await press(r, 'j', 'upstream shares of solo');
+    await press(r, KEYS.right, 'bring in which upstream?');
+    await press(r, KEYS.enter, '95%');
+    const solo = engine.store.state.services.find((x) => x.name === 'solo');
+    expect(solo?.upstreams).toEqual([
+      { name: 'blue', weight: 95 },
+      { name: 'green', weight: 5 },
+    ]);
+    expect(await countColours(engine.proxyUrl, 'solo.localhost', 20)).toEqual({ blue: 19, green: 1 });
+    // The second time there is no question: the split keeps green at weight 0.
+    await press(r, 'B', 'solo.localhost → solo');
+    await waitFor(
+      () => engine.store.state.services.find((x) => x.name === 'solo')?.upstreams[1]?.weight === 0,
+      'green at 0',
+    );
+    await press(r, 's', /→ solo .*100% green/);
+  });
+
+  it('moves the selected upstream of a split over three', async () => {
+    engine.store.dispatch(
+      { op: 'upstream.create', fields: { name: 'canary', targets: [{ target: demo.backends[0]!.address }] } },
+      'test',
+    );
+    engine.store.dispatch(
+      {
+        op: 'service.split',
+        service: 'demo',
+        split: [
+          { name: 'blue', weight: 50 },
+          { name: 'green', weight: 30 },
+          { name: 'canary', weight: 20 },
+        ],
+      },
+      'test',
+    );
+    const r = show();
+    // The second upstream is the one the arrows move at first (marked ›).
+    await waitForContent(r.lastFrame, 'blue 50% · ›green 30% · canary 20%');
+    await tick();
+    // The others give up 5 points in proportion to their weights: 65 × 50:20 → 46 and 19.
+    await press(r, KEYS.right, '›green 35%');
+    expect(split()).toEqual({ blue: 46, green: 35, canary: 19 });
+    await press(r, KEYS.enter, "canary's share");
+    await press(r, KEYS.right, '›canary 24%');
+    expect(split()).toEqual({ blue: 43, green: 33, canary: 24 });
+    await press(r, '0', '›canary 0%');
+    expect(split()).toEqual({ blue: 57, green: 43, canary: 0 });
+    expect(await countColours(engine.proxyUrl, 'demo.localhost', 100)).toEqual({ blue: 57, green: 43 });
+  });
+});
+
+describe('target weights', () => {
+  async function editFirstTarget(r: ReturnType<typeof show>, typed: string) {
+    await press(r, KEYS.tab, '━━ Upstreams');
+    await press(r, 'j', /./);
+    await tick();
+    await press(r, 'w', 'weight of 127.0.0.1:');
+    await tick();
+    r.stdin.write(typed);
+    await waitForContent(r.lastFrame, typed);
+    r.stdin.write(KEYS.enter);
+  }
+
+  it.each([
+    ['abc', 'whole number'],
+    ['-1', 'whole number'],
+    ['70000', 'between 0 and 65535'],
+  ])('rejects %s with a message and changes nothing', async (typed, message) => {
+    const r = await ready();
+    const before = JSON.stringify(engine.store.state);
+    await editFirstTarget(r, typed);
+    const frame = await waitForContent(r.lastFrame, message);
+    expect(frame).toContain('✗');
+    expect(JSON.stringify(engine.store.state)).toBe(before);
+  });
+
+  it('sets a weight: the target takes no traffic at 0', async () => {
+    const r = await ready();
+    const first = engine.store.state.upstreams.find((u) => u.name === 'blue')!.targets[0]!;
+    await editFirstTarget(r, '0');
+    await waitForContent(r.lastFrame, `target ${first.target} in blue: weight 100 → 0`);
+    expect(engine.store.state.upstreams.find((u) => u.name === 'blue')!.targets[0]!.weight).toBe(0);
+    const before = demo.backends.map((b) => b.served);
+    await countColours(engine.proxyUrl, 'demo.localhost', 15);
+    const after = demo.backends.map((b, i) => b.served - (before[i] ?? 0));
+    // blue 1 has weight 0 now; blue 2 and 3 (100, 50) share 15 requests 10:5.
+    expect(after).toEqual([0, 10, 5, 0, 0]);
+    await press(r, 'z', 'undo:');
+    expect(engine.store.state.upstreams.find((u) => u.name === 'blue')!.targets[0]!.weight).toBe(100);
+  });
+});
+
+describe('the command line, filter, pause, help and quit', () => {
+  it(': runs the CLI verbs; bad input flashes the usage and changes nothing', async () => {
+    const r = await ready();
+    await press(r, ':', 'esc cancel');
+    await tick();
+    r.stdin.write('split demo blue=60 green=40');
+    await waitForContent(r.lastFrame, 'blue=60');
+    await press(r, KEYS.enter, 'blue 60%');
+    expect(split()).toEqual({ blue: 60, green: 40 });
+
+    const before = JSON.stringify(engine.store.state);
+    await press(r, ':', 'esc cancel');
+    await tick();
+    r.stdin.write('split demo blue=x');
+    await waitForContent(r.lastFrame, 'blue=x');
+    await press(r, KEYS.enter, 'expected a whole number');
+    expect(JSON.stringify(engine.store.state)).toBe(before);
+  });
+
+  it('asks before a destructive verb, with Cancel the default', async () => {
+    const r = await ready();
+    const target = engine.store.state.upstreams.find((u) => u.name === 'green')!.targets[0]!.target;
+    const before = JSON.stringify(engine.store.state);
+    await press(r, ':', 'esc cancel');
+    await tick();
+    r.stdin.write(`remove-target green ${target}`);
+    await waitForContent(r.lastFrame, 'remove-target');
+    await press(r, KEYS.enter, '▸ Cancel');
+    await press(r, KEYS.enter, 'nothing changed');
+    expect(JSON.stringify(engine.store.state)).toBe(before);
+
+    await press(r, ':', 'esc cancel');
+    await tick();
+    r.stdin.write(`remove-target green ${target}`);
+    await waitForContent(r.lastFrame, 'remove-target');
+    await press(r, KEYS.enter, '▸ Cancel');
+    await press(r, KEYS.right, '▸ Remove');
+    await press(r, KEYS.enter, `target ${target} removed from green`);
+    expect(engine.store.state.upstreams.find((u) => u.name === 'green')!.targets).toHaveLength(1);
+  });
+
+  it('/ filters the list as it is typed; esc clears it', async () => {
+    engine.store.dispatch({ op: 'service.create', fields: { name: 'other', host: 'green' } }, 'test');
+    const r = await ready();
+    await waitForContent(r.lastFrame, '(no route) → other');
+    await press(r, '/', 'filter routes');
+    await tick();
+    r.stdin.write('oth');
+    const frame = await waitForContent(r.lastFrame, '/oth');
+    await waitFor(() => !r.frame().includes('demo.localhost → demo'), 'demo to be filtered out');
+    expect(frame).toContain('→ other');
+    await press(r, KEYS.escape, 'demo.localhost → demo');
+  });
+
+  it('p pauses the numbers; changes still apply and show', async () => {
+    const r = await ready();
+    await press(r, 'p', '⏸ paused');
+    await countColours(engine.proxyUrl, 'demo.localhost', 5);
+    await new Promise((res) => setTimeout(res, 200));
+    expect(r.frame()).toMatch(/requests 0\b/);
+    await press(r, '5', 'blue 50%');
+    await press(r, 'p', '● live');
+    await waitForContent(r.lastFrame, /requests 5\b/);
+  });
+
+  it('shows a change made elsewhere (admin API) within one refresh', async () => {
+    const r = await ready();
+    const res = await fetch(`${engine.adminUrl}/services/demo`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        upstreams: [
+          { name: 'blue', weight: 25 },
+          { name: 'green', weight: 75 },
+        ],
+      }),
+    });
+    expect(res.status).toBe(200);
+    await waitForContent(r.lastFrame, 'blue 25%', 1000);
+  });
+
+  it('? lists every key the keymap defines', async () => {
+    const r = await ready({ columns: 100, rows: 40 });
+    const frame = await press(r, '?', 'Everywhere');
+    for (const b of KEYMAP) {
+      for (const k of b.keys) expect(frame, `key ${k} of ${b.action}`).toContain(k);
+      expect(frame, `help of ${b.action}`).toContain(b.help);
+    }
+    await press(r, KEYS.escape, 'Routes → services');
+  });
+
+  it('[ and ] change the traffic generator rate', async () => {
+    const r = await ready();
+    await press(r, ']', 'generator 10 req/s');
+    await press(r, ']', 'generator 20 req/s');
+    await press(r, '}', 'generator 30 req/s');
+    expect(demo.rate).toBe(30);
+    await press(r, '[', 'generator 15 req/s');
+    await press(r, '{', 'generator 5 req/s');
+    expect(demo.traffic.rate).toBe(5);
+  });
+
+  it('takes keys that arrive together (a paste) one at a time', async () => {
+    const r = await ready();
+    r.stdin.write(':split demo blue=50 green=50\r');
+    await waitForContent(r.lastFrame, 'blue 50%');
+    expect(split()).toEqual({ blue: 50, green: 50 });
+    r.stdin.write('\tjw7\r');
+    await waitForContent(r.lastFrame, 'weight 100 → 7');
+    expect(engine.store.state.upstreams.find((u) => u.name === 'blue')!.targets[0]!.weight).toBe(7);
+  });
+
+  it('keeps the frame within 80x24 with many services and targets', async () => {
+    const many = Array.from({ length: 12 }, (_, i) => ({
+      op: 'service.create' as const,
+      fields: { name: `svc-${i}`, host: 'green' },
+    }));
+    const targets = Array.from({ length: 30 }, (_, i) => ({ target: `10.0.${i}.1:8080`, weight: i }));
+    engine.store.dispatch(
+      { op: 'batch', commands: [...many, { op: 'upstream.create', fields: { name: 'big', targets } }] },
+      'test',
+    );
+    const r = await ready({ columns: 80, rows: 24 });
+    const check = () => {
+      const lines = r.frame().split('\n');
+      expect(lines.length).toBeLessThanOrEqual(23);
+      for (const l of lines) expect([...l].length, l).toBeLessThanOrEqual(80);
+    };
+    check();
+    expect(r.frame()).toMatch(/1–\d+ of 13/);
+    await press(r, KEYS.tab, '━━ Upstreams');
+    for (let i = 0; i < 25; i++) r.stdin.write('j');
+    await waitForContent(r.lastFrame, '10.0.17.1:8080');
+    check();
+    await press(r, '?', 'Everywhere');
+    check();
+  });
+
+  it('q quits: the app unmounts and keys no longer reach the store', async () => {
+    const r = await ready();
+    r.stdin.write('q');
+    await tick();
+    r.stdin.write('5');
+    await new Promise((res) => setTimeout(res, 100));
+    expect(split()).toEqual({ blue: 100, green: 0 });
+  });
+
+  it.skipIf(process.stdin.isTTY)('runTui refuses to start without a terminal, in one line', async () => {
+    await expect(runTui(engine, { demo })).rejects.toThrow(NO_TTY_MESSAGE);
+    expect(NO_TTY_MESSAGE).toBe(
+      'switchyard needs an interactive terminal for its UI; run "switchyard serve" for the headless engine',
+    );
+  });
+});
