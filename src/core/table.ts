@@ -56,15 +56,41 @@ export interface RouteEntry {
 export interface RoutingTable {
   readonly version: number;
   /** Exact host (lower-case, no port) → candidates, longest prefix first (host-less routes merged in). */
-  readonly byHost: ReadonlyMap<string, readonly RouteEntry[]>;
-  readonly wildcard: readonly { readonly suffix: string; readonly prefix: string; readonly entries: readonly RouteEntry[] }[];
-  readonly anyHost: readonly RouteEntry[];
+  readonly byHost: ReadonlyMap<string, Candidates>;
+  readonly wildcard: readonly { readonly suffix: string; readonly prefix: string; readonly entries: Candidates }[];
+  readonly anyHost: Candidates;
   readonly routes: readonly RouteEntry[];
   readonly services: readonly ServiceEntry[];
   readonly upstreams: readonly UpstreamEntry[];
 }
 
-const byPrefixLength = (a: RouteEntry, b: RouteEntry) => b.prefix.length - a.prefix.length;
+/** Among routes for one host: the longest prefix first; on a tie, one that names methods. */
+const byPrefixLength = (a: RouteEntry, b: RouteEntry) => b.prefix.length - a.prefix.length || Number(b.methods !== null) - Number(a.methods !== null);
+
+/**
+ * The routes one host can match, longest prefix first. Past a handful, they are also indexed by
+ * prefix: one map lookup per distinct prefix length instead of a scan over every route, so a
+ * thousand paths on one host cost what a few do.
+ */
+export interface Candidates {
+  readonly entries: readonly RouteEntry[];
+  readonly index: { readonly lengths: readonly number[]; readonly byPrefix: ReadonlyMap<string, readonly RouteEntry[]>; readonly rest: readonly RouteEntry[] } | null;
+}
+
+const INDEX_FROM = 16;
+
+function candidates(list: readonly RouteEntry[]): Candidates {
+  const entries = [...list].sort(byPrefixLength);
+  if (entries.length < INDEX_FROM) return { entries, index: null };
+  const byPrefix = new Map<string, RouteEntry[]>();
+  const rest: RouteEntry[] = [];
+  for (const e of entries) {
+    if (e.prefix === '') rest.push(e);
+    else byPrefix.set(e.prefix, [...(byPrefix.get(e.prefix) ?? []), e]);
+  }
+  const lengths = [...new Set([...byPrefix.keys()].map((k) => k.length))].sort((a, b) => b - a);
+  return { entries, index: { lengths, byPrefix, rest } };
+}
 
 interface Carry {
   health: Map<string, { healthy: boolean }>;
@@ -181,23 +207,38 @@ export function compile(state: State, version: number, prev?: RoutingTable): Rou
       }
     }
   }
-  anyHost.sort(byPrefixLength);
-  // Host-specific routes win over host-less ones with the same prefix: sort is stable and they come first.
-  for (const [h, list] of byHost) byHost.set(h, [...list, ...anyHost].sort(byPrefixLength));
-  const wild = [...wildcard.values()].map((w) => ({ ...w, entries: [...w.entries, ...anyHost].sort(byPrefixLength) }));
+  // A route that names the host wins over any route that does not (matching falls through:
+  // exact host, then wildcard hosts, then host-less routes), as a host is the more specific.
+  const hosts = new Map<string, Candidates>();
+  for (const [h, list] of byHost) hosts.set(h, candidates(list));
+  const wild = [...wildcard.values()].map((w) => ({ suffix: w.suffix, prefix: w.prefix, entries: candidates(w.entries) }));
 
   return {
     version,
-    byHost,
+    byHost: hosts,
     wildcard: wild,
-    anyHost,
+    anyHost: candidates(anyHost),
     routes,
     services: [...serviceEntries.values()],
     upstreams: [...upstreamEntries.values()],
   };
 }
 
-function firstMatch(list: readonly RouteEntry[], path: string, method: string): RouteEntry | undefined {
+function firstMatch(c: Candidates, path: string, method: string): RouteEntry | undefined {
+  const index = c.index;
+  if (index === null) return scan(c.entries, path, method);
+  for (let i = 0; i < index.lengths.length; i++) {
+    const len = index.lengths[i] as number;
+    if (path.length < len) continue;
+    const list = index.byPrefix.get(path.slice(0, len));
+    if (list === undefined) continue;
+    const m = scan(list, path, method);
+    if (m !== undefined) return m;
+  }
+  return scan(index.rest, path, method);
+}
+
+function scan(list: readonly RouteEntry[], path: string, method: string): RouteEntry | undefined {
   for (let i = 0; i < list.length; i++) {
     const e = list[i] as RouteEntry;
     if (e.prefix.length > 0 && !path.startsWith(e.prefix)) continue;

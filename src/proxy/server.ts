@@ -5,7 +5,7 @@
  * lookups by key: everything a request needs hangs off the compiled table.
  */
 import http from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import net, { type AddressInfo, type Socket } from 'node:net';
 import httpProxy from 'http-proxy';
 import type { Store } from '../core/store.js';
 import { match, upstreamPath, type RouteEntry, type RoutingTable, type ServiceEntry, type TargetEntry, type UpstreamEntry } from '../core/table.js';
@@ -218,6 +218,7 @@ export class ProxyServer {
     const tc = (f.target.slot as TargetSlot).counter;
     tc.errors++;
     const code = err.code ?? '';
+    if (CONNECT_ERRORS.has(code) && code !== 'ECONNRESET') markDown(f.target, () => this.inTable(f.target.key));
     if (!res.headersSent && !this.closing && CONNECT_ERRORS.has(code) && f.attempts < f.service.retries && !hasBody(req) && !req.socket.destroyed) {
       // Retry on another target (Kong's `retries`): move the request's accounting over.
       (f.tried ??= []).push(f.target);
@@ -231,12 +232,14 @@ export class ProxyServer {
       }
       if (upstream !== undefined && target !== undefined) {
         tc.inFlight--;
-        (f.upstream.slot as Counter).inFlight--;
+        if (upstream !== f.upstream) {
+          (f.upstream.slot as Counter).inFlight--;
+          (upstream.slot as Counter).requests++;
+          (upstream.slot as Counter).inFlight++;
+        }
         f.attempts++;
         f.upstream = upstream;
         f.target = target;
-        (upstream.slot as Counter).requests++;
-        (upstream.slot as Counter).inFlight++;
         (target.slot as TargetSlot).counter.requests++;
         (target.slot as TargetSlot).counter.inFlight++;
         this.proxy.web(req, res, (target.slot as TargetSlot).options[f.route.route.preserve_host ? 1 : 0]);
@@ -250,6 +253,12 @@ export class ProxyServer {
     this.stats.total.errors++;
     if (!res.headersSent) sendJson(res, timedOut ? 504 : 502, timedOut ? TIMEOUT : BAD_GATEWAY);
     else res.destroy();
+  }
+
+  private inTable(key: string): boolean {
+    if (this.closing) return false;
+    const t = this.store.table;
+    return t.upstreams.some((u) => u.targets.some((x) => x.key === key)) || t.services.some((s) => s.upstreams.some((u) => u.targets.some((x) => x.key === key)));
   }
 
   private onUpgrade(req: Req, socket: Socket, head: Buffer): void {
@@ -293,6 +302,33 @@ export class ProxyServer {
     this.agent.destroy();
     this.proxy.close();
   }
+}
+
+/**
+ * Passive health: a target that refused a connection takes no traffic until a TCP probe (every
+ * 500 ms) finds it answering again, so requests stop paying for a failed connect and a retry.
+ */
+function markDown(t: TargetEntry, stillRouted: () => boolean): void {
+  const h = t.health;
+  if (!h.healthy) return;
+  h.healthy = false;
+  const probe = () => {
+    // A target taken out of the configuration meanwhile needs no more probing.
+    if (!stillRouted()) return;
+    const sock = net.connect({ host: t.host, port: t.port });
+    sock.setTimeout(1000);
+    const again = () => {
+      sock.destroy();
+      setTimeout(probe, 500).unref();
+    };
+    sock.once('connect', () => {
+      sock.destroy();
+      h.healthy = true;
+    });
+    sock.once('error', again);
+    sock.once('timeout', again);
+  };
+  setTimeout(probe, 500).unref();
 }
 
 function pickUpstream(service: ServiceEntry): UpstreamEntry | undefined {

@@ -123,7 +123,36 @@ describe('weighted proxy', () => {
     expect(counts).toEqual({ blue1: 10 });
     const snap = stats.snapshot();
     const deadKey = Object.keys(snap.targets).find((k) => k.endsWith(`:${dead}`))!;
-    expect(snap.targets[deadKey]!.errors).toBe(5);
+    // Refused once, then marked down: the next requests do not try it at all.
+    expect(snap.targets[deadKey]!.errors).toBe(1);
+    expect(store.table.upstreams[0]!.targets.find((t) => t.port === dead)!.health.healthy).toBe(false);
+  });
+
+  it('brings a target back once it answers again', async () => {
+    const [back] = await backendsNamed('back');
+    const port0 = back!.port;
+    await back!.close();
+    store.dispatch({ op: 'upstream.create', fields: { name: 'flaky', targets: [{ target: `127.0.0.1:${port0}` }] } });
+    store.dispatch({ op: 'service.create', fields: { name: 'flaky', host: 'flaky' } });
+    store.dispatch({ op: 'route.create', service: 'flaky', fields: { hosts: ['flaky.localhost'] } });
+    expect((await request(port, { host: 'flaky.localhost' })).status).toBe(502);
+    // Down now: the service answers 503 at once, without trying to connect.
+    expect((await request(port, { host: 'flaky.localhost' })).status).toBe(503);
+    const http = await import('node:http');
+    const revived = http.createServer((_q, s) => s.end('revived'));
+    await new Promise<void>((r) => revived.listen(port0, '127.0.0.1', () => r()));
+    try {
+      const deadline = Date.now() + 3000;
+      let body = '';
+      while (Date.now() < deadline && body !== 'revived') {
+        body = (await request(port, { host: 'flaky.localhost' })).body;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(body).toBe('revived');
+    } finally {
+      revived.closeAllConnections();
+      await new Promise((r) => revived.close(r));
+    }
   });
 
   it('answers 502 JSON when every attempt is refused', async () => {
