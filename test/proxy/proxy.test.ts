@@ -100,6 +100,13 @@ describe('weighted proxy', () => {
     expect(blue[0]!.paths).toEqual(['/address', '/address/12']);
   });
 
+  it('answers 431 to oversized headers, without reaching a backend', async () => {
+    const { blue } = await scene();
+    const r = await request(port, { host: 'web.localhost', headers: { 'x-big': 'a'.repeat(20_000) } }).catch((e: Error) => ({ status: -1, body: e.message }));
+    expect(r.status).toBe(431);
+    expect(blue[0]!.hits).toBe(0);
+  });
+
   it('answers 404 JSON when no route matches', async () => {
     await scene();
     const r = await request(port, { host: 'other.localhost' });
