@@ -432,7 +432,7 @@ export class AdminServer {
         } catch {
           throw new HttpError(400, { message: 'Cannot parse JSON body' });
         }
-        if (typeof doc.config === 'string') text = doc.config;
+        if (typeof doc === 'object' && doc !== null && typeof doc.config === 'string') text = doc.config;
       }
       const state = loadDeclarative(text, { now: Math.floor(Date.now() / 1000), newId: randomUUID }, 'config');
       const outcome = this.store.dispatch({ op: 'state.replace', state }, 'admin');
