@@ -490,6 +490,26 @@ export class AdminServer {
     };
     this.on('GET', '/upstreams/:u/targets', listTargets);
     this.on('GET', '/upstreams/:u/targets/all', listTargets);
+    // Kong's health endpoints: each target's health, and marking one by hand.
+    this.on('GET', '/upstreams/:u/health', ({ params }) => {
+      const u = this.upstream(params.u as string);
+      const entry = this.store.table.upstreams.find((x) => x.key === u.id);
+      const data = u.targets.map((t) => {
+        const h = entry?.targets.find((x) => x.address === t.target)?.health;
+        return { ...targetJson(t, u), health: h === undefined || h.healthy ? 'HEALTHY' : 'UNHEALTHY' };
+      });
+      return ok({ node_id: this.nodeId, data, next: null });
+    });
+    for (const verdict of ['healthy', 'unhealthy'] as const) {
+      this.on('POST', `/upstreams/:u/targets/:t/${verdict}`, ({ params }) => {
+        const u = this.upstream(params.u as string);
+        const t = findTarget(u, params.t as string);
+        if (!t) throw notFound();
+        const h = this.store.table.upstreams.find((x) => x.key === u.id)?.targets.find((x) => x.address === t.target)?.health;
+        if (h) Object.assign(h, { healthy: verdict === 'healthy', successes: 0, tcpFailures: 0, httpFailures: 0, timeouts: 0 });
+        return noContent;
+      });
+    }
     this.on('POST', '/upstreams/:u/targets', async ({ req, params }) => {
       const u = this.upstream(params.u as string);
       const t = this.run({ op: 'target.create', upstream: u.id, fields: await parseBody(req) }) as {

@@ -8,7 +8,7 @@ import { restoreApp } from '../core/apps.js';
 import { execute, prefixed, type Command, type Fields } from '../core/commands.js';
 import { SwitchyardError } from '../core/errors.js';
 import { emptyState, type Context, type Route, type Service, type State } from '../core/model.js';
-import { appSchema, routeSchema, serviceSchema, upstreamSchema, type Schema } from '../core/schema.js';
+import { appSchema, healthchecksSchema, routeSchema, serviceSchema, upstreamSchema, validate, type Schema } from '../core/schema.js';
 
 const TOP_LEVEL = new Set(['_format_version', '_transform', '_info', 'services', 'routes', 'upstreams', 'targets', 'apps']);
 
@@ -123,8 +123,9 @@ export function toDeclarative(state: State): Record<string, unknown> {
   if (state.services.length) doc.services = state.services.map(service);
   if (loose.length) doc.routes = loose.map(exportRoute);
   if (state.upstreams.length) {
+    const defaults = JSON.stringify(validate(healthchecksSchema, {}, 'create').value);
     doc.upstreams = state.upstreams.map((u) => ({
-      ...meaningful(upstreamSchema, u, [...SKIP, 'targets']),
+      ...meaningful(upstreamSchema, u, [...SKIP, 'targets', ...(JSON.stringify(u.healthchecks) === defaults ? ['healthchecks'] : [])]),
       targets: u.targets.map((t) => ({ target: t.target, weight: t.weight, ...(t.tags?.length ? { tags: t.tags } : {}) })),
     }));
   }

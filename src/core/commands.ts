@@ -127,6 +127,7 @@ function createUpstream(state: State, input: Fields, ctx: Context): Outcome {
     algorithm: 'round-robin',
     slots: f.slots as number,
     host_header: (f.host_header as string | null) ?? null,
+    healthchecks: f.healthchecks as Upstream['healthchecks'],
     targets,
     created_at: (f.created_at as number | undefined) ?? ctx.now,
     updated_at: (f.updated_at as number | undefined) ?? ctx.now,
@@ -137,7 +138,9 @@ function createUpstream(state: State, input: Fields, ctx: Context): Outcome {
 
 function updateUpstream(state: State, key: string, input: Fields, ctx: Context): Outcome {
   const u = findUpstream(state, key);
-  const f = check(upstreamSchema, input, 'update', ['id', 'created_at', 'updated_at', 'targets']);
+  // Kong merges a PATCH of nested `healthchecks` into what is there.
+  const merged = isRecord(input.healthchecks) ? { ...input, healthchecks: deepMerge(u.healthchecks, input.healthchecks) } : input;
+  const f = check(upstreamSchema, merged, 'update', ['id', 'created_at', 'updated_at', 'targets']);
   if ('targets' in input) throw SwitchyardError.schema({ targets: 'targets are changed through /upstreams/{upstream}/targets' });
   const name = (f.name as string | undefined) ?? u.name;
   if (name !== u.name && state.upstreams.some((x) => x.name === name)) throw SwitchyardError.unique('upstream', 'name', name);
@@ -152,6 +155,16 @@ function updateUpstream(state: State, key: string, input: Fields, ctx: Context):
     );
   }
   return { state: { ...state, services, upstreams: replaceIn(state.upstreams, u, next) }, entity: next, summary: `upstream ${name} updated` };
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function deepMerge(base: unknown, patch: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = isRecord(base) ? { ...base } : {};
+  for (const [k, v] of Object.entries(patch)) out[k] = isRecord(v) && isRecord(out[k]) ? deepMerge(out[k], v) : v;
+  return out;
 }
 
 function deleteUpstream(state: State, key: string): Outcome {

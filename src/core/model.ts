@@ -14,12 +14,32 @@ export interface Target {
   readonly tags: readonly string[] | null;
 }
 
+/** Kong's health checks of an upstream's targets; counters and intervals of 0 are off. */
+export interface Healthchecks {
+  readonly active: {
+    readonly type: 'http' | 'tcp';
+    readonly http_path: string;
+    /** Seconds. */
+    readonly timeout: number;
+    readonly concurrency: number;
+    readonly healthy: { readonly interval: number; readonly http_statuses: readonly number[]; readonly successes: number };
+    readonly unhealthy: { readonly interval: number; readonly http_statuses: readonly number[]; readonly tcp_failures: number; readonly timeouts: number; readonly http_failures: number };
+  };
+  readonly passive: {
+    readonly type: 'http' | 'tcp';
+    readonly healthy: { readonly http_statuses: readonly number[]; readonly successes: number };
+    readonly unhealthy: { readonly http_statuses: readonly number[]; readonly tcp_failures: number; readonly timeouts: number; readonly http_failures: number };
+  };
+  readonly threshold: number;
+}
+
 export interface Upstream {
   readonly id: string;
   readonly name: string;
   readonly algorithm: 'round-robin';
   readonly slots: number;
   readonly host_header: string | null;
+  readonly healthchecks: Healthchecks;
   readonly targets: readonly Target[];
   readonly created_at: number;
   readonly updated_at: number;

@@ -19,7 +19,15 @@ export type Field =
   | { readonly type: 'number'; readonly required?: boolean; readonly nullable?: boolean; readonly default?: number | null; readonly between: readonly [number, number] }
   | { readonly type: 'boolean'; readonly default?: boolean }
   | { readonly type: 'array'; readonly elements: Field; readonly default?: readonly unknown[] | null; readonly required?: boolean; readonly nullable?: boolean; readonly maxItems?: number }
-  | { readonly type: 'record'; readonly fields: Schema; readonly nullable?: boolean; readonly required?: boolean; readonly default?: undefined }
+  | {
+      readonly type: 'record';
+      readonly fields: Schema;
+      readonly nullable?: boolean;
+      readonly required?: boolean;
+      readonly default?: undefined;
+      /** When absent on create, the record with all its defaults (Kong's nested `healthchecks`). */
+      readonly filled?: boolean;
+    }
   /** String keys to string values (an app's environment). */
   | { readonly type: 'map'; readonly key: (k: string) => string | undefined; readonly default?: Readonly<Record<string, string>>; readonly maxItems?: number };
 
@@ -105,12 +113,51 @@ export const targetSchema = {
   upstream: { type: 'record', fields: { id: { type: 'string' }, name: { type: 'string' } }, nullable: true },
 } as const satisfies Schema;
 
+const statuses = (def: readonly number[]) => ({ type: 'array', elements: { type: 'integer', between: [100, 999] }, default: def, maxItems: 32 }) as const;
+const counter = { type: 'integer', between: [0, 255], default: 0 } as const;
+const interval = { type: 'number', between: [0, 65535], default: 0 } as const;
+
+/** Kong's upstream `healthchecks`, field for field, with Kong's defaults (0 = off). */
+export const healthchecksSchema = {
+  active: {
+    type: 'record',
+    filled: true,
+    fields: {
+      type: { type: 'string', oneOf: ['http', 'tcp'], default: 'http' },
+      http_path: { type: 'string', default: '/', check: checkPath },
+      timeout: { type: 'number', between: [0, 65535], default: 1 },
+      concurrency: { type: 'integer', between: [1, 2 ** 31 - 1], default: 10 },
+      healthy: { type: 'record', filled: true, fields: { interval, http_statuses: statuses([200, 302]), successes: counter } },
+      unhealthy: {
+        type: 'record',
+        filled: true,
+        fields: { interval, http_statuses: statuses([429, 404, 500, 501, 502, 503, 504, 505]), tcp_failures: counter, timeouts: counter, http_failures: counter },
+      },
+    },
+  },
+  passive: {
+    type: 'record',
+    filled: true,
+    fields: {
+      type: { type: 'string', oneOf: ['http', 'tcp'], default: 'http' },
+      healthy: {
+        type: 'record',
+        filled: true,
+        fields: { http_statuses: statuses([200, 201, 202, 203, 204, 205, 206, 207, 208, 226, 300, 301, 302, 303, 304, 305, 306, 307, 308]), successes: counter },
+      },
+      unhealthy: { type: 'record', filled: true, fields: { http_statuses: statuses([429, 500, 503]), tcp_failures: counter, timeouts: counter, http_failures: counter } },
+    },
+  },
+  threshold: { type: 'number', between: [0, 100], default: 0 },
+} as const satisfies Schema;
+
 export const upstreamSchema = {
   ...common,
   name: { type: 'string', required: true, check: (v) => (isHostname(v) ? undefined : 'Invalid name; must be a valid hostname') },
   algorithm: { type: 'string', oneOf: ['round-robin'], default: 'round-robin' },
   slots: { type: 'integer', between: [10, 65536], default: 10000 },
   host_header: { type: 'string', nullable: true, default: null, check: checkHost },
+  healthchecks: { type: 'record', filled: true, fields: healthchecksSchema },
   targets: {
     type: 'array',
     elements: { type: 'record', fields: { target: targetSchema.target, weight: targetSchema.weight, tags: common.tags, id: common.id, created_at: common.created_at } },
@@ -231,6 +278,7 @@ export function validate(
       if (mode === 'create') {
         if ('required' in field && field.required) errors[path] = 'required field missing';
         else if ('default' in field && field.default !== undefined) value[key] = cloneDefault(field.default);
+        else if (field.type === 'record' && field.filled) value[key] = validate(field.fields, {}, 'create').value;
       }
       continue;
     }

@@ -7,7 +7,7 @@
  * per-target objects on, once, so the request path never looks anything up by key.
  */
 import { Balancer } from './balancer.js';
-import { effectiveSplit, serviceLabel, type Route, type Service, type State, type Upstream } from './model.js';
+import { effectiveSplit, serviceLabel, type Healthchecks, type Route, type Service, type State, type Upstream } from './model.js';
 import { parseHostPort } from './schema.js';
 
 export interface TargetEntry {
@@ -19,13 +19,30 @@ export interface TargetEntry {
   readonly weight: number;
   /** Data-plane objects (a proxy instance, stats counters). */
   slot: unknown;
-  /** Passive health, shared across compiles for the same key: false = skip. */
-  health: { healthy: boolean };
+  /** Health, shared across compiles for the same key: unhealthy targets are skipped. */
+  health: TargetHealth;
+}
+
+/** A target's health and the counters Kong's thresholds are judged on. */
+export interface TargetHealth {
+  healthy: boolean;
+  successes: number;
+  tcpFailures: number;
+  httpFailures: number;
+  timeouts: number;
+  /** Set when an operator marked it (Kong's POST …/healthy|unhealthy). */
+  manual: boolean;
+}
+
+export function newHealth(): TargetHealth {
+  return { healthy: true, successes: 0, tcpFailures: 0, httpFailures: 0, timeouts: 0, manual: false };
 }
 
 export interface UpstreamEntry {
   readonly key: string;
   readonly name: string;
+  /** Kong's health checks; null for a service's literal host:port. */
+  readonly healthchecks: Healthchecks | null;
   readonly targets: readonly TargetEntry[];
   readonly balancer: Balancer<TargetEntry>;
   slot: unknown;
@@ -93,12 +110,12 @@ function candidates(list: readonly RouteEntry[]): Candidates {
 }
 
 interface Carry {
-  health: Map<string, { healthy: boolean }>;
+  health: Map<string, TargetHealth>;
   balancers: Map<string, { sig: string; balancer: Balancer<unknown> }>;
 }
 
 function carryFrom(prev: RoutingTable | undefined): Carry {
-  const health = new Map<string, { healthy: boolean }>();
+  const health = new Map<string, TargetHealth>();
   const balancers = new Map<string, { sig: string; balancer: Balancer<unknown> }>();
   for (const u of prev?.upstreams ?? []) {
     for (const t of u.targets) health.set(t.key, t.health);
@@ -130,7 +147,7 @@ export function compile(state: State, version: number, prev?: RoutingTable): Rou
   const targetEntry = (key: string, address: string, weight: number): TargetEntry => {
     const hp = parseHostPort(address);
     const { host, port } = typeof hp === 'string' ? { host: address, port: 80 } : hp;
-    return { key, address, host, port, weight, slot: undefined, health: carry.health.get(key) ?? { healthy: true } };
+    return { key, address, host, port, weight, slot: undefined, health: carry.health.get(key) ?? newHealth() };
   };
   // A stopped app takes no traffic; its routes go on serving their other apps.
   const stopped = new Set(state.apps.filter((a) => a.state === 'stopped').map((a) => a.name));
@@ -140,6 +157,7 @@ export function compile(state: State, version: number, prev?: RoutingTable): Rou
     return {
       key: u.id,
       name: u.name,
+      healthchecks: u.healthchecks,
       targets,
       balancer: balancerFor(carry, u.id, targets, targets.map((t) => [t.address, t.weight])),
       slot: undefined,
@@ -156,7 +174,7 @@ export function compile(state: State, version: number, prev?: RoutingTable): Rou
       // A literal host:port: one anonymous upstream with one target.
       const address = `${s.host}:${s.port}`;
       const t = targetEntry(`${s.id}/${address}`, address, 100);
-      ups = [{ key: `${s.id}/literal`, name: address, targets: [t], balancer: balancerFor(carry, `${s.id}/literal`, [t], [[address, 100]]), slot: undefined }];
+      ups = [{ key: `${s.id}/literal`, name: address, healthchecks: null, targets: [t], balancer: balancerFor(carry, `${s.id}/literal`, [t], [[address, 100]]), slot: undefined }];
       weights = [100];
     } else {
       ups = [];

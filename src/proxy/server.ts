@@ -9,6 +9,7 @@ import net, { type AddressInfo, type Socket } from 'node:net';
 import httpProxy from 'http-proxy';
 import type { Store } from '../core/store.js';
 import { match, upstreamPath, type RouteEntry, type RoutingTable, type ServiceEntry, type TargetEntry, type UpstreamEntry } from '../core/table.js';
+import { ActiveChecker, passiveOn, passiveStatus, record } from './health.js';
 import { Counter, Stats } from './stats.js';
 
 export interface ProxyOptions {
@@ -20,10 +21,32 @@ export interface ProxyOptions {
   readonly port?: number;
 }
 
-interface TargetSlot {
+/**
+ * What the proxy hangs on a target: its counter, and http-proxy options for each
+ * (preserve_host, read timeout) it is used with, made once and then only looked up.
+ */
+class TargetSlot {
   readonly counter: Counter;
-  /** http-proxy options for this target: [preserve_host=false, preserve_host=true]. */
-  readonly options: readonly [httpProxy.ServerOptions, httpProxy.ServerOptions];
+  private readonly base: httpProxy.ServerOptions;
+  private timeout = -1;
+  private made: [httpProxy.ServerOptions, httpProxy.ServerOptions] | null = null;
+
+  constructor(t: TargetEntry, agent: http.Agent, counter: Counter) {
+    this.counter = counter;
+    this.base = { target: { protocol: 'http:', host: t.host, port: t.port }, agent, xfwd: true, toProxy: true };
+  }
+
+  options(service: ServiceEntry, preserveHost: boolean): httpProxy.ServerOptions {
+    const timeout = service.service.read_timeout;
+    if (timeout !== this.timeout || this.made === null) {
+      this.timeout = timeout;
+      this.made = [
+        { ...this.base, changeOrigin: true, proxyTimeout: timeout },
+        { ...this.base, changeOrigin: false, proxyTimeout: timeout },
+      ];
+    }
+    return this.made[preserveHost ? 1 : 0];
+  }
 }
 
 /** What a request in flight carries, on the request object itself. */
@@ -71,6 +94,7 @@ export class ProxyServer {
   private readonly stats: Stats;
   private readonly detach: () => void;
   private closing = false;
+  private readonly checker = new ActiveChecker();
 
   constructor(private readonly options: ProxyOptions) {
     this.store = options.store;
@@ -78,6 +102,7 @@ export class ProxyServer {
     this.agent = new http.Agent({ keepAlive: true, maxSockets: 1024, maxFreeSockets: 256, scheduling: 'lifo' });
     this.proxy = httpProxy.createProxyServer({});
     this.proxy.on('error', (err, req, res) => this.onProxyError(err as NodeJS.ErrnoException, req as Req, res as http.ServerResponse | Socket));
+    this.proxy.on('proxyRes', onProxyRes);
     this.server = http.createServer({ keepAlive: true }, (req, res) => this.onRequest(req as Req, res));
     this.server.on('upgrade', (req: Req, socket: Socket, head: Buffer) => this.onUpgrade(req, socket, head));
     this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
@@ -93,11 +118,7 @@ export class ProxyServer {
     const seen: Record<'route' | 'service' | 'upstream' | 'target', Set<string>> = { route: new Set(), service: new Set(), upstream: new Set(), target: new Set() };
     const targetSlot = (t: TargetEntry): void => {
       seen.target.add(t.key);
-      const base = { target: { protocol: 'http:', host: t.host, port: t.port }, agent: this.agent, xfwd: true, toProxy: true };
-      t.slot = {
-        counter: this.stats.counter('target', t.key),
-        options: [{ ...base, changeOrigin: true }, { ...base, changeOrigin: false }],
-      } satisfies TargetSlot;
+      t.slot = new TargetSlot(t, this.agent, this.stats.counter('target', t.key));
     };
     for (const u of table.upstreams) {
       seen.upstream.add(u.key);
@@ -121,6 +142,7 @@ export class ProxyServer {
       r.slot = this.stats.counter('route', r.key);
     }
     for (const kind of ['route', 'service', 'upstream', 'target'] as const) this.stats.retain(kind, seen[kind]);
+    this.checker.apply(table);
   }
 
   listen(): Promise<AddressInfo> {
@@ -167,7 +189,7 @@ export class ProxyServer {
     count(service, upstream, target);
     res.on('close', onResponseClose);
     req.url = upstreamPath(route, url);
-    this.proxy.web(req, res, (target.slot as TargetSlot).options[route.route.preserve_host ? 1 : 0]);
+    this.proxy.web(req, res, (target.slot as TargetSlot).options(service, route.route.preserve_host));
   }
 
   private unavailable(_req: Req, res: http.ServerResponse, route: RouteEntry, service: ServiceEntry | null, start: number, pin?: string): void {
@@ -219,8 +241,14 @@ export class ProxyServer {
     const tc = (f.target.slot as TargetSlot).counter;
     tc.errors++;
     const code = err.code ?? '';
-    if (CONNECT_ERRORS.has(code) && code !== 'ECONNRESET') markDown(f.target, () => this.inTable(f.target.key));
-    if (!res.headersSent && !this.closing && CONNECT_ERRORS.has(code) && f.attempts < f.service.retries && !hasBody(req) && !req.socket.destroyed) {
+    // http-proxy aborts a request past its read timeout, which surfaces as a reset: tell them apart by the clock.
+    const timedOut = code === 'ETIMEDOUT' || code === 'ESOCKETTIMEDOUT' || performance.now() - f.start >= f.service.service.read_timeout;
+    const refused = CONNECT_ERRORS.has(code) && code !== 'ECONNRESET';
+    const hc = f.upstream.healthchecks;
+    if (hc !== null && passiveOn(hc)) {
+      if (timedOut || refused) record(f.target.health, timedOut ? 'timeout' : 'tcp', hc.passive);
+    } else if (refused) markDown(f.target, () => this.inTable(f.target.key));
+    if (!timedOut && !res.headersSent && !this.closing && CONNECT_ERRORS.has(code) && f.attempts < f.service.retries && !hasBody(req) && !req.socket.destroyed) {
       // Retry on another target (Kong's `retries`): move the request's accounting over.
       (f.tried ??= []).push(f.target);
       const tried = f.tried;
@@ -243,11 +271,10 @@ export class ProxyServer {
         f.target = target;
         (target.slot as TargetSlot).counter.requests++;
         (target.slot as TargetSlot).counter.inFlight++;
-        this.proxy.web(req, res, (target.slot as TargetSlot).options[f.route.route.preserve_host ? 1 : 0]);
+        this.proxy.web(req, res, (target.slot as TargetSlot).options(f.service, f.route.route.preserve_host));
         return;
       }
     }
-    const timedOut = code === 'ETIMEDOUT' || code === 'ESOCKETTIMEDOUT';
     (f.route.slot as Counter).errors++;
     (f.service.slot as Counter).errors++;
     (f.upstream.slot as Counter).errors++;
@@ -281,7 +308,7 @@ export class ProxyServer {
     }
     req[FLIGHT] = { route, service, upstream, target, start: performance.now(), attempts: 0, tried: null, total: this.stats.total };
     req.url = upstreamPath(route, url);
-    this.proxy.ws(req, socket, head, (target.slot as TargetSlot).options[route.route.preserve_host ? 1 : 0]);
+    this.proxy.ws(req, socket, head, (target.slot as TargetSlot).options(service, route.route.preserve_host));
   }
 
   /**
@@ -291,6 +318,7 @@ export class ProxyServer {
   async close(graceMs = 5000): Promise<void> {
     this.closing = true;
     this.detach();
+    this.checker.stop();
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.server.closeIdleConnections();
     const deadline = Date.now() + graceMs;
@@ -362,6 +390,16 @@ function count(service: ServiceEntry, upstream: UpstreamEntry, target: TargetEnt
   uc.inFlight++;
   tc.requests++;
   tc.inFlight++;
+}
+
+/** Passive health checks count the statuses the targets answer with, when configured. */
+function onProxyRes(proxyRes: http.IncomingMessage, req: http.IncomingMessage): void {
+  const f = (req as Req)[FLIGHT];
+  if (f === undefined) return;
+  const hc = f.upstream.healthchecks;
+  if (hc === null || !passiveOn(hc)) return;
+  const outcome = passiveStatus(hc, proxyRes.statusCode ?? 0);
+  if (outcome !== null) record(f.target.health, outcome, hc.passive);
 }
 
 /** Shared by every response (no closure per request): settles the counters of its flight. */

@@ -1,0 +1,140 @@
+/**
+ * Kong's health checks. Active: probe each target of an upstream every `interval` seconds (HTTP
+ * GET `http_path`, or a TCP connect) and count successes and failures against the thresholds.
+ * Passive: count the proxy's own outcomes (statuses, refused connections, timeouts). A target
+ * past a failure threshold is skipped by the balancers; past the success threshold it is back.
+ */
+import http from 'node:http';
+import net from 'node:net';
+import type { Healthchecks } from '../core/model.js';
+import type { RoutingTable, TargetEntry, TargetHealth, UpstreamEntry } from '../core/table.js';
+
+export type Outcome = 'success' | 'http' | 'tcp' | 'timeout';
+
+interface Thresholds {
+  readonly healthy: { readonly successes: number };
+  readonly unhealthy: { readonly tcp_failures: number; readonly timeouts: number; readonly http_failures: number };
+}
+
+/** Counts one outcome; returns true when it changed the target's health. */
+export function record(h: TargetHealth, outcome: Outcome, t: Thresholds): boolean {
+  if (outcome === 'success') {
+    h.tcpFailures = 0;
+    h.httpFailures = 0;
+    h.timeouts = 0;
+    if (h.healthy || t.healthy.successes === 0) return false;
+    if (++h.successes < t.healthy.successes) return false;
+    h.healthy = true;
+    h.successes = 0;
+    return true;
+  }
+  h.successes = 0;
+  const limit = outcome === 'tcp' ? t.unhealthy.tcp_failures : outcome === 'timeout' ? t.unhealthy.timeouts : t.unhealthy.http_failures;
+  if (limit === 0) return false;
+  const n = outcome === 'tcp' ? ++h.tcpFailures : outcome === 'timeout' ? ++h.timeouts : ++h.httpFailures;
+  if (!h.healthy || n < limit) return false;
+  h.healthy = false;
+  h.tcpFailures = 0;
+  h.httpFailures = 0;
+  h.timeouts = 0;
+  return true;
+}
+
+/** Whether passive checks count anything for this upstream (all counters 0 = off, Kong's default). */
+export function passiveOn(hc: Healthchecks | null): boolean {
+  if (!hc) return false;
+  const u = hc.passive.unhealthy;
+  return u.tcp_failures > 0 || u.timeouts > 0 || u.http_failures > 0 || hc.passive.healthy.successes > 0;
+}
+
+export function activeOn(hc: Healthchecks | null): boolean {
+  return hc !== null && (hc.active.healthy.interval > 0 || hc.active.unhealthy.interval > 0);
+}
+
+/** The passive verdict on a proxied response's status. */
+export function passiveStatus(hc: Healthchecks, status: number): Outcome | null {
+  if (hc.passive.unhealthy.http_statuses.includes(status)) return 'http';
+  if (hc.passive.healthy.http_statuses.includes(status)) return 'success';
+  return null;
+}
+
+function probe(t: TargetEntry, hc: Healthchecks): Promise<Outcome | null> {
+  const timeoutMs = Math.max(1, hc.active.timeout * 1000);
+  return new Promise((resolve) => {
+    if (hc.active.type === 'tcp') {
+      const sock = net.connect({ host: t.host, port: t.port });
+      sock.setTimeout(timeoutMs);
+      sock.once('connect', () => (sock.destroy(), resolve('success')));
+      sock.once('error', () => resolve('tcp'));
+      sock.once('timeout', () => (sock.destroy(), resolve('timeout')));
+      return;
+    }
+    const req = http.get({ host: t.host, port: t.port, path: hc.active.http_path, agent: false, timeout: timeoutMs, headers: { 'user-agent': 'switchyard-healthcheck' } }, (res) => {
+      res.resume();
+      const status = res.statusCode ?? 0;
+      resolve(hc.active.healthy.http_statuses.includes(status) ? 'success' : hc.active.unhealthy.http_statuses.includes(status) ? 'http' : null);
+    });
+    let timedOut = false;
+    req.once('timeout', () => {
+      timedOut = true;
+      req.destroy();
+    });
+    req.once('error', () => resolve(timedOut ? 'timeout' : 'tcp'));
+  });
+}
+
+/** Runs the active checks of every upstream that has them, following each new routing table. */
+export class ActiveChecker {
+  private readonly loops = new Map<string, { entry: UpstreamEntry; timer: NodeJS.Timeout; last: Map<string, number> }>();
+  private stopped = false;
+
+  constructor(private readonly onChange: (u: UpstreamEntry, t: TargetEntry) => void = () => {}) {}
+
+  apply(table: RoutingTable): void {
+    if (this.stopped) return;
+    const seen = new Set<string>();
+    for (const u of table.upstreams) {
+      if (!activeOn(u.healthchecks)) continue;
+      seen.add(u.key);
+      const loop = this.loops.get(u.key);
+      if (loop) loop.entry = u;
+      else {
+        const timer = setInterval(() => void this.tick(u.key), 100);
+        timer.unref();
+        this.loops.set(u.key, { entry: u, timer, last: new Map() });
+      }
+    }
+    for (const [key, loop] of this.loops) {
+      if (seen.has(key)) continue;
+      clearInterval(loop.timer);
+      this.loops.delete(key);
+    }
+  }
+
+  private async tick(key: string): Promise<void> {
+    const loop = this.loops.get(key);
+    if (!loop) return;
+    const u = loop.entry;
+    const hc = u.healthchecks as Healthchecks;
+    const now = Date.now();
+    const due = u.targets.filter((t) => {
+      const every = (t.health.healthy ? hc.active.healthy.interval : hc.active.unhealthy.interval) * 1000;
+      if (every <= 0) return false;
+      const last = loop.last.get(t.key) ?? 0;
+      return now - last >= every;
+    });
+    for (const t of due.slice(0, hc.active.concurrency)) {
+      loop.last.set(t.key, now + 1e9); // in progress: not due again until it answers
+      void probe(t, hc).then((outcome) => {
+        loop.last.set(t.key, Date.now());
+        if (outcome !== null && record(t.health, outcome, hc.active)) this.onChange(u, t);
+      });
+    }
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const loop of this.loops.values()) clearInterval(loop.timer);
+    this.loops.clear();
+  }
+}

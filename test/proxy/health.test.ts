@@ -1,0 +1,164 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { start, type Harness } from '../admin/harness.js';
+import { request, startBackend, type Backend } from '../helpers/net.js';
+
+let h: Harness | undefined;
+const backends: Backend[] = [];
+const servers: http.Server[] = [];
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+  await Promise.all(backends.splice(0).map((b) => b.close()));
+  for (const s of servers.splice(0)) {
+    s.closeAllConnections();
+    s.close();
+  }
+});
+
+/** A backend whose /health answers `status.code`, and whose other paths answer its name. */
+async function flaky(name: string) {
+  const status = { code: 200, hits: 0 };
+  const server = http.createServer((req, res) => {
+    if (req.url === '/health') {
+      res.writeHead(status.code).end();
+      return;
+    }
+    status.hits++;
+    res.writeHead(status.code === 200 ? 200 : status.code).end(name);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  servers.push(server);
+  return { status, address: `127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
+async function until(cond: () => boolean | Promise<boolean>, ms = 3000): Promise<number> {
+  const t0 = Date.now();
+  while (!(await cond())) {
+    if (Date.now() - t0 > ms) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  return Date.now() - t0;
+}
+
+async function api(method: string, path: string, body?: unknown) {
+  const res = await fetch(`${h!.adminUrl}${path}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  return { status: res.status, json: res.status === 204 ? null : ((await res.json()) as Record<string, unknown>) };
+}
+
+async function health(): Promise<string[]> {
+  const r = await api('GET', '/upstreams/pool/health');
+  return (r.json!.data as { health: string }[]).map((t) => t.health);
+}
+
+describe("Kong's health checks", () => {
+  it('active: an unhealthy target is taken out, and comes back when it answers 200 again', async () => {
+    h = await start();
+    const a = await flaky('a');
+    const b = await flaky('b');
+    const hc = {
+      active: { http_path: '/health', timeout: 1, healthy: { interval: 0.1, successes: 2 }, unhealthy: { interval: 0.1, http_failures: 2, tcp_failures: 1, timeouts: 1 } },
+    };
+    expect((await api('POST', '/upstreams', { name: 'pool', healthchecks: hc })).status).toBe(201);
+    await api('POST', '/upstreams/pool/targets', { target: a.address });
+    await api('POST', '/upstreams/pool/targets', { target: b.address });
+    await api('POST', '/services', { name: 's', host: 'pool' });
+    await api('POST', '/services/s/routes', { hosts: ['pool.localhost'] });
+    expect(await health()).toEqual(['HEALTHY', 'HEALTHY']);
+
+    a.status.code = 500;
+    await until(async () => (await health())[0] === 'UNHEALTHY');
+    const before = a.status.hits;
+    for (let i = 0; i < 10; i++) expect((await request(h.proxyPort, { host: 'pool.localhost' })).body).toBe('b');
+    expect(a.status.hits).toBe(before);
+
+    a.status.code = 200;
+    await until(async () => (await health())[0] === 'HEALTHY');
+    const seen = new Set<string>();
+    for (let i = 0; i < 4; i++) seen.add((await request(h.proxyPort, { host: 'pool.localhost' })).body);
+    expect(seen).toEqual(new Set(['a', 'b']));
+  });
+
+  it('passive: chosen 5xx statuses mark a target unhealthy; an operator can mark it back', async () => {
+    h = await start();
+    const a = await flaky('a');
+    const b = await flaky('b');
+    await api('POST', '/upstreams', { name: 'pool', healthchecks: { passive: { unhealthy: { http_statuses: [500], http_failures: 2 } } } });
+    await api('POST', '/upstreams/pool/targets', { target: a.address });
+    await api('POST', '/upstreams/pool/targets', { target: b.address });
+    await api('POST', '/services', { name: 's', host: 'pool' });
+    await api('POST', '/services/s/routes', { hosts: ['pool.localhost'] });
+    a.status.code = 500;
+    const bodies: string[] = [];
+    for (let i = 0; i < 10; i++) bodies.push((await request(h.proxyPort, { host: 'pool.localhost' })).body);
+    // Two 500s from a, then only b.
+    expect(bodies.filter((x) => x === 'a')).toHaveLength(2);
+    expect(await health()).toEqual(['UNHEALTHY', 'HEALTHY']);
+    a.status.code = 200;
+    expect((await api('POST', `/upstreams/pool/targets/${a.address}/healthy`)).status).toBe(204);
+    expect(await health()).toEqual(['HEALTHY', 'HEALTHY']);
+  });
+
+  it('answers 503 at once when every target is down, and names the service', async () => {
+    h = await start();
+    const a = await flaky('a');
+    await api('POST', '/upstreams', { name: 'pool', healthchecks: { active: { http_path: '/health', healthy: { interval: 0.1, successes: 1 }, unhealthy: { interval: 0.1, http_failures: 1 } } } });
+    await api('POST', '/upstreams/pool/targets', { target: a.address });
+    await api('POST', '/services', { name: 'shop', host: 'pool' });
+    await api('POST', '/services/shop/routes', { hosts: ['pool.localhost'] });
+    a.status.code = 503;
+    await until(async () => (await health())[0] === 'UNHEALTHY');
+    const r = await request(h.proxyPort, { host: 'pool.localhost' });
+    expect(r.status).toBe(503);
+    expect(JSON.parse(r.body).service).toBe('shop');
+  });
+
+  it("answers 504 past the service's read_timeout, without retrying", async () => {
+    h = await start();
+    const slow = await startBackend('slow', { delayMs: 1000 });
+    backends.push(slow);
+    await api('POST', '/services', { name: 'slow', url: `http://${slow.address}`, read_timeout: 200 });
+    await api('POST', '/services/slow/routes', { hosts: ['slow.localhost'] });
+    const t0 = Date.now();
+    const r = await request(h.proxyPort, { host: 'slow.localhost' });
+    expect(r.status).toBe(504);
+    expect(Date.now() - t0).toBeLessThan(900);
+    expect(slow.hits).toBe(1);
+  });
+
+  it('a target killed under load: no failed request, and it is marked down within a second', async () => {
+    h = await start();
+    const pool = await Promise.all(['t1', 't2', 't3'].map((n) => startBackend(n)));
+    backends.push(...pool);
+    await api('POST', '/upstreams', { name: 'pool' });
+    for (const b of pool) await api('POST', '/upstreams/pool/targets', { target: b.address });
+    await api('POST', '/services', { name: 's', host: 'pool' });
+    await api('POST', '/services/s/routes', { hosts: ['pool.localhost'] });
+    let failed = 0;
+    let ok = 0;
+    let stop = false;
+    // About 200 requests a second from 4 clients.
+    const load = Promise.all(
+      Array.from({ length: 4 }, async () => {
+        while (!stop) {
+          const r = await request(h!.proxyPort, { host: 'pool.localhost' }).catch(() => ({ status: 0 }));
+          if (r.status === 200) ok++;
+          else failed++;
+          await new Promise((res) => setTimeout(res, 20));
+        }
+      }),
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    const victim = pool[1]!;
+    await victim.close();
+    const killedAt = Date.now();
+    await until(async () => (await health())[1] === 'UNHEALTHY', 1000);
+    expect(Date.now() - killedAt).toBeLessThan(1000);
+    await new Promise((r) => setTimeout(r, 500));
+    stop = true;
+    await load;
+    expect(failed).toBe(0);
+    expect(ok).toBeGreaterThan(50);
+  });
+});
