@@ -188,6 +188,7 @@ export class ProxyServer {
     req[FLIGHT] = { route, service, upstream, target, start, attempts: 0, tried: null, total };
     count(service, upstream, target);
     res.on('close', onResponseClose);
+    stripHopByHop(req.headers);
     req.url = upstreamPath(route, url);
     this.proxy.web(req, res, (target.slot as TargetSlot).options(service, route.route.preserve_host));
   }
@@ -390,6 +391,29 @@ function count(service: ServiceEntry, upstream: UpstreamEntry, target: TargetEnt
   uc.inFlight++;
   tc.requests++;
   tc.inFlight++;
+}
+
+/**
+ * Headers that describe one connection, not the request (RFC 9110 7.6.1), stay with the client's
+ * connection; the pooled connection to the target has its own. `transfer-encoding` and `upgrade`
+ * are left to Node and http-proxy, which frame bodies and WebSockets with them.
+ */
+function stripHopByHop(h: http.IncomingHttpHeaders): void {
+  const connection = h.connection;
+  if (connection !== undefined) {
+    if (connection !== 'keep-alive' && connection !== 'close') {
+      for (const token of connection.split(',')) {
+        const name = token.trim().toLowerCase();
+        if (name !== 'upgrade' && name !== 'transfer-encoding') delete h[name];
+      }
+    }
+    delete h.connection;
+  }
+  if (h['keep-alive'] !== undefined) delete h['keep-alive'];
+  if (h['proxy-connection'] !== undefined) delete h['proxy-connection'];
+  if (h['proxy-authorization'] !== undefined) delete h['proxy-authorization'];
+  if (h.te !== undefined) delete h.te;
+  if (h.trailer !== undefined) delete h.trailer;
 }
 
 /** Passive health checks count the statuses the targets answer with, when configured. */

@@ -62,3 +62,33 @@ describe('admin API under random input', () => {
     );
   });
 });
+
+describe('admin API under concurrent conflicting changes', () => {
+  it('answers every one, applies each whole or not at all, and leaves a valid state', async () => {
+    const hh = await start();
+    try {
+      const send = (method: string, path: string, body?: unknown) =>
+        fetch(`${hh.adminUrl}${path}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) }).then((r) => r.status);
+      await send('POST', '/upstreams', { name: 'blue' });
+      await send('POST', '/upstreams', { name: 'green' });
+      await send('POST', '/services', { name: 'web', host: 'blue' });
+      const storm: Promise<number>[] = [];
+      for (let i = 0; i < 60; i++) {
+        storm.push(send('PATCH', '/services/web', { upstreams: [{ name: 'blue', weight: i }, { name: 'green', weight: 100 - i }] }));
+        storm.push(send('PATCH', '/services/web', { host: i % 2 ? 'green' : 'blue' }));
+        storm.push(send('POST', '/upstreams', { name: `u${i % 7}` }));
+        storm.push(send('DELETE', `/upstreams/u${(i + 3) % 7}`));
+        storm.push(send('POST', '/upstreams/blue/targets', { target: `127.0.0.1:${3000 + (i % 5)}` }));
+      }
+      const statuses = await Promise.all(storm);
+      for (const s of statuses) expect([200, 201, 204, 400, 404, 409]).toContain(s);
+      const { replaceState } = await import('../../src/core/commands.js');
+      expect(() => replaceState(JSON.parse(JSON.stringify(hh.store.state)), { now: 1, newId: () => crypto.randomUUID() })).not.toThrow();
+      const split = hh.store.state.services[0]!.upstreams;
+      const total = split.reduce((a, e) => a + e.weight, 0);
+      expect(total === 100 || total === 0 || split.length === 0).toBe(true);
+    } finally {
+      await hh.close();
+    }
+  });
+});

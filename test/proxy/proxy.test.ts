@@ -100,6 +100,17 @@ describe('weighted proxy', () => {
     expect(blue[0]!.paths).toEqual(['/address', '/address/12']);
   });
 
+  it('does not forward hop-by-hop headers', async () => {
+    const { blue } = await scene();
+    await request(port, {
+      host: 'web.localhost',
+      headers: { connection: 'keep-alive, x-hop', 'x-hop': '1', 'keep-alive': 'timeout=5', 'proxy-authorization': 'Basic eA==', te: 'trailers', 'x-end-to-end': 'kept' },
+    });
+    const got = blue[0]!.headers.at(-1)!;
+    for (const h of ['x-hop', 'keep-alive', 'proxy-authorization', 'te']) expect(got[h]).toBeUndefined();
+    expect(got['x-end-to-end']).toBe('kept');
+  });
+
   it('answers 431 to oversized headers, without reaching a backend', async () => {
     const { blue } = await scene();
     const r = await request(port, { host: 'web.localhost', headers: { 'x-big': 'a'.repeat(20_000) } }).catch((e: Error) => ({ status: -1, body: e.message }));
