@@ -26,6 +26,8 @@ export interface EngineOptions {
   readonly adminHost?: string;
   /** @default 8001 (0 picks a free port) */
   readonly adminPort?: number;
+  /** Request bodies above this get 413 (0 = no limit). @default 32 MiB */
+  readonly maxBodyBytes?: number;
   /** Required to bind the admin API anywhere but loopback. */
   readonly adminToken?: string;
   /** Where the state file lives. @default conf's per-user config directory */
@@ -91,7 +93,7 @@ export class Engine {
     // Addresses of a previous run's processes are gone: clear them before the proxy takes traffic.
     supervisor.clearStale();
     const deployer = new DeployEngine(store, supervisor, stats, log);
-    const proxy = new ProxyServer({ store, stats, host: o.proxyHost ?? '127.0.0.1', port: o.proxyPort ?? 8000 });
+    const proxy = new ProxyServer({ store, stats, host: o.proxyHost ?? '127.0.0.1', port: o.proxyPort ?? 8000, maxBodyBytes: o.maxBodyBytes });
     const proxyAddress = await proxy.listen();
     // GET / describes the engine, which exists only once the admin API listens.
     const self: { engine?: Engine } = {};

@@ -28,11 +28,19 @@ interface EngineFlags {
   config?: string;
   resetState?: boolean;
   readonly?: boolean;
+  maxBodySize?: number;
 }
 
 function port(value: string): number {
   if (!/^\d+$/.test(value) || Number(value) > 65535) throw new InvalidArgumentError(`expected a port number 0..65535, got '${value}'`);
   return Number(value);
+}
+
+function size(value: string): number {
+  const m = /^(\d+)\s*(b|kb|k|mb|m|gb|g)?$/i.exec(value.trim());
+  if (!m) throw new InvalidArgumentError(`expected a size like 32mb, 512kb or 1048576, got '${value}'`);
+  const unit = (m[2] ?? 'b').toLowerCase()[0];
+  return Number(m[1]) * (unit === 'k' ? 1024 : unit === 'm' ? 1024 ** 2 : unit === 'g' ? 1024 ** 3 : 1);
 }
 
 function withEngineFlags(cmd: Command): Command {
@@ -45,7 +53,8 @@ function withEngineFlags(cmd: Command): Command {
     .option('--state-dir <dir>', 'directory of the state file (default: the per-user config directory)')
     .option('--config <file.yaml>', 'load a Kong declarative config file at start (replaces the saved state)')
     .option('--reset-state', 'move an unreadable state file aside and start empty')
-    .option('--readonly', 'refuse every change (UI and admin API)');
+    .option('--readonly', 'refuse every change (UI and admin API)')
+    .addOption(new Option('--max-body-size <size>', 'request bodies above this get 413, e.g. 32mb, 512kb, 0 = no limit').default(32 * 1024 * 1024, '32mb').argParser(size));
 }
 
 function engineOptions(f: EngineFlags, extra: Partial<EngineOptions> = {}): EngineOptions {
@@ -59,6 +68,7 @@ function engineOptions(f: EngineFlags, extra: Partial<EngineOptions> = {}): Engi
     configFile: f.config,
     resetState: f.resetState,
     readonly: f.readonly,
+    maxBodyBytes: f.maxBodySize,
     ...extra,
   };
 }

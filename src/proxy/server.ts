@@ -19,7 +19,12 @@ export interface ProxyOptions {
   readonly host?: string;
   /** @default 8000 */
   readonly port?: number;
+  /** Request bodies above this many bytes get 413 (0 = no limit). @default 32 MiB */
+  readonly maxBodyBytes?: number;
 }
+
+export const DEFAULT_MAX_BODY = 32 * 1024 * 1024;
+const TOO_LARGE = Buffer.from('{"message":"Request size limit exceeded"}');
 
 /**
  * What the proxy hangs on a target: its counter, and http-proxy options for each
@@ -161,8 +166,13 @@ export class ProxyServer {
     const table = this.store.table;
     const url = req.url ?? '/';
     const route = match(table, req.headers.host, url, req.method ?? 'GET');
-    if (route === undefined || this.closing) {
+    const length = req.headers['content-length'];
+    if (route === undefined || this.closing || (length !== undefined && this.maxBody > 0 && Number(length) > this.maxBody)) {
       res.on('close', () => total.done(res.statusCode, (performance.now() - start) * 1000));
+      if (route !== undefined && !this.closing) {
+        res.setHeader('connection', 'close');
+        return sendJson(res, 413, TOO_LARGE);
+      }
       if (!this.closing) return sendJson(res, 404, NO_ROUTE);
       res.setHeader('connection', 'close');
       return sendJson(res, 503, SHUTTING_DOWN);
@@ -188,6 +198,7 @@ export class ProxyServer {
     req[FLIGHT] = { route, service, upstream, target, start, attempts: 0, tried: null, total };
     count(service, upstream, target);
     res.on('close', onResponseClose);
+    if (this.maxBody > 0 && req.headers['content-length'] === undefined && req.headers['transfer-encoding'] !== undefined) this.limitChunked(req, res);
     stripHopByHop(req.headers);
     req.url = upstreamPath(route, url);
     this.proxy.web(req, res, (target.slot as TargetSlot).options(service, route.route.preserve_host));
@@ -282,6 +293,26 @@ export class ProxyServer {
     this.stats.total.errors++;
     if (!res.headersSent) sendJson(res, timedOut ? 504 : 502, timedOut ? TIMEOUT : BAD_GATEWAY);
     else res.destroy();
+  }
+
+  /**
+   * A chunked body has no length up front: count it as it streams, and stop it at the limit.
+   */
+  private limitChunked(req: Req, res: http.ServerResponse): void {
+    let seen = 0;
+    req.on('data', (chunk: Buffer) => {
+      seen += chunk.length;
+      if (seen <= this.maxBody) return;
+      if (!res.headersSent) {
+        res.setHeader('connection', 'close');
+        sendJson(res, 413, TOO_LARGE);
+      }
+      req.destroy();
+    });
+  }
+
+  private get maxBody(): number {
+    return this.options.maxBodyBytes ?? DEFAULT_MAX_BODY;
   }
 
   private inTable(key: string): boolean {
