@@ -97,41 +97,26 @@ function push(state: State, input: Fields, ctx: Context): Outcome {
   }
   if (route !== undefined && route !== null && noRoute === true) throw SwitchyardError.schema({ route: 'give --route or --no-route, not both' });
   const existing = state.apps.find((a) => a.name === name);
+  // What a push sets, on a new app or on the one it replaces.
+  const pushed = {
+    state: 'started' as const,
+    command,
+    env: (f.env as Record<string, string>) ?? {},
+    instances: f.instances as number,
+    targets,
+    health_path: (f.health_path as string | null) ?? null,
+    cwd: (f.cwd as string | null) ?? null,
+    updated_at: ctx.now,
+  };
   let next: State = state;
   const targetList = targets ?? [];
   if (!existing) {
     if (state.upstreams.some((u) => u.name === name)) throw SwitchyardError.unique('upstream', 'name', name);
     next = run(next, ctx, { op: 'upstream.create', fields: { name, targets: targetList.map((t) => ({ target: t, weight: 100 })), tags: ['app'] } });
-    const app: App = {
-      id: ctx.newId(),
-      name,
-      state: 'started',
-      command,
-      env: (f.env as Record<string, string>) ?? {},
-      instances: f.instances as number,
-      targets,
-      health_path: (f.health_path as string | null) ?? null,
-      cwd: (f.cwd as string | null) ?? null,
-      generation: 1,
-      created_at: ctx.now,
-      updated_at: ctx.now,
-      tags: null,
-    };
+    const app: App = { id: ctx.newId(), name, ...pushed, generation: 1, created_at: ctx.now, tags: null };
     next = { ...next, apps: [...next.apps, app] };
   } else {
-    const app: App = {
-      ...existing,
-      state: 'started',
-      command,
-      env: (f.env as Record<string, string>) ?? {},
-      instances: f.instances as number,
-      targets,
-      health_path: (f.health_path as string | null) ?? null,
-      cwd: (f.cwd as string | null) ?? null,
-      generation: existing.generation + 1,
-      updated_at: ctx.now,
-    };
-    next = replaceApp(next, existing, app);
+    next = replaceApp(next, existing, { ...existing, ...pushed, generation: existing.generation + 1 });
     // An app given by addresses takes the new ones at once; a process app is replaced by the supervisor.
     const up = next.upstreams.find((u) => u.name === name);
     if (up && (targets !== null || existing.targets !== null)) {
