@@ -60,19 +60,20 @@ function startSwitchyard(first) {
     if (first) args.push('--config', path.join(dir, 'soak.yaml'));
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
+    let up = false;
     child.stderr.on('data', (c) => {
+      if (up) return;
       err += c;
       const m = /proxy http:\/\/[^:]+:(\d+), admin API http:\/\/[^:]+:(\d+)/.exec(err);
-      if (m && !sy) {
-        proxyPort = Number(m[1]);
-        adminPort = Number(m[2]);
-        sy = child;
-        resolve();
-      }
-      if (err.length > 100_000) err = err.slice(-10_000);
+      if (!m) return;
+      up = true;
+      proxyPort = Number(m[1]);
+      adminPort = Number(m[2]);
+      sy = child;
+      resolve();
     });
     child.on('exit', (code) => {
-      if (sy !== child) reject(new Error(`switchyard exited with ${code}: ${err.slice(-2000)}`));
+      if (!up) reject(new Error(`switchyard exited with ${code}: ${err.slice(-2000)}`));
     });
   });
 }

@@ -7,6 +7,7 @@
 import http from 'node:http';
 import net, { type AddressInfo, type Socket } from 'node:net';
 import httpProxy from 'http-proxy';
+import type { Service } from '../core/model.js';
 import type { Store } from '../core/store.js';
 import { match, upstreamPath, type RouteEntry, type RoutingTable, type ServiceEntry, type TargetEntry, type UpstreamEntry } from '../core/table.js';
 import { ActiveChecker, passiveOn, passiveStatus, record } from './health.js';
@@ -32,25 +33,26 @@ const TOO_LARGE = Buffer.from('{"message":"Request size limit exceeded"}');
  */
 class TargetSlot {
   readonly counter: Counter;
-  private readonly base: httpProxy.ServerOptions;
-  private timeout = -1;
-  private made: [httpProxy.ServerOptions, httpProxy.ServerOptions] | null = null;
+  private readonly target: { protocol: string; host: string; port: number };
+  private made: { service: Service; options: [httpProxy.ServerOptions, httpProxy.ServerOptions] } | null = null;
 
-  constructor(t: TargetEntry, agent: http.Agent, counter: Counter) {
+  constructor(
+    t: TargetEntry,
+    private readonly agents: (connectTimeout: number) => http.Agent,
+    counter: Counter,
+  ) {
     this.counter = counter;
-    this.base = { target: { protocol: 'http:', host: t.host, port: t.port }, agent, xfwd: true, toProxy: true };
+    this.target = { protocol: 'http:', host: t.host, port: t.port };
   }
 
+  /** Options for a request of this service: its read timeout, and an agent with its connect timeout. */
   options(service: ServiceEntry, preserveHost: boolean): httpProxy.ServerOptions {
-    const timeout = service.service.read_timeout;
-    if (timeout !== this.timeout || this.made === null) {
-      this.timeout = timeout;
-      this.made = [
-        { ...this.base, changeOrigin: true, proxyTimeout: timeout },
-        { ...this.base, changeOrigin: false, proxyTimeout: timeout },
-      ];
+    const s = service.service;
+    if (this.made === null || this.made.service !== s) {
+      const base = { target: this.target, agent: this.agents(s.connect_timeout), xfwd: true, toProxy: true, proxyTimeout: s.read_timeout };
+      this.made = { service: s, options: [{ ...base, changeOrigin: true }, { ...base, changeOrigin: false }] };
     }
-    return this.made[preserveHost ? 1 : 0];
+    return this.made.options[preserveHost ? 1 : 0];
   }
 }
 
@@ -64,6 +66,8 @@ interface Flight {
   attempts: number;
   tried: TargetEntry[] | null;
   total: Counter;
+  /** When the current attempt started (retries start new ones). */
+  attemptAt: number;
 }
 
 const FLIGHT = Symbol('switchyard.flight');
@@ -100,11 +104,24 @@ export class ProxyServer {
   private readonly detach: () => void;
   private closing = false;
   private readonly checker = new ActiveChecker();
+  private readonly agents = new Map<number, http.Agent>();
+  /**
+   * One keep-alive agent per connect timeout in use (most services share Kong's default): the
+   * agent's socket timeout bounds the connect; http-proxy's proxyTimeout takes over once connected.
+   */
+  private readonly agentFor = (connectTimeout: number): http.Agent => {
+    let a = this.agents.get(connectTimeout);
+    if (!a) {
+      a = new http.Agent({ keepAlive: true, maxSockets: 1024, maxFreeSockets: 256, scheduling: 'lifo', timeout: connectTimeout });
+      this.agents.set(connectTimeout, a);
+    }
+    return a;
+  };
 
   constructor(private readonly options: ProxyOptions) {
     this.store = options.store;
     this.stats = options.stats;
-    this.agent = new http.Agent({ keepAlive: true, maxSockets: 1024, maxFreeSockets: 256, scheduling: 'lifo' });
+    this.agent = this.agentFor(60_000);
     this.proxy = httpProxy.createProxyServer({});
     this.proxy.on('error', (err, req, res) => this.onProxyError(err as NodeJS.ErrnoException, req as Req, res as http.ServerResponse | Socket));
     this.proxy.on('proxyRes', onProxyRes);
@@ -123,7 +140,7 @@ export class ProxyServer {
     const seen: Record<'route' | 'service' | 'upstream' | 'target', Set<string>> = { route: new Set(), service: new Set(), upstream: new Set(), target: new Set() };
     const targetSlot = (t: TargetEntry): void => {
       seen.target.add(t.key);
-      t.slot = new TargetSlot(t, this.agent, this.stats.counter('target', t.key));
+      t.slot = new TargetSlot(t, this.agentFor, this.stats.counter('target', t.key));
     };
     for (const u of table.upstreams) {
       seen.upstream.add(u.key);
@@ -195,7 +212,7 @@ export class ProxyServer {
     if (service === null || upstream === undefined || target === undefined) {
       return this.unavailable(req, res, route, service, start);
     }
-    req[FLIGHT] = { route, service, upstream, target, start, attempts: 0, tried: null, total };
+    req[FLIGHT] = { route, service, upstream, target, start, attempts: 0, tried: null, total, attemptAt: start };
     count(service, upstream, target);
     res.on('close', onResponseClose);
     if (this.maxBody > 0 && req.headers['content-length'] === undefined && req.headers['transfer-encoding'] !== undefined) this.limitChunked(req, res);
@@ -253,14 +270,18 @@ export class ProxyServer {
     const tc = (f.target.slot as TargetSlot).counter;
     tc.errors++;
     const code = err.code ?? '';
-    // http-proxy aborts a request past its read timeout, which surfaces as a reset: tell them apart by the clock.
-    const timedOut = code === 'ETIMEDOUT' || code === 'ESOCKETTIMEDOUT' || performance.now() - f.start >= f.service.service.read_timeout;
+    // A timeout aborts the request, which surfaces as a reset: tell them apart by the clock. A read
+    // timeout is final (the target may have acted on the request); a connect timeout is retried.
+    const elapsed = performance.now() - f.attemptAt;
+    const readTimeout = code === 'ETIMEDOUT' || code === 'ESOCKETTIMEDOUT' || elapsed >= f.service.service.read_timeout;
+    const connectTimeout = !readTimeout && code === 'ECONNRESET' && elapsed >= f.service.service.connect_timeout;
+    const timedOut = readTimeout || connectTimeout;
     const refused = CONNECT_ERRORS.has(code) && code !== 'ECONNRESET';
     const hc = f.upstream.healthchecks;
     if (hc !== null && passiveOn(hc)) {
       if (timedOut || refused) record(f.target.health, timedOut ? 'timeout' : 'tcp', hc.passive);
-    } else if (refused) markDown(f.target, () => this.inTable(f.target.key));
-    if (!timedOut && !res.headersSent && !this.closing && CONNECT_ERRORS.has(code) && f.attempts < f.service.retries && !hasBody(req) && !req.socket.destroyed) {
+    } else if (refused || connectTimeout) markDown(f.target, () => this.inTable(f.target.key));
+    if (!readTimeout && !res.headersSent && !this.closing && CONNECT_ERRORS.has(code) && f.attempts < f.service.retries && !hasBody(req) && !req.socket.destroyed) {
       // Retry on another target (Kong's `retries`): move the request's accounting over.
       (f.tried ??= []).push(f.target);
       const tried = f.tried;
@@ -279,6 +300,7 @@ export class ProxyServer {
           (upstream.slot as Counter).inFlight++;
         }
         f.attempts++;
+        f.attemptAt = performance.now();
         f.upstream = upstream;
         f.target = target;
         (target.slot as TargetSlot).counter.requests++;
@@ -338,7 +360,7 @@ export class ProxyServer {
       c.requests++;
       c.s1xx++;
     }
-    req[FLIGHT] = { route, service, upstream, target, start: performance.now(), attempts: 0, tried: null, total: this.stats.total };
+    req[FLIGHT] = { route, service, upstream, target, start: performance.now(), attempts: 0, tried: null, total: this.stats.total, attemptAt: performance.now() };
     req.url = upstreamPath(route, url);
     this.proxy.ws(req, socket, head, (target.slot as TargetSlot).options(service, route.route.preserve_host));
   }
@@ -360,7 +382,7 @@ export class ProxyServer {
     }
     this.server.closeAllConnections();
     await closed;
-    this.agent.destroy();
+    for (const a of this.agents.values()) a.destroy();
     this.proxy.close();
   }
 }

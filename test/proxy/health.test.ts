@@ -127,6 +127,52 @@ describe("Kong's health checks", () => {
     expect(slow.hits).toBe(1);
   });
 
+  it("gives up connecting past the service's connect_timeout, and tries another target", async () => {
+    const { spawn } = await import('node:child_process');
+    // A listener whose backlog is full: connections to it hang, as to a host that drops packets.
+    const hole = spawn('python3', ['-c', [
+      'import socket, time',
+      "s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen(0)",
+      'print(s.getsockname()[1], flush=True)',
+      'fill = []',
+      'for i in range(3):',
+      '    c = socket.socket(); c.setblocking(False)',
+      '    try: c.connect(s.getsockname())',
+      '    except BlockingIOError: pass',
+      '    fill.append(c)',
+      'time.sleep(20)',
+    ].join('\n')]);
+    try {
+      const holePort = await new Promise<number>((resolve, reject) => {
+        hole.stdout.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));
+        hole.once('error', reject);
+      });
+      h = await start();
+      const good = await startBackend('good');
+      backends.push(good);
+      await api('POST', '/upstreams', { name: 'pool' });
+      await api('POST', '/upstreams/pool/targets', { target: `127.0.0.1:${holePort}` });
+      await api('POST', '/upstreams/pool/targets', { target: good.address });
+      await api('POST', '/services', { name: 's', host: 'pool', connect_timeout: 300 });
+      await api('POST', '/services/s/routes', { hosts: ['pool.localhost'] });
+      const t0 = Date.now();
+      const r = await request(h.proxyPort, { host: 'pool.localhost' });
+      expect(r.body).toBe('good');
+      expect(Date.now() - t0).toBeGreaterThanOrEqual(250);
+      expect(Date.now() - t0).toBeLessThan(2000);
+      // Marked down: the next requests go straight to the good target.
+      const t1 = Date.now();
+      expect((await request(h.proxyPort, { host: 'pool.localhost' })).body).toBe('good');
+      expect(Date.now() - t1).toBeLessThan(250);
+      await api('DELETE', `/upstreams/pool/targets/${good.address}`);
+      await api('POST', `/upstreams/pool/targets/127.0.0.1:${holePort}/healthy`);
+      const only = await request(h.proxyPort, { host: 'pool.localhost' });
+      expect(only.status).toBe(504);
+    } finally {
+      hole.kill();
+    }
+  });
+
   it('a target killed under load: no failed request, and it is marked down within a second', async () => {
     h = await start();
     const pool = await Promise.all(['t1', 't2', 't3'].map((n) => startBackend(n)));
