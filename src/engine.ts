@@ -10,6 +10,7 @@ import path from 'node:path';
 import { AdminServer } from './admin/server.js';
 import { Supervisor } from './apps/supervisor.js';
 import { DeployEngine } from './deploy/bg-deploy.js';
+import { attachDataPlane, HaproxyFleet, InProcessDataPlane, type DataPlane } from './dataplane/index.js';
 import { loadDeclarative } from './config/yaml.js';
 import { emptyState, type State } from './core/model.js';
 import { Store } from './core/store.js';
@@ -41,6 +42,10 @@ export interface EngineOptions {
   readonly readonly?: boolean;
   /** One line per change and per lifecycle event. @default none */
   readonly log?: (line: string) => void;
+  /** Which data plane carries the traffic. @default 'in-process' */
+  readonly dataPlane?: 'in-process' | 'haproxy';
+  /** HAProxy runtime API addresses (unix socket paths or host:port), with `dataPlane: 'haproxy'`. */
+  readonly haproxy?: readonly string[];
   /** The state to start from when nothing is persisted (the demo's scene). */
   readonly initialState?: State;
 }
@@ -58,6 +63,11 @@ export class Engine {
     readonly stateFile: ConfStore | undefined,
     readonly supervisor: Supervisor,
     readonly deployer: DeployEngine,
+    /** What carries the traffic: the in-process proxy, or a fleet of HAProxy instances it steers. */
+    readonly dataPlane: DataPlane,
+    private readonly detachPlane: () => void,
+    /** The log directory of a memory-only engine, removed when it stops. */
+    private readonly tempLogs: string | undefined,
     readonly proxyAddress: AddressInfo,
     readonly adminAddress: AddressInfo,
   ) {}
@@ -88,7 +98,8 @@ export class Engine {
     }
     const store = new Store({ initial, persist: stateFile ? (s) => stateFile.save(s) : undefined, readonly: o.readonly });
     const stats = new Stats();
-    const logDir = stateFile ? path.join(path.dirname(stateFile.path), 'logs') : fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-logs-'));
+    const tempLogs = stateFile ? undefined : fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-logs-'));
+    const logDir = tempLogs ?? path.join(path.dirname((stateFile as ConfStore).path), 'logs');
     const supervisor = new Supervisor({ store, stats, logDir, log });
     // Addresses of a previous run's processes are gone: clear them before the proxy takes traffic.
     supervisor.clearStale();
@@ -97,7 +108,7 @@ export class Engine {
     const proxyAddress = await proxy.listen();
     // GET / describes the engine, which exists only once the admin API listens.
     const self: { engine?: Engine } = {};
-    const admin = new AdminServer({ store, stats, proxy, supervisor, deployer, host: adminHost, port: o.adminPort ?? 8001, token, info: () => self.engine?.info() });
+    const admin = new AdminServer({ store, stats, proxy, supervisor, deployer, dataPlane: () => self.engine?.dataPlane, host: adminHost, port: o.adminPort ?? 8001, token, info: () => self.engine?.info() });
     let adminAddress: AddressInfo;
     try {
       adminAddress = await admin.listen();
@@ -109,7 +120,18 @@ export class Engine {
     stats.start();
     supervisor.start();
     deployer.start();
-    const engine = new Engine(store, stats, proxy, admin, stateFile, supervisor, deployer, proxyAddress, adminAddress);
+    let dataPlane: DataPlane = new InProcessDataPlane({ table: () => store.table, stats });
+    let detachPlane = () => {};
+    if (o.dataPlane === 'haproxy') {
+      if (!o.haproxy?.length) throw new Error('--data-plane haproxy needs at least one --haproxy SOCKET_OR_HOST:PORT');
+      const fleet = new HaproxyFleet(o.haproxy, { log });
+      dataPlane = fleet;
+      // Every change is applied to every instance; what one of them did not take is said, never dropped.
+      detachPlane = attachDataPlane(store, fleet, (r, summary) => {
+        if (!r.ok || r.perInstance.some((i) => i.reloadNeeded)) log(`[haproxy] ${summary}`);
+      });
+    }
+    const engine = new Engine(store, stats, proxy, admin, stateFile, supervisor, deployer, dataPlane, detachPlane, tempLogs, proxyAddress, adminAddress);
     self.engine = engine;
     store.subscribe((c) => log(`[${c.source}] ${c.summary}`));
     return engine;
@@ -133,8 +155,11 @@ export class Engine {
     await this.admin.close();
     await this.proxy.close(graceMs);
     await this.supervisor.stop();
+    this.detachPlane();
+    if (this.dataPlane.kind !== 'in-process') await this.dataPlane.close();
     this.stats.stop();
     if (!this.store.readonly) this.stateFile?.save(this.store.state);
+    if (this.tempLogs) fs.rmSync(this.tempLogs, { recursive: true, force: true });
   }
 }
 

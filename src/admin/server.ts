@@ -20,6 +20,7 @@ import { findApp } from '../core/apps.js';
 import { SwitchyardError } from '../core/errors.js';
 import type { Supervisor } from '../apps/supervisor.js';
 import type { DeployEngine } from '../deploy/bg-deploy.js';
+import { summarize, type DataPlane } from '../dataplane/index.js';
 import { parseManifest } from '../deploy/manifest.js';
 import { appJson, routesWithApps } from './apps.js';
 import type { CounterSnapshot, Stats, StatsSnapshot } from '../proxy/stats.js';
@@ -46,6 +47,8 @@ export interface AdminOptions {
   supervisor?: Supervisor;
   /** Blue-green deployments, served under /deployments. */
   deployer?: DeployEngine;
+  /** The data plane in use, for /dataplane (its instances, drift, re-apply). */
+  dataPlane?: () => DataPlane | undefined;
   host: string;
   port: number;
   /** When set, every request must carry it (`Authorization: Bearer …` or `Kong-Admin-Token`). */
@@ -388,6 +391,17 @@ export class AdminServer {
       const steps = Array.isArray(body.steps) ? body.steps.map(Number) : typeof body.steps === 'string' ? body.steps.split(',').map(Number) : undefined;
       return { steps, intervalMs: num('interval_ms'), maxErrorRate: num('max_error_rate'), maxP99Ms: num('max_p99_ms') };
     };
+    // The data plane: what carries the traffic, its instances, their drift; and re-applying.
+    const plane = () => {
+      const p = this.options.dataPlane?.();
+      if (!p) throw new HttpError(404, { message: 'no data plane' });
+      return p;
+    };
+    on('GET', '/dataplane', async () => ok({ kind: plane().kind, ...(await plane().report()) }));
+    on('POST', '/dataplane/reapply', async () => {
+      const r = await plane().reapply();
+      return { status: r.ok ? 200 : 502, body: { ...r, summary: summarize(r) } };
+    });
     on('GET', '/deployments', () => ok({ data: this.state.deployments.map((d) => deploymentJson(d.id)), next: null }));
     on('POST', '/deployments', async ({ req }) => {
       const body = await parseBody(req);

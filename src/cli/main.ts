@@ -11,7 +11,9 @@ import { isSwitchyardError } from '../core/errors.js';
 import { Engine, type EngineOptions } from '../engine.js';
 import { StateFileError, ConfStore } from '../persist/conf-store.js';
 import { parseVerb, SHOW_VERBS, toAdminRequest, VERBS } from './verbs.js';
-import { formatApps, formatDeployments, formatRoutes } from './tables.js';
+import { formatApps, formatDataPlane, formatDeployments, formatRoutes } from './tables.js';
+import { compile } from '../core/table.js';
+import { exportHaproxy, writeHaproxy } from '../dataplane/index.js';
 import { deploymentAction, describeDeployment, duration, rate, type BgFlags, type DeploymentReply } from './deploy.js';
 import { detectCommand } from '../apps/detect.js';
 import { AdminClient } from './client.js';
@@ -29,6 +31,8 @@ interface EngineFlags {
   resetState?: boolean;
   readonly?: boolean;
   maxBodySize?: number;
+  dataPlane?: 'in-process' | 'haproxy';
+  haproxy?: string[];
 }
 
 function port(value: string): number {
@@ -69,6 +73,8 @@ function engineOptions(f: EngineFlags, extra: Partial<EngineOptions> = {}): Engi
     resetState: f.resetState,
     readonly: f.readonly,
     maxBodyBytes: f.maxBodySize,
+    dataPlane: f.dataPlane,
+    haproxy: f.haproxy,
     ...extra,
   };
 }
@@ -153,21 +159,50 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ outputError: (s, write) => write(s.replace(/^error: /, 'switchyard: ')) });
 
-  withEngineFlags(program.command('ui', { isDefault: true }).description('open the terminal UI over the saved state (proxy and admin API run inside)')).action((f: EngineFlags) =>
+  const dataPlaneFlags = (cmd: Command) =>
+    cmd
+      .addOption(new Option('--data-plane <kind>', 'what carries the traffic: the in-process proxy, or HAProxy instances steered through their runtime API').choices(['in-process', 'haproxy']).default('in-process'))
+      .option('--haproxy <socket|host:port>', 'an HAProxy runtime API to steer (repeat for a fleet)', (v: string, prev: string[] = []) => [...prev, v]);
+  dataPlaneFlags(withEngineFlags(program.command('ui', { isDefault: true }).description('open the terminal UI over the saved state (proxy and admin API run inside)'))).action((f: EngineFlags) =>
     tui(f, false),
   );
   withEngineFlags(program.command('demo').description('open the UI with sample blue/green backends and a traffic generator')).action((f: EngineFlags) => tui(f, true));
-  withEngineFlags(program.command('serve').description('run the proxy and admin API headless (no terminal needed)')).action((f: EngineFlags) => serve(f));
+  dataPlaneFlags(withEngineFlags(program.command('serve').description('run the proxy and admin API headless (no terminal needed)'))).action((f: EngineFlags) => serve(f));
 
   const config = program.command('config').description('Kong declarative configuration (YAML)');
   clientOptions(config.command('export'))
-    .description('print the current state as Kong declarative YAML (from the running instance, or --state-dir)')
+    .description('print the current state as Kong declarative YAML, or write an HAProxy configuration (from the running instance, or --state-dir)')
+    .addOption(new Option('--format <format>', 'kong: declarative YAML; haproxy: haproxy.cfg and its map files').choices(['kong', 'haproxy']).default('kong'))
     .option('--state-dir <dir>', 'read the saved state file instead of a running instance')
-    .option('-o, --output <file>', 'write to a file instead of stdout')
-    .action(async (o: { admin?: string; adminToken?: string; stateDir?: string; output?: string }) => {
+    .option('-o, --output <path>', 'kong: a file instead of stdout; haproxy: the directory for haproxy.cfg and its maps')
+    .option('--bind <addr>', 'haproxy: where HAProxy takes traffic', '127.0.0.1:8080')
+    .option('--socket <path>', 'haproxy: its runtime API socket (what --haproxy points at)', '/run/haproxy/switchyard.sock')
+    .action(async (o: { admin?: string; adminToken?: string; stateDir?: string; output?: string; format: string; bind: string; socket: string }) => {
       const yaml = o.stateDir !== undefined ? exportYaml(new ConfStore({ dir: o.stateDir }).load()) : await admin(o).exportConfig();
+      if (o.format === 'haproxy') {
+        const state = loadDeclarative(yaml, { now: 0, newId: randomUUID }, 'state');
+        const table = compile(state, 0);
+        if (!o.output) throw new Error('--format haproxy writes haproxy.cfg and two map files: give the directory with -o DIR');
+        fs.mkdirSync(o.output, { recursive: true });
+        const file = writeHaproxy(o.output, table, { bind: o.bind, socket: o.socket });
+        process.stdout.write(`wrote ${file} and its map files; start it with: haproxy -f ${file}\nthen: switchyard serve --data-plane haproxy --haproxy ${o.socket}\n`);
+        for (const w of exportHaproxy(table, { bind: o.bind, socket: o.socket, mapsDir: o.output }).warnings) process.stderr.write(`note: ${w}\n`);
+        return;
+      }
       if (o.output) fs.writeFileSync(o.output, yaml);
       else process.stdout.write(yaml);
+    });
+  const dataplane = program.command('dataplane').description('the data plane: its instances, drift, and re-applying the state');
+  clientOptions(dataplane.command('status', { isDefault: true }))
+    .description('each instance: reachable, drift, reload needed')
+    .action(async (o: { admin?: string; adminToken?: string }) => {
+      process.stdout.write(formatDataPlane(await admin(o).get('/dataplane')));
+    });
+  clientOptions(dataplane.command('reapply'))
+    .description('push the whole state to every instance again (after drift)')
+    .action(async (o: { admin?: string; adminToken?: string }) => {
+      const r = (await admin(o).post('/dataplane/reapply')) as { summary: string };
+      process.stdout.write(`${r.summary}\n`);
     });
   config
     .command('check <file>')

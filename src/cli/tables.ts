@@ -69,3 +69,19 @@ export function formatDeployments(reply: unknown): string {
     list.map((d) => [d.id, d.mta, d.version ?? '-', d.state, d.modules.map((m) => `${m.old_app ?? '-'} → ${m.new_app}`).join(', '), time(d.created_at), time(d.updated_at), d.message ?? '']),
   );
 }
+
+interface PlaneReply {
+  kind: string;
+  instances: { id: string; reachable: boolean; drift: string[]; lastError: string | null; appliedVersion: number | null; reloadNeeded: string | null }[];
+}
+
+export function formatDataPlane(reply: unknown): string {
+  const r = reply as PlaneReply;
+  const rows = r.instances.map((i) => [
+    i.id,
+    i.reachable ? 'reachable' : 'UNREACHABLE',
+    i.appliedVersion === null ? '-' : String(i.appliedVersion),
+    i.drift.length ? `${i.drift.length} drift: ${i.drift.join('; ')}` : i.reloadNeeded ? `reload needed: ${i.reloadNeeded}` : (i.lastError ?? 'in sync'),
+  ]);
+  return `data plane: ${r.kind}\n` + table(['Instance', 'State', 'Version', 'Status'], rows);
+}

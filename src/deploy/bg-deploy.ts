@@ -249,6 +249,10 @@ export class DeployEngine {
   cleanup(id: string): Deployment {
     const d = this.get(id);
     if (d.state !== 'aborted' && d.state !== 'failed') throw new SwitchyardError('invalid', `deployment ${id} is ${d.state}: only an aborted or failed deployment can be cleaned up`);
+    // A later deployment of the same MTA took over this one's colour and temporary routes.
+    const i = this.state.deployments.findIndex((x) => x.id === id);
+    const later = this.state.deployments.slice(i + 1).find((x) => x.mta === d.mta);
+    if (later) throw new SwitchyardError('invalid', `deployment ${id} of ${d.mta} was followed by ${later.id}, which reuses its apps and routes: nothing of ${id} is left to clean up`);
     const cmds: Command[] = [];
     for (const m of d.modules) {
       for (const r of m.temp_routes) if (findKfRoute(this.state, parseRoute(r))) cmds.push({ op: 'kf-route.delete', route: r });

@@ -1,30 +1,44 @@
 /**
  * The switchyard screen: status, routes → services with their split bars, upstreams → targets
- * with live numbers, the flash/prompt line and a footer of the keys that work where the cursor is.
+ * with live numbers, apps and the blue-green deployments waiting for a decision (when there are
+ * any), the flash/prompt line and a footer of the keys that work where the cursor is.
  * State comes from the store (every change, whoever made it) and from a stats snapshot sampled a
  * few times a second; nothing here runs per request.
  */
-import { useCallback, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import { Box, Text, useApp } from 'ink';
+import type { Supervisor } from '../apps/supervisor.js';
 import type { Store } from '../core/store.js';
-import { serviceLabel } from '../core/model.js';
+import { serviceLabel, type Deployment } from '../core/model.js';
+import type { DeployEngine } from '../deploy/bg-deploy.js';
 import { width as cells } from './format.js';
-import type { RateControl } from './actions.js';
+import { activePane, type RateControl } from './actions.js';
 import { useAppState } from './hooks/use-app-state.js';
 import { useKeys } from './hooks/use-keys.js';
 import { computeLayout, MIN_COLUMNS, MIN_ROWS, useTerminalSize } from './hooks/use-layout.js';
 import { useStatsSnapshot, type StatsSource } from './hooks/use-stats.js';
 import { useStoreState } from './hooks/use-store-state.js';
-import type { KeyContext, Scope } from './keymap.js';
+import { PANES, type KeyContext, type Pane, type Scope } from './keymap.js';
+import { AppsPanel } from './panels/AppsPanel.js';
 import { BottomLine } from './panels/BottomLine.js';
+import { DeploymentsPanel, wantedLines } from './panels/DeploymentsPanel.js';
 import { Footer } from './panels/Footer.js';
 import { HelpOverlay, helpLayout } from './panels/HelpOverlay.js';
 import { Blank } from './panels/Line.js';
+import { LogOverlay, logRows } from './panels/LogOverlay.js';
 import { ServicesPanel } from './panels/ServicesPanel.js';
 import { StatusLine } from './panels/StatusLine.js';
 import { TargetsPanel } from './panels/TargetsPanel.js';
 import { colourWanted, makeTheme, ThemeContext } from './theme.js';
-import { healthMap, serviceRows, targetRows } from './view-model.js';
+import {
+  appRows,
+  deploymentRows,
+  healthMap,
+  openDeployments,
+  serviceRows,
+  targetRows,
+  type Figures,
+} from './view-model.js';
 
 /** What the UI needs of the engine. */
 export interface UiEngine {
@@ -32,7 +46,14 @@ export interface UiEngine {
   readonly stats: StatsSource;
   readonly proxyUrl: string;
   readonly adminUrl?: string;
+  /** App processes: their status and logs (the apps pane). */
+  readonly supervisor?: Pick<Supervisor, 'status' | 'logs'>;
+  /** Blue-green deployments: resume, abort, cleanup and the figures a gradual resume is judged on. */
+  readonly deployer?: Pick<DeployEngine, 'resume' | 'abort' | 'cleanup' | 'figures'>;
 }
+
+/** Lines of log kept in view (the supervisor keeps 200). */
+const LOG_LINES = 200;
 
 export interface AppProps {
   readonly engine: UiEngine;
@@ -64,12 +85,27 @@ function clampIndex(i: number, n: number): number {
 function Screen({ engine, demo, title, size, sampleMs }: AppProps) {
   const { exit } = useApp();
   const store = engine.store;
+  const { supervisor, deployer } = engine;
   const state = useStoreState(store);
   const [ui, dispatch] = useAppState();
   const live = useStatsSnapshot(engine.stats, ui.paused, sampleMs);
   const stats = live.now;
   const [rate, setRate] = useState(demo?.rate);
   const term = useTerminalSize(size);
+
+  // The apps and deployments panes show only when there is something in them.
+  const open = useMemo(() => openDeployments(state), [state]);
+  const panes = useMemo(
+    () =>
+      PANES.filter((p) =>
+        p === 'apps' ? state.apps.length > 0 : p === 'deployments' ? open.length > 0 : true,
+      ),
+    [state.apps.length, open.length],
+  );
+  const pane = activePane(ui.pane, panes);
+  useEffect(() => {
+    if (pane !== ui.pane) dispatch({ type: 'pane.set', pane });
+  }, [pane, ui.pane, dispatch]);
 
   const services = useMemo(
     () => serviceRows(state, stats, ui.filter.services, ui.focus),
@@ -83,16 +119,60 @@ function Screen({ engine, demo, title, size, sampleMs }: AppProps) {
     [state, stats, health, service, ui.filter.targets, live.before],
   );
   const target = targets[clampIndex(ui.cursor.targets, targets.length)];
+  // Instances and figures live in the supervisor and the deployer: read as often as the stats.
+  const statusOf = useMemo(
+    () => (supervisor ? (name: string) => supervisor.status(name) : undefined),
+    [supervisor],
+  );
+  const figuresOf = useMemo(
+    () => (deployer ? (d: Deployment): Figures => deployer.figures(d) : undefined),
+    [deployer],
+  );
+  const apps = useMemo(
+    () => appRows(state, stats, statusOf, ui.filter.apps),
+    [state, stats, statusOf, ui.filter.apps],
+  );
+  const app = apps[clampIndex(ui.cursor.apps, apps.length)];
+  const deployments = useMemo(
+    () => deploymentRows(state, stats, statusOf, figuresOf, ui.filter.deployments, stats.at),
+    [state, stats, statusOf, figuresOf, ui.filter.deployments],
+  );
+  const deployment = deployments[clampIndex(ui.cursor.deployments, deployments.length)];
+
   const nameWidth = Math.max(0, ...targets.map((t) => cells(t.name) + 2));
   const layout = computeLayout(term.columns, term.rows, {
     services: services.length,
     targets: targets.length,
     nameWidth,
+    apps: panes.includes('apps') ? apps.length : undefined,
+    deployments: panes.includes('deployments')
+      ? { want: wantedLines(deployments, term.columns), min: Math.max(1, deployments.length) }
+      : undefined,
+    focus: pane,
   });
   const helpOverflow = helpLayout(layout.columns, layout.helpLines).overflow;
+  const logApp = ui.mode.kind === 'log' ? ui.mode.app : undefined;
+  const logLines = (logApp !== undefined ? supervisor?.logs(logApp, LOG_LINES) : undefined) ?? [];
+  const logStatus = logApp !== undefined ? supervisor?.status(logApp) : undefined;
+  const logOverflow = Math.max(0, logLines.length - logRows(layout.helpLines, logStatus));
 
   const quit = useCallback(() => exit(), [exit]);
-  useKeys({ store, demo, ui, dispatch, services, targets, helpOverflow, onRate: setRate, quit });
+  useKeys({
+    store,
+    demo,
+    ui,
+    dispatch,
+    services,
+    targets,
+    apps,
+    deployments,
+    panes,
+    deployer,
+    helpOverflow,
+    logOverflow,
+    onRate: setRate,
+    quit,
+  });
 
   if (layout.tooSmall) {
     return (
@@ -107,55 +187,109 @@ function Screen({ engine, demo, title, size, sampleMs }: AppProps) {
     demo: demo !== undefined,
     splitSize: service?.split?.length ?? 0,
     onTarget: target?.kind === 'target',
+    app: app ? { stopped: app.app.state === 'stopped' } : undefined,
+    deployment: deployment
+      ? { state: deployment.deployment.state, leftovers: deployment.leftovers }
+      : undefined,
   };
   const scopes: readonly Scope[] =
-    ui.mode.kind === 'help' ? ['help'] : ui.mode.kind === 'normal' ? [ui.pane, 'global'] : ['dialog'];
+    ui.mode.kind === 'help'
+      ? ['help']
+      : ui.mode.kind === 'log'
+        ? ['help']
+        : ui.mode.kind === 'normal'
+          ? [pane, 'global']
+          : ['dialog'];
+  const lines = layout.panes;
+  const shown = PANES.filter((p) => lines[p] >= 0);
+  const gap = (p: Pane) => (shown.indexOf(p) < layout.gaps ? <Blank /> : null);
+  const overlay = ui.mode.kind === 'help' || ui.mode.kind === 'log';
   return (
     <Box flexDirection="column" width={width}>
-      <StatusLine
-        title={title ?? (demo ? 'demo' : '')}
-        proxyUrl={engine.proxyUrl}
-        adminUrl={engine.adminUrl}
-        total={stats.total}
-        rate={demo ? rate : undefined}
-        paused={ui.paused}
-        readonly={store.readonly}
-        width={width}
-      />
+      {overlay ? null : (
+        <StatusLine
+          title={title ?? (demo ? 'demo' : '')}
+          proxyUrl={engine.proxyUrl}
+          adminUrl={engine.adminUrl}
+          total={stats.total}
+          rate={demo ? rate : undefined}
+          paused={ui.paused}
+          readonly={store.readonly}
+          width={width}
+        />
+      )}
       {ui.mode.kind === 'help' ? (
         <HelpOverlay width={width} height={layout.helpLines} scroll={ui.mode.scroll} />
+      ) : ui.mode.kind === 'log' ? (
+        <LogOverlay
+          app={ui.mode.app}
+          lines={logLines}
+          status={logStatus}
+          width={width}
+          height={layout.helpLines}
+          scroll={Math.min(ui.mode.scroll, logOverflow)}
+        />
       ) : (
         <>
-          {layout.gaps > 0 ? <Blank /> : null}
-          <ServicesPanel
-            rows={services}
-            cursor={clampIndex(ui.cursor.services, services.length)}
-            focused={ui.pane === 'services'}
-            filter={ui.filter.services}
-            width={width}
-            height={layout.serviceLines}
-            colourIndex={(name) => state.upstreams.findIndex((u) => u.name === name)}
-          />
-          {layout.gaps > 1 ? <Blank /> : null}
-          <TargetsPanel
-            rows={targets}
-            cursor={clampIndex(ui.cursor.targets, targets.length)}
-            focused={ui.pane === 'targets'}
-            filter={ui.filter.targets}
-            width={width}
-            height={layout.targetLines}
-            columns={layout.targets}
-            serviceName={service?.service ? serviceLabel(service.service) : undefined}
-          />
+          {lines.services >= 0 ? (
+            <>
+              {gap('services')}
+              <ServicesPanel
+                rows={services}
+                cursor={clampIndex(ui.cursor.services, services.length)}
+                focused={pane === 'services'}
+                filter={ui.filter.services}
+                width={width}
+                height={lines.services}
+                colourIndex={(name) => state.upstreams.findIndex((u) => u.name === name)}
+              />
+            </>
+          ) : null}
+          {lines.targets >= 0 ? (
+            <>
+              {gap('targets')}
+              <TargetsPanel
+                rows={targets}
+                cursor={clampIndex(ui.cursor.targets, targets.length)}
+                focused={pane === 'targets'}
+                filter={ui.filter.targets}
+                width={width}
+                height={lines.targets}
+                columns={layout.targets}
+                serviceName={service?.service ? serviceLabel(service.service) : undefined}
+              />
+            </>
+          ) : null}
+          {lines.apps >= 0 ? (
+            <>
+              {gap('apps')}
+              <AppsPanel
+                rows={apps}
+                cursor={clampIndex(ui.cursor.apps, apps.length)}
+                focused={pane === 'apps'}
+                filter={ui.filter.apps}
+                width={width}
+                height={lines.apps}
+              />
+            </>
+          ) : null}
+          {lines.deployments >= 0 ? (
+            <>
+              {gap('deployments')}
+              <DeploymentsPanel
+                rows={deployments}
+                cursor={clampIndex(ui.cursor.deployments, deployments.length)}
+                focused={pane === 'deployments'}
+                filter={ui.filter.deployments}
+                width={width}
+                height={lines.deployments}
+              />
+            </>
+          ) : null}
         </>
       )}
-      <BottomLine mode={ui.mode} flash={ui.flash} width={width} />
-      <Footer
-        scopes={scopes}
-        context={keyContext}
-        width={width}
-        lines={ui.mode.kind === 'help' ? 1 : layout.footerLines}
-      />
+      {overlay ? null : <BottomLine mode={ui.mode} flash={ui.flash} width={width} />}
+      <Footer scopes={scopes} context={keyContext} width={width} lines={overlay ? 1 : layout.footerLines} />
     </Box>
   );
 }

@@ -8,14 +8,24 @@ import type { Dispatch } from 'react';
 import type { Key } from 'ink';
 import type { Command } from '../core/commands.js';
 import { isSwitchyardError } from '../core/errors.js';
-import { effectiveSplit, serviceLabel } from '../core/model.js';
+import { effectiveSplit, serviceLabel, type Deployment } from '../core/model.js';
 import type { Store } from '../core/store.js';
+import type { DeployEngine } from '../deploy/bg-deploy.js';
 import { parseCommandLine } from '../cli/verbs.js';
 import { MAX_RATE } from '../demo/traffic.js';
-import { resolve, type ActionId, type Pane } from './keymap.js';
+import { PANES, resolve, type ActionId, type Pane } from './keymap.js';
 import { planSplit, type Plan, type SplitAction } from './split.js';
-import type { ServiceRow, TargetRow } from './view-model.js';
-import type { FlashLevel, Mode, UiAction, UiState } from './hooks/use-app-state.js';
+import {
+  deploymentPlan,
+  type AppRow,
+  type DeploymentRow,
+  type ServiceRow,
+  type TargetRow,
+} from './view-model.js';
+import type { Effect, FlashLevel, Mode, UiAction, UiState } from './hooks/use-app-state.js';
+
+/** What the keys need of the deployer: resume (async), abort and cleanup. */
+export type DeployActions = Pick<DeployEngine, 'resume' | 'abort' | 'cleanup'>;
 
 /** The traffic generator, as far as the UI is concerned. */
 export interface RateControl {
@@ -33,8 +43,16 @@ export interface ActionContext {
   /** The rows as rendered; the selected ones follow `ui.cursor`. */
   readonly services: readonly ServiceRow[];
   readonly targets: readonly TargetRow[];
+  readonly apps: readonly AppRow[];
+  readonly deployments: readonly DeploymentRow[];
+  /** The panes on screen, in tab order; the keys go to `ui.pane`, or the nearest one before it on screen. */
+  readonly panes: readonly Pane[];
+  /** Resumes, aborts and cleans up deployments (absent: no deployments here). */
+  readonly deployer?: DeployActions | undefined;
   /** Lines of help beyond the screen (how far it scrolls). */
   readonly helpOverflow: number;
+  /** Lines of the open log beyond the screen. */
+  readonly logOverflow: number;
   readonly onRate: (rate: number) => void;
   readonly quit: () => void;
 }
@@ -57,18 +75,24 @@ function describeDestructive(cmd: Command): { message: string; label: string } {
       return { message: `Delete service ${cmd.service}?`, label: 'Delete' };
     case 'route.delete':
       return { message: `Delete route ${cmd.route}? Its requests will get 404.`, label: 'Delete' };
+    case 'app.delete':
+      return {
+        message: `Delete app ${cmd.app}, its route mappings and its processes? Its routes serve their other apps.`,
+        label: 'Delete',
+      };
     default:
       return { message: `Apply ${cmd.op}?`, label: 'Apply' };
   }
 }
 
-function nextRate(action: ActionId, r: number): number {
-  switch (action) {
-    case 'rate.halve':
+/** `[` halves, `]` doubles, `{` and `}` move by 10 req/s. */
+function nextRate(typed: string, r: number): number {
+  switch (typed) {
+    case '[':
       return Math.floor(r / 2);
-    case 'rate.double':
+    case ']':
       return r === 0 ? 10 : r * 2;
-    case 'rate.down':
+    case '{':
       return Math.max(0, r - 10);
     default:
       return r + 10;
@@ -140,18 +164,172 @@ function slider(c: ActionContext, action: SplitAction): void {
   follow(c, planSplit(c.store.state, s, action, c.ui.focus[s.id]), s.id, action);
 }
 
-function run(c: ActionContext, action: ActionId, typed: string): void {
+/** The pane that has the keys: `ui.pane`, or the nearest one before it on screen when it has gone. */
+export function activePane(pane: Pane, panes: readonly Pane[]): Pane {
+  if (panes.includes(pane)) return pane;
+  const order: readonly Pane[] = PANES;
+  for (let i = order.indexOf(pane) - 1; i >= 0; i--)
+    if (panes.includes(order[i] as Pane)) return order[i] as Pane;
+  return 'services';
+}
+
+function rowCount(c: ActionContext, pane: Pane): number {
+  return pane === 'services'
+    ? c.services.length
+    : pane === 'targets'
+      ? c.targets.length
+      : pane === 'apps'
+        ? c.apps.length
+        : c.deployments.length;
+}
+
+function selectedApp(c: ActionContext): AppRow | undefined {
+  return c.ui.pane === 'apps' ? at(c.apps, c.ui.cursor.apps) : undefined;
+}
+
+function selectedDeployment(c: ActionContext): DeploymentRow | undefined {
+  return c.ui.pane === 'deployments' ? at(c.deployments, c.ui.cursor.deployments) : undefined;
+}
+
+function confirm(c: ActionContext, message: string, confirmLabel: string, effect: Effect): void {
+  setMode(c, { kind: 'confirm', message, confirmLabel, effect, choice: 'cancel' });
+}
+
+function names(list: readonly string[]): string {
+  return list.length <= 1
+    ? (list[0] ?? '')
+    : `${list.slice(0, -1).join(', ')} and ${list[list.length - 1] ?? ''}`;
+}
+
+/** `shop 2.0.0`: what people call a deployment (its id is on screen beside it). */
+function deploymentText(d: Deployment): string {
+  return `${d.mta}${d.version ? ` ${d.version}` : ''}`;
+}
+
+function oldApps(d: Deployment): string {
+  return names(d.modules.flatMap((m) => (m.old_app ? [m.old_app] : []))) || 'the old version';
+}
+
+/** What a resume did, once it is done. */
+function resumed(d: Deployment): string {
+  const news = names(d.modules.map((m) => m.new_app));
+  const routes = names(d.modules.flatMap((m) => m.routes));
+  if (d.state === 'resuming' && d.steps && d.step !== null)
+    return `${deploymentText(d)} resuming step by step: ${news} has ${d.steps[d.step]}% of ${routes}`;
+  const olds = names(d.modules.flatMap((m) => (m.old_app ? [m.old_app] : [])));
+  return `${deploymentText(d)} live: ${routes} → ${news}${olds ? `; ${olds} retired` : ''}`;
+}
+
+function deployKey(c: ActionContext, action: 'deploy.resume' | 'deploy.abort' | 'deploy.cleanup'): void {
+  const row = selectedDeployment(c);
+  if (!row) return flash(c, 'warning', 'select a deployment (tab to the deployments pane)');
+  const d = row.deployment;
+  const deployer = c.deployer;
+  if (!deployer) return flash(c, 'error', 'deployments are not available here');
+  if (action === 'deploy.resume') {
+    if (d.state !== 'pending')
+      return flash(c, 'warning', `${deploymentText(d)} is ${d.state}: only a pending deployment resumes`);
+    flash(c, 'info', `resuming ${deploymentText(d)} (${d.id})…`);
+    // The routes switch before the promise settles; it settles once the old version is retired.
+    deployer.resume(d.id).then(
+      (done) => flash(c, 'info', resumed(done)),
+      (e: unknown) => flash(c, 'error', `resuming ${deploymentText(d)} failed: ${errorText(e)}`),
+    );
+    return;
+  }
+  if (action === 'deploy.abort') {
+    if (d.state !== 'pending' && d.state !== 'resuming')
+      return flash(c, 'warning', `${deploymentText(d)} is ${d.state}: nothing to abort`);
+    return confirm(c, `Abort ${deploymentText(d)} (${d.id})? ${oldApps(d)} keeps all traffic`, 'Abort', {
+      kind: 'deploy.abort',
+      id: d.id,
+    });
+  }
+  if (!row.leftovers)
+    return flash(
+      c,
+      'warning',
+      `${deploymentText(d)} is ${d.state}: nothing to clean up (after an abort, c removes the new version)`,
+    );
+  return confirm(c, `Clean up ${deploymentText(d)} (${d.id}): ${deploymentPlan(row).cleanup}?`, 'Clean up', {
+    kind: 'deploy.cleanup',
+    id: d.id,
+  });
+}
+
+function appKey(c: ActionContext, action: 'app.toggle' | 'app.restart' | 'app.log' | 'app.delete'): void {
+  const row = selectedApp(c);
+  if (!row) return flash(c, 'warning', 'select an app (tab to the apps pane)');
+  switch (action) {
+    case 'app.toggle':
+      return apply(c, { op: row.app.state === 'stopped' ? 'app.start' : 'app.stop', app: row.name });
+    case 'app.restart':
+      return apply(c, { op: 'app.restart', app: row.name });
+    case 'app.log':
+      if (!row.process)
+        return flash(
+          c,
+          'info',
+          `app ${row.name} runs at addresses you gave (--target): switchyard keeps no log of it`,
+        );
+      return setMode(c, { kind: 'log', app: row.name, scroll: 0 });
+    case 'app.delete': {
+      const cmd: Command = { op: 'app.delete', app: row.name };
+      const d = describeDestructive(cmd);
+      return confirm(c, d.message, d.label, { kind: 'command', command: cmd });
+    }
+  }
+}
+
+/** Runs what a confirmation was about. */
+function perform(c: ActionContext, effect: Effect): void {
+  if (effect.kind === 'command') return apply(c, effect.command);
+  const deployer = c.deployer;
+  if (!deployer) return flash(c, 'error', 'deployments are not available here');
+  try {
+    if (effect.kind === 'deploy.abort') {
+      const d = deployer.abort(effect.id);
+      return flash(c, 'info', `${deploymentText(d)} aborted: ${oldApps(d)} keeps all traffic; c cleans up`);
+    }
+    const d = deployer.cleanup(effect.id);
+    return flash(
+      c,
+      'info',
+      `${deploymentText(d)} cleaned up: ${names(d.modules.map((m) => m.new_app))} deleted`,
+    );
+  } catch (e) {
+    flash(c, 'error', errorText(e));
+  }
+}
+
+const FILTER_WHAT: Readonly<Record<Pane, string>> = {
+  services: 'routes',
+  targets: 'upstreams',
+  apps: 'apps',
+  deployments: 'deployments',
+};
+
+function run(c: ActionContext, action: ActionId, typed: string, key: Key): void {
   const { ui, dispatch, store } = c;
   switch (action) {
     case 'pane.next':
-      return dispatch({ type: 'pane.next' });
+      return dispatch({ type: 'pane.next', panes: c.panes, delta: key.shift ? -1 : 1 });
     case 'cursor.down':
     case 'cursor.up':
       return dispatch({
         type: 'cursor.move',
         delta: action === 'cursor.down' ? 1 : -1,
-        count: ui.pane === 'services' ? c.services.length : c.targets.length,
+        count: rowCount(c, ui.pane),
       });
+    case 'app.toggle':
+    case 'app.restart':
+    case 'app.log':
+    case 'app.delete':
+      return appKey(c, action);
+    case 'deploy.resume':
+    case 'deploy.abort':
+    case 'deploy.cleanup':
+      return deployKey(c, action);
     case 'split.left':
       return slider(c, { kind: 'nudge', delta: -5 });
     case 'split.right':
@@ -205,7 +383,7 @@ function run(c: ActionContext, action: ActionId, typed: string): void {
       return setMode(c, {
         kind: 'prompt',
         prompt: 'filter',
-        label: `filter ${ui.pane === 'services' ? 'routes' : 'upstreams'}: /`,
+        label: `filter ${FILTER_WHAT[ui.pane]}: /`,
         value: ui.filter[ui.pane],
       });
     case 'pause':
@@ -219,12 +397,10 @@ function run(c: ActionContext, action: ActionId, typed: string): void {
       return setMode(c, { kind: 'help', scroll: 0 });
     case 'quit':
       return c.quit();
-    case 'rate.halve':
-    case 'rate.double':
     case 'rate.down':
     case 'rate.up': {
       if (!c.demo) return flash(c, 'warning', 'no traffic generator here (it comes with "switchyard demo")');
-      const now = c.demo.setRate(Math.min(MAX_RATE, nextRate(action, c.demo.rate)));
+      const now = c.demo.setRate(Math.min(MAX_RATE, nextRate(typed, c.demo.rate)));
       c.onRate(now);
       return flash(c, 'info', `traffic generator: ${now} req/s${now === 0 ? ' (stopped; ] starts it)' : ''}`);
     }
@@ -259,13 +435,7 @@ function submitPrompt(c: ActionContext, mode: Extract<Mode, { kind: 'prompt' }>)
     if (verb.op === 'undo') return undo(c);
     if (DESTRUCTIVE.test(verb.op)) {
       const d = describeDestructive(verb);
-      return setMode(c, {
-        kind: 'confirm',
-        message: d.message,
-        confirmLabel: d.label,
-        command: verb,
-        choice: 'cancel',
-      });
+      return confirm(c, d.message, d.label, { kind: 'command', command: verb });
     }
     apply(c, verb);
   } catch (e) {
@@ -299,7 +469,7 @@ function dialogKey(c: ActionContext, typed: string, key: Key): void {
   if (b?.action !== 'dialog.submit') return;
   setMode(c, NORMAL);
   if (mode.kind === 'confirm') {
-    if (mode.choice === 'confirm') apply(c, mode.command);
+    if (mode.choice === 'confirm') perform(c, mode.effect);
     else flash(c, 'info', 'cancelled: nothing changed');
   } else if (mode.kind === 'picker') {
     const s = c.store.state.services.find((x) => x.id === mode.service);
@@ -316,15 +486,27 @@ function helpKey(c: ActionContext, typed: string, key: Key): void {
   else c.dispatch({ type: 'help.scroll', delta: b.action === 'help.down' ? 1 : -1, max: c.helpOverflow });
 }
 
-/** One key, routed by what is open: the panes, a dialog, or the help. ctrl-c quits from anywhere. */
+/** The log takes the help's keys: close, and scroll (counted up from the newest line: ↑ shows older ones). */
+function logKey(c: ActionContext, typed: string, key: Key): void {
+  const b = resolve(['help'], typed, key);
+  if (!b) return;
+  if (b.action === 'help.close') setMode(c, NORMAL);
+  else c.dispatch({ type: 'log.scroll', delta: b.action === 'help.up' ? 1 : -1, max: c.logOverflow });
+}
+
+/** One key, routed by what is open: the panes, a dialog, the help or a log. ctrl-c quits from anywhere. */
 export function handleKey(c: ActionContext, typed: string, key: Key): void {
   const mode = c.ui.mode.kind;
   if (mode === 'normal') {
-    const b = resolve([c.ui.pane as Pane, 'global'], typed, key);
-    if (b) run(c, b.action, typed);
+    const pane = activePane(c.ui.pane, c.panes);
+    const ctx = pane === c.ui.pane ? c : { ...c, ui: { ...c.ui, pane } };
+    if (pane !== c.ui.pane) c.dispatch({ type: 'pane.set', pane });
+    const b = resolve([pane, 'global'], typed, key);
+    if (b) run(ctx, b.action, typed, key);
     return;
   }
   if (key.ctrl && typed === 'c') return c.quit();
   if (mode === 'help') return helpKey(c, typed, key);
+  if (mode === 'log') return logKey(c, typed, key);
   dialogKey(c, typed, key);
 }

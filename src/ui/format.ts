@@ -26,6 +26,14 @@ export function fmtMs(ms: number | null): string {
   return `${Math.round(ms / 1000)}s`;
 }
 
+/** `30s`, `2m`, `1m30s`, `500ms`. */
+export function fmtDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s}s`;
+  return s % 60 === 0 ? `${s / 60}m` : `${Math.floor(s / 60)}m${s % 60}s`;
+}
+
 /** A share in percent, or `–` when there is nothing to share. */
 export function fmtPct(p: number | undefined): string {
   if (p === undefined || !Number.isFinite(p)) return '–';
@@ -58,6 +66,24 @@ export function truncate(s: string, w: number): string {
   if (w <= 0) return '';
   if (w === 1) return '…';
   return chars.slice(0, w - 1).join('') + '…';
+}
+
+/** `text` in lines of at most `w` cells, broken between words; a word longer than a line is cut. */
+export function wrap(text: string, w: number): string[] {
+  const max = Math.max(1, w);
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    const fits = line === '' ? width(word) <= max : width(line) + 1 + width(word) <= max;
+    if (fits) {
+      line = line === '' ? word : `${line} ${word}`;
+      continue;
+    }
+    if (line !== '') lines.push(line);
+    line = width(word) <= max ? word : truncate(word, max);
+  }
+  if (line !== '' || lines.length === 0) lines.push(line);
+  return lines;
 }
 
 /**

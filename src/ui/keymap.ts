@@ -3,10 +3,17 @@
  * bindings that apply where the cursor is, and the help overlay lists them all.
  */
 import type { Key } from 'ink';
+import type { DeploymentState } from '../core/model.js';
 
-export type Pane = 'services' | 'targets';
+/** The panes, in the order tab visits them (apps and deployments only when there is one to show). */
+export const PANES = ['services', 'targets', 'apps', 'deployments'] as const;
 
-/** Where a binding works: everywhere, in one pane, or in a dialog (prompt, picker, confirm) or the help overlay. */
+export type Pane = (typeof PANES)[number];
+
+/**
+ * Where a binding works: everywhere, in one pane, in a dialog (prompt, picker, confirm), or in an
+ * overlay (the help, an app's log: the same keys close and scroll both).
+ */
 export type Scope = 'global' | Pane | 'dialog' | 'help';
 
 export type ActionId =
@@ -23,14 +30,19 @@ export type ActionId =
   | 'split.switch'
   | 'split.focus'
   | 'target.weight'
+  | 'app.toggle'
+  | 'app.restart'
+  | 'app.log'
+  | 'app.delete'
+  | 'deploy.resume'
+  | 'deploy.abort'
+  | 'deploy.cleanup'
   | 'undo'
   | 'command'
   | 'filter'
   | 'pause'
   | 'help'
   | 'quit'
-  | 'rate.halve'
-  | 'rate.double'
   | 'rate.down'
   | 'rate.up'
   | 'dialog.submit'
@@ -50,6 +62,10 @@ export interface KeyContext {
   readonly splitSize: number;
   /** The cursor is on a target row (targets pane). */
   readonly onTarget: boolean;
+  /** The app under the cursor (apps pane). */
+  readonly app?: { readonly stopped: boolean } | undefined;
+  /** The deployment under the cursor (deployments pane) and whether it left apps or routes behind. */
+  readonly deployment?: { readonly state: DeploymentState; readonly leftovers: boolean } | undefined;
 }
 
 export interface Binding {
@@ -59,6 +75,8 @@ export interface Binding {
   readonly keys: readonly string[];
   /** A word or two for the footer. */
   readonly label: string;
+  /** The footer's label when it depends on where the cursor is (start or stop). */
+  readonly labelFor?: (c: KeyContext) => string;
   /** A few words for the help overlay (≤ 27 characters: two columns fit 80 wide). */
   readonly help: string;
   /** Shown in the footer (when `when` agrees). */
@@ -174,13 +192,86 @@ export const KEYMAP: readonly Binding[] = [
     when: (c) => c.onTarget,
     match: char('w'),
   },
+  // Apps pane.
+  {
+    action: 'app.toggle',
+    scope: 'apps',
+    keys: ['s'],
+    label: 'start/stop',
+    labelFor: (c) => (c.app?.stopped ? 'start' : 'stop'),
+    help: 'stop / start the app',
+    footer: true,
+    when: (c) => c.app !== undefined,
+    match: char('s'),
+  },
+  {
+    action: 'app.restart',
+    scope: 'apps',
+    keys: ['R'],
+    label: 'restart',
+    help: 'restart (rolling)',
+    footer: true,
+    when: (c) => c.app !== undefined,
+    match: char('R'),
+  },
+  {
+    action: 'app.log',
+    scope: 'apps',
+    keys: ['l', 'enter'],
+    label: 'log',
+    help: "the app's log",
+    footer: true,
+    when: (c) => c.app !== undefined,
+    match: (i, k) => k.return || (plain(k) && i === 'l'),
+  },
+  {
+    action: 'app.delete',
+    scope: 'apps',
+    keys: ['d'],
+    label: 'delete',
+    help: 'delete the app (asks)',
+    footer: true,
+    when: (c) => c.app !== undefined,
+    match: char('d'),
+  },
+  // Deployments pane.
+  {
+    action: 'deploy.resume',
+    scope: 'deployments',
+    keys: ['r'],
+    label: 'resume',
+    help: 'resume: new version live',
+    footer: true,
+    when: (c) => c.deployment?.state === 'pending',
+    match: char('r'),
+  },
+  {
+    action: 'deploy.abort',
+    scope: 'deployments',
+    keys: ['a'],
+    label: 'abort',
+    help: 'abort: old stays (asks)',
+    footer: true,
+    when: (c) => c.deployment?.state === 'pending' || c.deployment?.state === 'resuming',
+    match: char('a'),
+  },
+  {
+    action: 'deploy.cleanup',
+    scope: 'deployments',
+    keys: ['c'],
+    label: 'clean up',
+    help: 'clean up after an abort',
+    footer: true,
+    when: (c) => c.deployment?.leftovers === true,
+    match: char('c'),
+  },
   // Everywhere.
   {
     action: 'pane.next',
     scope: 'global',
-    keys: ['tab'],
+    keys: ['tab', '⇧tab'],
     label: 'pane',
-    help: 'next pane',
+    help: 'next pane / previous pane',
     footer: true,
     match: (_i, k) => k.tab,
   },
@@ -239,44 +330,24 @@ export const KEYMAP: readonly Binding[] = [
     match: char('p'),
   },
   {
-    action: 'rate.halve',
-    scope: 'global',
-    keys: ['['],
-    label: '',
-    help: 'generator rate ÷2',
-    footer: true,
-    when: (c) => c.demo,
-    match: char('['),
-  },
-  {
-    action: 'rate.double',
-    scope: 'global',
-    keys: [']'],
-    label: 'rate',
-    help: 'generator rate ×2',
-    footer: true,
-    when: (c) => c.demo,
-    match: char(']'),
-  },
-  {
     action: 'rate.down',
     scope: 'global',
-    keys: ['{'],
+    keys: ['[', '{'],
     label: '',
-    help: 'generator −10 req/s',
-    footer: false,
+    help: 'generator ÷2, { −10 req/s',
+    footer: true,
     when: (c) => c.demo,
-    match: char('{'),
+    match: (i, k) => plain(k) && (i === '[' || i === '{'),
   },
   {
     action: 'rate.up',
     scope: 'global',
-    keys: ['}'],
-    label: '',
-    help: 'generator +10 req/s',
-    footer: false,
+    keys: [']', '}'],
+    label: 'rate',
+    help: 'generator ×2, } +10 req/s',
+    footer: true,
     when: (c) => c.demo,
-    match: char('}'),
+    match: (i, k) => plain(k) && (i === ']' || i === '}'),
   },
   {
     action: 'help',
@@ -346,18 +417,18 @@ export const KEYMAP: readonly Binding[] = [
   {
     action: 'help.close',
     scope: 'help',
-    keys: ['esc', '?', 'q'],
+    keys: ['esc', '?', 'q', 'l'],
     label: 'close',
-    help: 'close help',
+    help: 'close help (or the log)',
     footer: true,
-    match: (i, k) => k.escape || (plain(k) && (i === '?' || i === 'q')),
+    match: (i, k) => k.escape || (plain(k) && (i === '?' || i === 'q' || i === 'l')),
   },
   {
     action: 'help.down',
     scope: 'help',
     keys: ['j', '↓'],
     label: '',
-    help: 'scroll down',
+    help: 'scroll down (newer)',
     footer: true,
     match: (i, k) => k.downArrow || (plain(k) && i === 'j'),
   },
@@ -366,7 +437,7 @@ export const KEYMAP: readonly Binding[] = [
     scope: 'help',
     keys: ['k', '↑'],
     label: 'scroll',
-    help: 'scroll up',
+    help: 'scroll up (older)',
     footer: true,
     match: (i, k) => k.upArrow || (plain(k) && i === 'k'),
   },
@@ -375,9 +446,11 @@ export const KEYMAP: readonly Binding[] = [
 export const SCOPE_TITLES: Readonly<Record<Scope, string>> = {
   services: 'Routes → services (slider)',
   targets: 'Upstreams → targets',
+  apps: 'Apps',
+  deployments: 'Deployments',
   global: 'Everywhere',
   dialog: 'Prompts and dialogs',
-  help: 'This help',
+  help: "This help, an app's log",
 };
 
 /** The binding for a key in `scopes`, first scope first. Escape is tested before anything else (Ink 6 also sets meta on it). */
@@ -410,7 +483,7 @@ export function footerItems(scopes: readonly Scope[], ctx: KeyContext): FooterIt
       if (b.scope !== scope || !b.footer || (b.when && !b.when(ctx))) continue;
       pending.push((b.keys[0] as string).replace('shift-', '⇧'));
       if (b.label) {
-        items.push({ keys: pending.join('/'), label: b.label });
+        items.push({ keys: pending.join('/'), label: b.labelFor?.(ctx) ?? b.label });
         pending = [];
       }
     }

@@ -21,7 +21,7 @@ const TONES: Record<Tone, string> = {
   title: 'magentaBright',
 };
 
-/** Upstreams named after a colour wear it; others get these, in order. */
+/** Upstreams named after a colour (or ending in `-colour`) wear it; others get these, in order. */
 const UPSTREAM_COLOURS = ['blueBright', 'green', 'magenta', 'cyan', 'yellow', 'redBright'];
 const NAMED: Record<string, string> = {
   blue: 'blueBright',
@@ -63,7 +63,12 @@ export function makeTheme(colour: boolean): Theme {
     colour,
     tone: (t) => (colour ? TONES[t] : undefined),
     upstream: (name, index) =>
-      colour ? (NAMED[name.toLowerCase()] ?? UPSTREAM_COLOURS[index % UPSTREAM_COLOURS.length]) : undefined,
+      colour
+        ? (NAMED[name.toLowerCase()] ??
+          // A blue-green deploy's apps (`shop-web-blue`) wear their colour too.
+          NAMED[name.toLowerCase().split('-').pop() ?? ''] ??
+          UPSTREAM_COLOURS[index % UPSTREAM_COLOURS.length])
+        : undefined,
     barGlyph: (index) => (colour ? '█' : (SHADES[index % SHADES.length] as string)),
   };
 }

@@ -3,10 +3,16 @@
  * snapshot: plain rows, no React, so they are easy to test and cheap to rebuild a few times a
  * second.
  */
+import { routesWithApps } from '../admin/apps.js';
+import type { AppStatus } from '../apps/supervisor.js';
+import { findKfRoute, parseRoute } from '../core/apps.js';
 import {
   effectiveSplit,
   routeLabel,
   serviceLabel,
+  type App,
+  type Deployment,
+  type DeploymentModule,
   type Route,
   type Service,
   type State,
@@ -16,6 +22,7 @@ import {
 import type { RoutingTable } from '../core/table.js';
 import type { CounterSnapshot, StatsSnapshot } from '../proxy/stats.js';
 import { exactShares, focusIndex } from './split.js';
+import { fmtDuration, fmtMs, wrap } from './format.js';
 import type { Tone } from './theme.js';
 
 export interface SplitPart {
@@ -238,4 +245,317 @@ export function targetRows(
 function rateOfUpstream(state: State, stats: StatsSnapshot, name: string): number | undefined {
   const u = state.upstreams.find((x) => x.name === name);
   return u ? stats.upstreams[u.id]?.rate : undefined;
+}
+
+/** One route an app is on, with its weight and its share of the route's traffic. */
+export interface RouteShare {
+  readonly route: string;
+  readonly weight: number;
+  readonly percent: number;
+}
+
+export interface AppRow {
+  readonly key: string;
+  readonly app: App;
+  readonly name: string;
+  /** started (green), starting or rolling (orange), crashed (red), stopped (gray). */
+  readonly health: Health;
+  /** Instances that answer, and how many there should be. */
+  readonly healthy: number;
+  readonly total: number;
+  readonly rate: number;
+  readonly requests: number;
+  readonly routes: readonly RouteShare[];
+  readonly crashed: AppStatus['crashed'];
+  /** A process switchyard runs (so it has a log), not addresses given by the user. */
+  readonly process: boolean;
+}
+
+/** What the UI reads of the supervisor. */
+export type AppStatusOf = (name: string) => AppStatus | undefined;
+
+/** The routes each app is on, with shares: `routesWithApps` regrouped by app. */
+export function routesByApp(state: State): ReadonlyMap<string, RouteShare[]> {
+  const out = new Map<string, RouteShare[]>();
+  for (const r of routesWithApps(state)) {
+    for (const a of r.apps) {
+      const list = out.get(a.name) ?? [];
+      list.push({ route: r.route, weight: a.weight, percent: a.percent });
+      out.set(a.name, list);
+    }
+  }
+  return out;
+}
+
+function upstreamStats(state: State, stats: StatsSnapshot, name: string): CounterSnapshot | undefined {
+  const u = state.upstreams.find((x) => x.name === name);
+  return u ? stats.upstreams[u.id] : undefined;
+}
+
+function appHealth(app: App, st: AppStatus | undefined): Health {
+  if (st?.crashed) return { tone: 'failing', symbol: 'failing', word: 'crashed' };
+  if (app.state === 'stopped') return { tone: 'stopped', symbol: 'stopped', word: 'stopped' };
+  if (st?.rolling) return { tone: 'pending', symbol: 'pending', word: 'rolling' };
+  if (st && st.healthy < st.desired) return { tone: 'pending', symbol: 'pending', word: 'starting' };
+  return { tone: 'live', symbol: 'live', word: 'started' };
+}
+
+function appRow(
+  app: App,
+  state: State,
+  stats: StatsSnapshot,
+  statusOf: AppStatusOf | undefined,
+  routes: ReadonlyMap<string, RouteShare[]>,
+): AppRow {
+  const st = statusOf?.(app.name);
+  const c = upstreamStats(state, stats, app.name);
+  const targets = state.upstreams.find((u) => u.name === app.name)?.targets.length ?? 0;
+  return {
+    key: app.id,
+    app,
+    name: app.name,
+    health: appHealth(app, st),
+    healthy: st?.healthy ?? (app.state === 'started' ? targets : 0),
+    total: app.command === null ? (app.targets?.length ?? targets) : app.instances,
+    rate: c?.rate ?? 0,
+    requests: c?.requests ?? 0,
+    routes: routes.get(app.name) ?? [],
+    crashed: st?.crashed ?? null,
+    process: app.command !== null,
+  };
+}
+
+/** The apps, each with its state, instances, rate and the routes it is on. */
+export function appRows(
+  state: State,
+  stats: StatsSnapshot,
+  statusOf: AppStatusOf | undefined,
+  filter: string,
+): AppRow[] {
+  const routes = routesByApp(state);
+  return state.apps
+    .filter((a) => matches(filter, a.name, ...(routes.get(a.name) ?? []).map((r) => r.route)))
+    .map((a) => appRow(a, state, stats, statusOf, routes));
+}
+
+/** The figures a gradual resume is judged on (the deployer's). */
+export interface Figures {
+  readonly responses: number;
+  readonly errorRate: number | null;
+  readonly p99: number | null;
+}
+
+/** One side of a module being deployed: its app now (null once deleted). */
+export interface DeploySide {
+  readonly name: string;
+  readonly version: string | null;
+  readonly row: AppRow | null;
+}
+
+export interface DeploymentRow {
+  readonly key: string;
+  readonly deployment: Deployment;
+  /** The version being replaced, from the deployment that made the old apps live. */
+  readonly oldVersion: string | null;
+  readonly modules: readonly {
+    readonly module: DeploymentModule;
+    readonly old: DeploySide | null;
+    readonly new: DeploySide;
+  }[];
+  /** New apps or temporary routes still there after an abort or a failure (`c` removes them). */
+  readonly leftovers: boolean;
+  /** The temporary routes that still exist. */
+  readonly tempRoutes: readonly string[];
+  /** While resuming step by step. */
+  readonly figures: Figures | null;
+  /** Milliseconds until the next step, while resuming step by step. */
+  readonly nextStepMs: number | null;
+}
+
+function routeExists(state: State, route: string): boolean {
+  try {
+    return findKfRoute(state, parseRoute(route)) !== undefined;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Apps or temporary routes an aborted or failed deployment left behind. Once a later deployment
+ * of the same MTA exists, the names are its own (it reuses them): nothing is left of this one.
+ */
+export function hasLeftovers(state: State, d: Deployment): boolean {
+  if (d.state !== 'aborted' && d.state !== 'failed') return false;
+  const i = state.deployments.findIndex((x) => x.id === d.id);
+  if (state.deployments.some((x, j) => j > i && x.mta === d.mta)) return false;
+  return d.modules.some(
+    (m) => state.apps.some((a) => a.name === m.new_app) || m.temp_routes.some((r) => routeExists(state, r)),
+  );
+}
+
+/** The deployments that need a decision or a cleanup: deploying, pending, resuming, or aborted/failed with leftovers. */
+export function openDeployments(state: State): Deployment[] {
+  return state.deployments.filter(
+    (d) =>
+      d.state === 'deploying' || d.state === 'pending' || d.state === 'resuming' || hasLeftovers(state, d),
+  );
+}
+
+/** The version of `app`: that of the latest deployment of `mta` that made it live. */
+function versionOf(state: State, mta: string, app: string, except: string): string | null {
+  let best: Deployment | undefined;
+  for (const d of state.deployments) {
+    if (d.id === except || d.mta !== mta || d.state !== 'resumed') continue;
+    if (!d.modules.some((m) => m.new_app === app)) continue;
+    if (!best || d.created_at >= best.created_at) best = d;
+  }
+  return best?.version ?? null;
+}
+
+export function deploymentRows(
+  state: State,
+  stats: StatsSnapshot,
+  statusOf: AppStatusOf | undefined,
+  figuresOf: ((d: Deployment) => Figures) | undefined,
+  filter: string,
+  now: number = Date.now(),
+): DeploymentRow[] {
+  const routes = routesByApp(state);
+  const side = (name: string, version: string | null): DeploySide => {
+    const app = state.apps.find((a) => a.name === name);
+    return { name, version, row: app ? appRow(app, state, stats, statusOf, routes) : null };
+  };
+  return openDeployments(state)
+    .filter((d) => matches(filter, d.id, d.mta, ...d.modules.flatMap((m) => [m.new_app, m.old_app ?? ''])))
+    .map((d) => {
+      const modules = d.modules.map((m) => ({
+        module: m,
+        old: m.old_app ? side(m.old_app, versionOf(state, d.mta, m.old_app, d.id)) : null,
+        new: side(m.new_app, d.version),
+      }));
+      const resuming = d.state === 'resuming' && d.step !== null;
+      return {
+        key: d.id,
+        deployment: d,
+        oldVersion: modules.find((m) => m.old?.version)?.old?.version ?? null,
+        modules,
+        leftovers: hasLeftovers(state, d),
+        tempRoutes: d.modules.flatMap((m) => m.temp_routes.filter((r) => routeExists(state, r))),
+        figures: resuming && figuresOf ? figuresOf(d) : null,
+        // `now` is the stats sample's time, which may be a little older than the step.
+        nextStepMs: resuming
+          ? Math.min(d.interval_ms ?? 0, Math.max(0, (d.step_started_at ?? now) + (d.interval_ms ?? 0) - now))
+          : null,
+      };
+    });
+}
+
+function list(items: readonly string[]): string {
+  const unique = [...new Set(items)];
+  if (unique.length <= 1) return unique[0] ?? '';
+  return `${unique.slice(0, -1).join(', ')} and ${unique[unique.length - 1] ?? ''}`;
+}
+
+function pct(rate: number): string {
+  const p = rate * 100;
+  return `${Number.isInteger(p) ? p : p.toFixed(1)}%`;
+}
+
+/** What `r`, `a` and `c` will do to a deployment, in words, before the key is pressed. */
+export function deploymentPlan(row: DeploymentRow): { resume: string; abort: string; cleanup: string } {
+  const d = row.deployment;
+  const routes = list(d.modules.flatMap((m) => m.routes));
+  const news = list(d.modules.map((m) => m.new_app));
+  const olds = list(d.modules.flatMap((m) => (m.old_app ? [m.old_app] : [])));
+  const temps = list(d.modules.flatMap((m) => m.temp_routes));
+  const limits = [
+    d.max_error_rate !== null ? `5xx > ${pct(d.max_error_rate)}` : '',
+    d.max_p99_ms !== null ? `p99 > ${d.max_p99_ms}ms` : '',
+  ].filter(Boolean);
+  const resume =
+    d.steps && d.steps.length > 0
+      ? `step by step: ${routes} → ${news} ${d.steps.join('% → ')}%, ${fmtDuration(d.interval_ms ?? 30_000)} a step` +
+        (limits.length ? `; aborts itself if ${limits.join(' or ')}` : '')
+      : `${routes} → ${news} 100%` +
+        (temps ? `; ${temps} removed` : '') +
+        (olds ? `; ${olds} drained and deleted` : '');
+  const keep = [news, temps].filter(Boolean).join(' and ');
+  const abort =
+    d.state === 'resuming'
+      ? `${routes} back to ${olds || 'the old version'} 100%; ${keep} stay for a look (then c removes them)`
+      : `${olds || 'the old version'} keeps ${routes}; ${keep} stay for a look (then c removes them)`;
+  const gone = [...row.modules.filter((m) => m.new.row).map((m) => m.new.name), ...row.tempRoutes];
+  const cleanup = `delete ${list(gone) || 'nothing left'}`;
+  return { resume, abort, cleanup };
+}
+
+/** A few words under a deployment: what a key will do, or how a step goes. */
+export interface Paragraph {
+  /** The key that does it, and its name. */
+  readonly key?: string;
+  readonly label?: string;
+  readonly text: string;
+  readonly tone?: Tone;
+}
+
+/** Where a paragraph's text starts: after `  r resume   ` or a plain indent. */
+export const KEYED_INDENT = 14;
+export const PLAIN_INDENT = 4;
+
+export function paragraphIndent(p: Paragraph): number {
+  return p.key ? KEYED_INDENT : PLAIN_INDENT;
+}
+
+/** A paragraph's text, wrapped to the panel's width. */
+export function paragraphLines(p: Paragraph, width: number): string[] {
+  return wrap(p.text, width - 1 - paragraphIndent(p));
+}
+
+function figuresText(d: Deployment, f: Figures | null): string {
+  if (!f) return 'judged on the new version’s 5xx rate and p99 latency';
+  const rate = f.errorRate === null ? '–' : `${(f.errorRate * 100).toFixed(1)}%`;
+  const limitRate = d.max_error_rate === null ? '' : ` (max ${pct(d.max_error_rate)})`;
+  const limitP99 = d.max_p99_ms === null ? '' : ` (max ${d.max_p99_ms}ms)`;
+  return `judged on ${f.responses} responses: 5xx ${rate}${limitRate} · p99 ${f.p99 === null ? '–' : `${fmtMs(f.p99)}ms`}${limitP99}`;
+}
+
+/** What shows under a deployment's header and its apps: the step it is at, what each key will do. */
+export function deploymentParagraphs(row: DeploymentRow): Paragraph[] {
+  const d = row.deployment;
+  const plan = deploymentPlan(row);
+  switch (d.state) {
+    case 'pending':
+      return [
+        { key: 'r', label: 'resume', text: plan.resume },
+        { key: 'a', label: 'abort', text: plan.abort },
+      ];
+    case 'resuming': {
+      const steps = d.steps ?? [];
+      const i = d.step ?? 0;
+      const news = list(d.modules.map((m) => m.new_app));
+      const next = steps[i + 1];
+      const when = row.nextStepMs === null ? '' : fmtDuration(Math.ceil(row.nextStepMs / 1000) * 1000);
+      const step =
+        `step ${i + 1}/${steps.length}: ${news} has ${steps[i] ?? 0}% of ${list(d.modules.flatMap((m) => m.routes))}; ` +
+        (next === undefined ? `resumed in ${when}` : `next step (${next}%) in ${when}`);
+      return [
+        { text: step, tone: 'pending' },
+        { text: figuresText(d, row.figures) },
+        { key: 'a', label: 'abort', text: plan.abort },
+      ];
+    }
+    case 'deploying':
+      return [];
+    default:
+      return [
+        ...(d.message ? [{ text: d.message, tone: (d.state === 'failed' ? 'error' : 'muted') as Tone }] : []),
+        ...(row.leftovers ? [{ key: 'c', label: 'clean up', text: plan.cleanup }] : []),
+      ];
+  }
+}
+
+/** Lines of a deployment shown in full at `width`: its header, the old and new app of each module, its paragraphs. */
+export function deploymentLines(row: DeploymentRow, width: number): number {
+  const modules = row.modules.reduce((a, m) => a + (m.old ? 2 : 1), 0);
+  return 1 + modules + deploymentParagraphs(row).reduce((a, p) => a + paragraphLines(p, width).length, 0);
 }

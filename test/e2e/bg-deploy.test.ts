@@ -9,6 +9,7 @@ const HELLO = path.resolve(__dirname, '../../examples/hello-app.js');
 let sy: Running;
 let dir: string;
 let stateDir: string;
+let abortedId = '';
 
 function manifest(version: string, extra = ''): string {
   const file = path.join(dir, `shop-${version}.yaml`);
@@ -114,6 +115,7 @@ describe("SAP's bg-deploy with switchyard", () => {
     const l = load();
     const r = await sw(['bg-deploy', manifest('3')]);
     const id = idOf(r.stdout);
+    abortedId = id;
     expect(r.stdout).toMatch(/shop-web-blue beside shop-web-green/);
     const abort = await sw(['bg-deploy', '-i', id, '-a', 'abort']);
     expect(abort.stdout).toMatch(/aborted/);
@@ -166,6 +168,10 @@ describe("SAP's bg-deploy with switchyard", () => {
   }, 60_000);
 
   it('refuses bad input clearly', async () => {
+    // Later deployments reused the aborted one's colour: cleaning it up now would delete theirs.
+    const late = await sw(['bg-deploy', '-i', abortedId, '-a', 'cleanup']);
+    expect(late.code).toBe(1);
+    expect(late.stderr).toMatch(/was followed by \d+, which reuses its apps and routes/);
     const unknown = await sw(['bg-deploy', '-i', '999999', '-a', 'resume']);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toMatch(/deployment '999999' not found/);

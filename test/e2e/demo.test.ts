@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const HELLO = path.join(ROOT, 'examples/hello-app.js');
 const hasTmux = spawnSync('tmux', ['-V']).status === 0;
 const SOCKET = `switchyard-e2e-${process.pid}`;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-e2e-'));
@@ -20,11 +21,14 @@ function tmux(...args: string[]): string {
   return execFileSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8', timeout: 5000 });
 }
 
-/** Starts the demo in a fresh tmux session of the given size; its exit status lands in a file. */
-function start(name: string, columns: number, rows: number): { status: string } {
+/**
+ * Starts the demo (or `switchyard` itself, with `args`) in a fresh tmux session of the given
+ * size; its exit status lands in a file.
+ */
+function start(name: string, columns: number, rows: number, args = 'demo'): { status: string } {
   const status = path.join(tmp, `${name}.status`);
   // Ink renders only the last frame when it thinks it runs in CI.
-  const cmd = `cd '${ROOT}' && env -u CI -u CONTINUOUS_INTEGRATION NO_COLOR= node bin/switchyard.js demo --proxy-port 0 --admin-port 0 2>'${path.join(tmp, `${name}.stderr`)}'; echo "exit $?" > '${status}'`;
+  const cmd = `cd '${ROOT}' && env -u CI -u CONTINUOUS_INTEGRATION NO_COLOR= node bin/switchyard.js ${args} --proxy-port 0 --admin-port 0 2>'${path.join(tmp, `${name}.stderr`)}'; echo "exit $?" > '${status}'`;
   tmux('new-session', '-d', '-s', name, '-x', String(columns), '-y', String(rows), cmd);
   return { status };
 }
@@ -93,11 +97,11 @@ function targetCounts(text: string): Record<string, number[]> {
 }
 
 /** One request through the demo's proxy (fetch cannot set Host). */
-function get(url: string): Promise<string> {
+function get(url: string, host = 'demo.localhost'): Promise<string> {
   return new Promise((resolve, reject) => {
     const u = new URL(url);
     const req = http.get(
-      { host: u.hostname, port: u.port, path: '/', headers: { host: 'demo.localhost' }, timeout: 5000 },
+      { host: u.hostname, port: u.port, path: '/', headers: { host }, timeout: 5000 },
       (res) => {
         let body = '';
         res.setEncoding('utf8');
@@ -197,6 +201,81 @@ describe.skipIf(!hasTmux)('switchyard demo in a terminal (tmux)', () => {
     await waitFor(
       () => fs.existsSync(status) && fs.readFileSync(status, 'utf8').trim(),
       () => `the demo to exit; screen:\n${screen(name)}`,
+      15_000,
+    );
+    expect(fs.readFileSync(status, 'utf8').trim()).toBe('exit 0');
+    expect(readStderr(name)).not.toMatch(/Error|warning/i);
+  }, 90_000);
+
+  it('apps and a pending deploy at 80x24: a asks first, esc cancels, r sends the next request to green', async () => {
+    const name = 'deploy';
+    const stateDir = path.join(tmp, 'deploy-state');
+    const { status } = start(name, 80, 24, `--state-dir '${stateDir}'`);
+    let text = await waitForScreen(name, /admin http:\/\/127\.0\.0\.1:\d+/, 20_000);
+    const proxy = /proxy (http:\/\/127\.0\.0\.1:\d+)/.exec(text)?.[1] as string;
+    const admin = /admin (http:\/\/127\.0\.0\.1:\d+)/.exec(text)?.[1] as string;
+    const post = async (p: string, body: unknown) => {
+      const res = await fetch(`${admin}${p}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      expect(res.status, `POST ${p}: ${await res.clone().text()}`).toBeLessThan(300);
+      return (await res.json()) as { id?: string; state?: string };
+    };
+    for (const app of ['app-v1', 'app-v2'])
+      await post('/apps', { name: app, command: `node ${HELLO}`, route: 'my-app.example.com' });
+    const manifest = (v: number) =>
+      `ID: shop\nversion: ${v}.0.0\nmodules:\n  - name: shop-web\n    command: VERSION=v${v} node ${HELLO}\n    routes: [shop.example.com]\n`;
+    expect((await post('/deployments', { manifest: manifest(1) })).state).toBe('resumed');
+    const d = await post('/deployments', { manifest: manifest(2) });
+    expect(d.state).toBe('pending');
+
+    text = await waitForScreen(name, `${d.id}  shop 1.0.0 → 2.0.0  ◐ pending`);
+    const fits = (t: string) => {
+      const lines = t.replace(/\n+$/, '').split('\n');
+      expect(lines.length, t).toBeLessThanOrEqual(23);
+      for (const l of lines) expect([...l].length, l).toBeLessThanOrEqual(80);
+    };
+    fits(text);
+    expect(text).toContain('── Apps');
+    keys(name, 'BTab');
+    text = await waitForScreen(name, '━━ Deployments');
+    fits(text);
+    for (const part of [
+      'old shop-web-blue',
+      'new shop-web-green',
+      'r resume',
+      'a abort',
+      'shop-idle.example.com',
+    ])
+      expect(text, part).toContain(part);
+    keys(name, 'a');
+    await waitForScreen(name, '▸ Cancel');
+    keys(name, 'Escape');
+    await waitForScreen(name, 'cancelled: nothing changed');
+    expect(await get(proxy, 'shop.example.com')).toBe('shop-web-blue v1 0\n');
+
+    keys(name, 'r');
+    await waitForScreen(name, /resuming shop 2\.0\.0|shop 2\.0\.0 live/);
+    expect(await get(proxy, 'shop.example.com')).toBe('shop-web-green v2 0\n');
+    text = await waitForScreen(name, 'shop 2.0.0 live: shop.example.com → shop-web-green', 20_000);
+    fits(text);
+    expect(text).not.toContain('Deployments');
+
+    keys(name, 'Tab');
+    await waitForScreen(name, '━━ Routes → services');
+    keys(name, 'Tab', 'Tab');
+    await waitForScreen(name, '━━ Apps');
+    keys(name, 'l');
+    await waitForScreen(name, /Log of app-v1[\s\S]*app-v1 v1 listening on 127\.0\.0\.1:\d+/);
+    keys(name, 'Escape');
+    await waitForScreen(name, '━━ Apps');
+
+    keys(name, 'q');
+    await waitFor(
+      () => fs.existsSync(status) && fs.readFileSync(status, 'utf8').trim(),
+      () => `switchyard to exit; screen:\n${screen(name)}`,
       15_000,
     );
     expect(fs.readFileSync(status, 'utf8').trim()).toBe('exit 0');

@@ -1,14 +1,21 @@
 /** The UI's own state (panes, cursors, dialogs, flash), as a reducer over a typed action union. */
 import { useEffect, useReducer, type Dispatch } from 'react';
 import type { Command } from '../../core/commands.js';
-import type { Pane } from '../keymap.js';
+import { PANES, type Pane } from '../keymap.js';
 import type { SplitAction } from '../split.js';
 
 export type PromptKind = 'weight' | 'command' | 'filter';
 
+/** What a confirmation does once confirmed: a command through the store, or a deployer action. */
+export type Effect =
+  | { readonly kind: 'command'; readonly command: Command }
+  | { readonly kind: 'deploy.abort' | 'deploy.cleanup'; readonly id: string };
+
 export type Mode =
   | { readonly kind: 'normal' }
   | { readonly kind: 'help'; readonly scroll: number }
+  /** An app's last log lines; `scroll` counts lines up from the newest. */
+  | { readonly kind: 'log'; readonly app: string; readonly scroll: number }
   | {
       readonly kind: 'prompt';
       readonly prompt: PromptKind;
@@ -31,7 +38,7 @@ export type Mode =
       readonly kind: 'confirm';
       readonly message: string;
       readonly confirmLabel: string;
-      readonly command: Command;
+      readonly effect: Effect;
       /** Cancel is the default. */
       readonly choice: 'cancel' | 'confirm';
     };
@@ -57,13 +64,16 @@ export interface UiState {
 }
 
 export type UiAction =
-  | { readonly type: 'pane.next' }
+  /** Moves to the next (or previous) of the panes on screen. */
+  | { readonly type: 'pane.next'; readonly panes: readonly Pane[]; readonly delta: 1 | -1 }
+  | { readonly type: 'pane.set'; readonly pane: Pane }
   /** Moves the cursor of the current pane within `count` rows. */
   | { readonly type: 'cursor.move'; readonly delta: number; readonly count: number }
   | { readonly type: 'mode'; readonly mode: Mode }
   | { readonly type: 'prompt.edit'; readonly value: string }
   | { readonly type: 'choice.move'; readonly delta: number }
   | { readonly type: 'help.scroll'; readonly delta: number; readonly max: number }
+  | { readonly type: 'log.scroll'; readonly delta: number; readonly max: number }
   | { readonly type: 'filter.set'; readonly pane: Pane; readonly value: string }
   | { readonly type: 'flash'; readonly level: FlashLevel; readonly text: string }
   | { readonly type: 'flash.clear'; readonly seq: number }
@@ -72,8 +82,8 @@ export type UiAction =
 
 export const initialUiState: UiState = {
   pane: 'services',
-  cursor: { services: 0, targets: 0 },
-  filter: { services: '', targets: '' },
+  cursor: { services: 0, targets: 0, apps: 0, deployments: 0 },
+  filter: { services: '', targets: '', apps: '', deployments: '' },
   mode: { kind: 'normal' },
   flash: null,
   paused: false,
@@ -87,8 +97,14 @@ function clamp(n: number, lo: number, hi: number): number {
 
 export function uiReducer(s: UiState, a: UiAction): UiState {
   switch (a.type) {
-    case 'pane.next':
-      return { ...s, pane: s.pane === 'services' ? 'targets' : 'services' };
+    case 'pane.next': {
+      const panes = a.panes.length ? a.panes : PANES;
+      const i = panes.indexOf(s.pane);
+      const next = i === -1 ? 0 : (i + a.delta + panes.length) % panes.length;
+      return { ...s, pane: panes[next] as Pane };
+    }
+    case 'pane.set':
+      return s.pane === a.pane ? s : { ...s, pane: a.pane };
     case 'cursor.move': {
       const cur = clamp(s.cursor[s.pane], 0, Math.max(0, a.count - 1));
       return { ...s, cursor: { ...s.cursor, [s.pane]: clamp(cur + a.delta, 0, Math.max(0, a.count - 1)) } };
@@ -119,6 +135,9 @@ export function uiReducer(s: UiState, a: UiAction): UiState {
     case 'help.scroll':
       if (s.mode.kind !== 'help') return s;
       return { ...s, mode: { kind: 'help', scroll: clamp(s.mode.scroll + a.delta, 0, Math.max(0, a.max)) } };
+    case 'log.scroll':
+      if (s.mode.kind !== 'log') return s;
+      return { ...s, mode: { ...s.mode, scroll: clamp(s.mode.scroll + a.delta, 0, Math.max(0, a.max)) } };
     case 'filter.set':
       return { ...s, filter: { ...s.filter, [a.pane]: a.value }, cursor: { ...s.cursor, [a.pane]: 0 } };
     case 'flash':

@@ -4,6 +4,7 @@
  */
 import { useCallback, useSyncExternalStore } from 'react';
 import { useStdout } from 'ink';
+import type { Pane } from '../keymap.js';
 
 /** Widths of the upstreams/targets table; a numeric column of width 0 is hidden. */
 export interface TargetColumns {
@@ -23,6 +24,9 @@ export interface TargetColumns {
   readonly spark: number;
 }
 
+/** Lines a pane gets: -1 hidden, 0 its title only, else its title (and header) and that many rows. */
+export type PaneLines = Readonly<Record<Pane, number>>;
+
 export interface Layout {
   readonly columns: number;
   readonly rows: number;
@@ -31,11 +35,13 @@ export interface Layout {
   /** Lines for service rows and for upstream/target rows. */
   readonly serviceLines: number;
   readonly targetLines: number;
-  /** Blank lines to put between sections when there is room. */
+  /** Rows of every pane (services and targets included). */
+  readonly panes: PaneLines;
+  /** Blank lines to put between sections when there is room (one before each of the first `gaps` panes). */
   readonly gaps: number;
   /** Lines for the footer's keys (1 or 2). */
   readonly footerLines: number;
-  /** Lines the help overlay may use. */
+  /** Lines the help overlay (or an app's log) may use: all but the footer's. */
   readonly helpLines: number;
   readonly targets: TargetColumns;
 }
@@ -45,10 +51,16 @@ export interface Counts {
   readonly targets: number;
   /** Longest target/upstream name. */
   readonly nameWidth: number;
+  /** Rows of the apps pane; absent when it is not shown. */
+  readonly apps?: number;
+  /** Lines the deployments want in full, and at least; absent when the pane is not shown. */
+  readonly deployments?: { readonly want: number; readonly min: number };
+  /** The pane with the keyboard: its area (traffic, or apps and deployments) gets the room first. */
+  readonly focus?: Pane;
 }
 
-/** Status (2), two section titles, the table header, the flash/prompt line and the footer. */
-const FIXED_LINES = 7;
+/** Status (2), the flash/prompt line and one footer line. */
+const CHROME_LINES = 4;
 export const MIN_COLUMNS = 60;
 export const MIN_ROWS = 12;
 type NumberColumn = 'weight' | 'conf' | 'obs' | 'health' | 'rate' | 'ok' | 'err' | 'p50' | 'p99' | 'inflight';
@@ -68,17 +80,99 @@ const NUMBERS: Readonly<Record<NumberColumn, number>> = {
 const DROP_ORDER: readonly NumberColumn[] = ['inflight', 'ok', 'p50', 'obs'];
 const MIN_NAME = 12;
 
+interface Need {
+  readonly pane: Pane;
+  /** Header lines under the title. */
+  readonly header: number;
+  readonly want: number;
+  readonly min: number;
+  readonly area: 'traffic' | 'apps';
+}
+
+/**
+ * Rows for each pane. Every pane on screen gets its title, header and at least a row; when that
+ * does not fit, the panes outside the focused area shrink to their title, then go. What is left
+ * goes to the focused area first: routes and upstreams share theirs 1:2 as they always did, the
+ * apps area gives the focused pane what it wants first (the deployments when neither has focus).
+ */
+function allocate(
+  budget: number,
+  needs: readonly Need[],
+  focus: Pane,
+): { lines: Record<Pane, number>; spare: number } {
+  const lines: Record<Pane, number> = { services: -1, targets: -1, apps: -1, deployments: -1 };
+  const focusArea = needs.find((n) => n.pane === focus)?.area ?? 'traffic';
+  for (const n of needs) lines[n.pane] = n.min;
+  const cost = () =>
+    needs.reduce(
+      (a, n) => a + (lines[n.pane] < 0 ? 0 : 1 + (lines[n.pane] > 0 ? n.header + lines[n.pane] : 0)),
+      0,
+    );
+  const others = [...needs].reverse().filter((n) => n.area !== focusArea);
+  for (const step of [0, -1]) {
+    for (const n of others) if (cost() > budget) lines[n.pane] = step;
+  }
+  for (const n of [...needs].reverse()) if (cost() > budget && n.pane !== focus) lines[n.pane] = 0;
+  let extra = budget - cost();
+  const grow = (n: Need | undefined) => {
+    if (!n || lines[n.pane] <= 0) return;
+    const more = Math.max(0, Math.min(extra, n.want - lines[n.pane]));
+    lines[n.pane] += more;
+    extra -= more;
+  };
+  const of = (pane: Pane) => needs.find((n) => n.pane === pane);
+  const traffic = () => {
+    const s = of('services');
+    const t = of('targets');
+    if (s && t && lines.services > 0 && lines.targets > 0) {
+      const rows = extra + lines.services + lines.targets;
+      let sl = Math.min(s.want, Math.max(1, Math.floor(rows / 3)));
+      const tl = Math.max(1, Math.min(t.want, rows - sl));
+      sl = Math.max(1, Math.min(s.want, rows - tl));
+      extra = rows - sl - tl;
+      lines.services = sl;
+      lines.targets = tl;
+    } else {
+      grow(s);
+      grow(t);
+    }
+  };
+  const apps = () => {
+    const first = focus === 'apps' ? 'apps' : 'deployments';
+    grow(of(first));
+    grow(of(first === 'apps' ? 'deployments' : 'apps'));
+  };
+  if (focusArea === 'traffic') {
+    traffic();
+    apps();
+  } else {
+    apps();
+    traffic();
+  }
+  return { lines, spare: extra };
+}
+
 export function computeLayout(columns: number, rows: number, counts: Counts): Layout {
   const tooSmall = columns < MIN_COLUMNS || rows < MIN_ROWS;
-  const budget = Math.max(0, rows - 1 - FIXED_LINES);
-  const nS = Math.max(1, counts.services);
-  const nT = Math.max(1, counts.targets);
-  let serviceLines = Math.min(nS, Math.max(1, Math.floor(budget / 3)));
-  const targetLines = Math.max(1, Math.min(nT, budget - serviceLines));
-  serviceLines = Math.max(1, Math.min(nS, budget - targetLines));
-  const spare = Math.max(0, budget - serviceLines - targetLines);
+  const budget = Math.max(0, rows - 1 - CHROME_LINES);
+  const needs: Need[] = [
+    { pane: 'services', header: 0, want: Math.max(1, counts.services), min: 1, area: 'traffic' },
+    { pane: 'targets', header: 1, want: Math.max(1, counts.targets), min: 1, area: 'traffic' },
+  ];
+  if (counts.apps !== undefined)
+    needs.push({ pane: 'apps', header: 1, want: Math.max(1, counts.apps), min: 1, area: 'apps' });
+  if (counts.deployments)
+    needs.push({
+      pane: 'deployments',
+      header: 0,
+      want: Math.max(1, counts.deployments.want),
+      min: Math.max(1, Math.min(counts.deployments.min, counts.deployments.want)),
+      area: 'apps',
+    });
+  const { lines, spare } = allocate(budget, needs, counts.focus ?? 'services');
   const footerLines = spare > 0 ? 2 : 1;
-  const gaps = Math.min(2, spare - (footerLines - 1));
+  const shown = needs.filter((n) => lines[n.pane] >= 0).length;
+  const gaps = Math.max(0, Math.min(shown, spare - (footerLines - 1)));
 
   const numbers = { ...NUMBERS };
   // Each shown column has one space before it; the sparkline too.
@@ -101,12 +195,13 @@ export function computeLayout(columns: number, rows: number, counts: Counts): La
     columns,
     rows,
     tooSmall,
-    serviceLines,
-    targetLines,
+    serviceLines: lines.services,
+    targetLines: lines.targets,
+    panes: lines,
     gaps,
     footerLines,
-    // Status (2), the flash line and a one-line footer.
-    helpLines: Math.max(1, rows - 1 - 4),
+    // Overlays take the whole screen but a one-line footer.
+    helpLines: Math.max(1, rows - 1 - 1),
     targets: { marker, name, ...numbers, spark },
   };
 }

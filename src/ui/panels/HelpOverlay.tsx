@@ -15,7 +15,7 @@ type Entry =
   | { readonly kind: 'title'; readonly text: string }
   | { readonly kind: 'key'; readonly keys: string; readonly help: string };
 
-const ORDER: readonly Scope[] = ['services', 'targets', 'global', 'dialog', 'help'];
+const ORDER: readonly Scope[] = ['services', 'targets', 'apps', 'deployments', 'global', 'dialog', 'help'];
 const KEYS_W = 10;
 /** Narrower than this, one column that scrolls. */
 const TWO_COLUMNS_FROM = 80;
@@ -68,31 +68,29 @@ export function HelpOverlay({ width, height, scroll }: HelpOverlayProps) {
     <Box flexDirection="row">
       {columns.map((col, ci) => (
         <Box key={ci} flexDirection="column" width={colWidth}>
-          {col
-            .slice(scroll, scroll + Math.max(1, height))
-            .map((e, i) =>
-              e.kind === 'title' ? (
-                <Line
-                  key={i}
-                  segments={[
-                    {
-                      text: truncate(` ${e.text}`, colWidth - 1),
-                      bold: true,
-                      color: theme.tone('title'),
-                      underline: true,
-                    },
-                  ]}
-                />
-              ) : (
-                <Line
-                  key={i}
-                  segments={[
-                    { text: `  ${padEnd(e.keys, KEYS_W)} `, bold: true, color: theme.tone('accent') },
-                    { text: truncate(e.help, Math.max(0, colWidth - KEYS_W - 4)) },
-                  ]}
-                />
-              ),
-            )}
+          {col.slice(scroll, scroll + Math.max(1, height)).map((e, i) =>
+            e.kind === 'title' ? (
+              <Line
+                key={i}
+                segments={[
+                  {
+                    text: truncate(` ${e.text}`, colWidth - 1),
+                    bold: true,
+                    color: theme.tone('title'),
+                    underline: true,
+                  },
+                ]}
+              />
+            ) : (
+              <Line
+                key={i}
+                segments={[
+                  { text: `  ${padEnd(e.keys, KEYS_W)} `, bold: true, color: theme.tone('accent') },
+                  { text: truncate(e.help, Math.max(0, colWidth - KEYS_W - 4)) },
+                ]}
+              />
+            ),
+          )}
         </Box>
       ))}
     </Box>

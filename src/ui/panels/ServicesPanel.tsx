@@ -13,13 +13,15 @@ export interface ServicesPanelProps {
   readonly focused: boolean;
   readonly filter: string;
   readonly width: number;
-  /** Lines for rows. */
+  /** Lines for rows; 0 shows the title only. */
   readonly height: number;
   /** The colour index of an upstream, by name. */
   readonly colourIndex: (name: string) => number;
 }
 
 const RATE_W = 9;
+/** The narrowest split bar worth drawing. */
+const MIN_BAR = 8;
 
 /** Routes and their services, each with its split as a bar (the Traffic Distributor's slider). */
 export function ServicesPanel({
@@ -34,13 +36,27 @@ export function ServicesPanel({
   const theme = useTheme();
   const { start, end, note } = windowOf(rows.length, cursor, height);
   const labels = rows.map(labelOf);
-  const labelW = Math.max(12, Math.min(Math.floor(width * 0.34), Math.max(0, ...labels.map(cells))));
-  const section = Math.max(10, width - 1 - labelW - 2 - RATE_W);
   const pairs = rows.filter((r) => r.split?.length === 2);
   const leftW = Math.max(0, ...pairs.map((r) => cells(r.split?.[0]?.name ?? '') + 5));
   const rightW = Math.max(0, ...pairs.map((r) => cells(r.split?.[1]?.name ?? '') + 5));
+  // Long upstream names (blue-green apps) take room from the labels before the bar gets too thin.
+  const splitRoom = pairs.length ? leftW + rightW + 2 + MIN_BAR : 0;
+  const labelW = Math.max(
+    12,
+    Math.min(Math.floor(width * 0.34), width - 1 - 2 - RATE_W - splitRoom, Math.max(0, ...labels.map(cells))),
+  );
+  const section = Math.max(10, width - 1 - labelW - 2 - RATE_W);
   const titleNote = [filter ? `/${filter}` : '', note].filter(Boolean).join('  ');
   const visible = rows.slice(start, end);
+  if (height <= 0)
+    return (
+      <SectionTitle
+        title="Routes → services"
+        focused={focused}
+        note={[filter ? `/${filter}` : '', `${rows.length} (tab shows)`].filter(Boolean).join('  ')}
+        width={width}
+      />
+    );
   return (
     <Box flexDirection="column">
       <SectionTitle title="Routes → services" focused={focused} note={titleNote} width={width} />
@@ -85,6 +101,8 @@ export function ServicesPanel({
 
 function labelOf(row: ServiceRow): string {
   const routes = row.routes.length ? row.routes.join(', ') : '(no route)';
+  // A service named after its route (map-route makes them so) is said once.
+  if (row.service && row.name === routes) return routes;
   return row.service ? `${routes} → ${row.name}` : `${routes} → (no service)`;
 }
 

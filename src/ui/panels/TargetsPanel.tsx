@@ -14,7 +14,7 @@ export interface TargetsPanelProps {
   readonly focused: boolean;
   readonly filter: string;
   readonly width: number;
-  /** Lines for rows (the header line comes on top). */
+  /** Lines for rows (the header line comes on top); 0 shows the title only. */
   readonly height: number;
   readonly columns: TargetColumns;
   /** The service the upstream shares refer to. */
@@ -110,6 +110,17 @@ export function TargetsPanel({
     padEnd('UPSTREAM/TARGET', c.name) +
     shown.map((col) => fit(col.header, c[col.key], col.align)).join('') +
     (c.spark > 0 ? fit(c.spark >= 11 ? `LAST ${c.spark}s` : 'TREND', c.spark, 'left') : '');
+  if (height <= 0)
+    return (
+      <SectionTitle
+        title="Upstreams → targets"
+        focused={focused}
+        note={[filter ? `/${filter}` : '', `${rows.filter((r) => r.kind === 'upstream').length} (tab shows)`]
+          .filter(Boolean)
+          .join('  ')}
+        width={width}
+      />
+    );
   return (
     <Box flexDirection="column">
       <SectionTitle title="Upstreams → targets" focused={focused} note={titleNote} width={width} />

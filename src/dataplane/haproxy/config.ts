@@ -1,0 +1,202 @@
+/**
+ * The HAProxy configuration for a routing table (`switchyard config export --format haproxy`).
+ * Written once to start an instance; every later change goes through the runtime API (driver.ts),
+ * and only what that API cannot express asks for a re-export and a reload.
+ *
+ * Choices (tested on HAProxy 2.6):
+ *
+ * - The split. One backend per service (`be_<service>`), one server per (upstream, target) pair,
+ *   weighted by both levels at once: p = upstreamShare × targetShare, scaled so that the
+ *   backend's largest p is 256, rounded, never 0 when p > 0 (see desired.ts). `balance
+ *   roundrobin`, whose weights change live. A blue/green switch or a ratio change is then a few
+ *   `set server be_web/… weight N` on one backend, never a routing change. (Weighted
+ *   `use_backend` would need a random draw per request in the frontend, with no runtime
+ *   command to change its weights.) Resolution: 1/256 of the heaviest server.
+ * - Servers are named `<upstream>_<host>_<port>` (sanitized), so a server maps back to its
+ *   target. A target with weight 0 (switched away, stopped app) is drained: `state drain`, weight 0.
+ * - New targets: `add server` (dynamic servers, 2.6, roundrobin allows it) and `del server`
+ *   for removed ones (after `state maint`), no spare `server-template` slots: the names stay the
+ *   targets'. A dynamic server is not in this file; a restarted instance gets it again from the
+ *   driver, which compares every instance with the table and catches it up.
+ * - Routes. Host (port stripped, lower-case: `host_only`) followed by the path is looked up
+ *   with `map_beg` in switchyard-hosts.map (HAProxy keeps `beg` patterns in a prefix tree:
+ *   the longest prefix wins, whatever the order); routes without hosts are looked up by path in
+ *   switchyard-paths.map. A map value is `backend|strip|base`: the backend, how many characters
+ *   of the path Kong's `strip_path` removes, and the service's `path` to prepend. The maps are
+ *   changed at runtime atomically (`prepare map`, `add map @v`, `commit map`), so new or changed
+ *   routes need no reload. Not expressed: wildcard hosts, route `methods`, `preserve_host: false`
+ *   (HAProxy forwards the client's Host). They are listed as warnings at the top of the file.
+ * - What needs a reload: a new service (a new backend), and a service's timeouts, retries or
+ *   health checks. Each backend's signature of these is kept in `proc.switchyard_static`; the
+ *   driver compares it with the table's and says "reload needed" for the instance, naming why.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { RoutingTable } from '../../core/table.js';
+import { HOSTS_MAP, PATHS_MAP, STATIC_VAR, UNAVAILABLE_BACKEND, desiredOf, type Desired, type DesiredBackend, type DesiredServer, MAX_STRIP } from './desired.js';
+
+export interface HaproxyConfigOptions {
+  /** Where HAProxy takes traffic: `127.0.0.1:8000`, `:80`, `0.0.0.0:8080`. */
+  readonly bind: string;
+  /** The runtime API: a unix socket path, or `host:port` for a TCP socket. */
+  readonly socket: string;
+  /** Where the map files live (referenced by absolute path). @default the socket's directory, or the working directory */
+  readonly mapsDir?: string;
+}
+
+export interface HaproxyExport {
+  readonly config: string;
+  /** The map files the configuration references: absolute path → content. */
+  readonly files: Readonly<Record<string, string>>;
+  readonly warnings: readonly string[];
+}
+
+function isTcp(socket: string): boolean {
+  return !socket.includes('/') && /^(\[[^\]]+\]|[^:]*):\d+$/.test(socket);
+}
+
+function mapsDirOf(opts: HaproxyConfigOptions): string {
+  if (opts.mapsDir) return path.resolve(opts.mapsDir);
+  return isTcp(opts.socket) ? process.cwd() : path.dirname(path.resolve(opts.socket));
+}
+
+export function mapPaths(opts: HaproxyConfigOptions): { hosts: string; paths: string } {
+  const dir = mapsDirOf(opts);
+  return { hosts: path.join(dir, HOSTS_MAP), paths: path.join(dir, PATHS_MAP) };
+}
+
+const NO_ROUTE = `'{"message":"no Route matched with those values"}'`;
+const UNAVAILABLE = `'{"message":"no available target: the service has no upstream taking traffic, or this HAProxy needs its configuration re-exported (switchyard config export --format haproxy) and a reload"}'`;
+const JSON_TYPE = `"application/json; charset=utf-8"`;
+
+function serverLine(s: DesiredServer): string {
+  const host = s.host.includes(':') ? `[${s.host}]` : s.host;
+  let line = `    server ${s.name} ${host}:${s.port} weight ${s.weight}`;
+  if (s.check) line += ` check inter ${s.check.interMs} fall ${s.check.fall} rise ${s.check.rise}`;
+  return `${line}  # ${s.upstream} ${s.target}`;
+}
+
+function backendBlock(b: DesiredBackend): string[] {
+  const lines = [
+    '',
+    `backend ${b.name}  # service ${b.service}`,
+    '    balance roundrobin',
+    `    retries ${b.retries}`,
+    `    timeout connect ${b.connectMs}ms`,
+    `    timeout server ${b.serverMs}ms`,
+  ];
+  if (b.httpchk) lines.push(`    option httpchk ${b.httpchk}`);
+  for (const s of b.servers) lines.push(serverLine(s));
+  return lines;
+}
+
+/** The arguments `add server` takes for a server, the same as its line in the file. */
+export function addServerArgs(s: DesiredServer): string {
+  const host = s.host.includes(':') ? `[${s.host}]` : s.host;
+  let args = `${host}:${s.port} weight ${s.weight}`;
+  if (s.check) args += ` check inter ${s.check.interMs} fall ${s.check.fall} rise ${s.check.rise}`;
+  return args;
+}
+
+function stripRules(): string[] {
+  const lines: string[] = [];
+  for (let bit = 1 << Math.floor(Math.log2(MAX_STRIP)); bit >= 1; bit >>= 1) {
+    lines.push(`    http-request set-var(txn.sy_path) var(txn.sy_path),regsub('^.{${bit}}',) if sy_strip { var(txn.sy_strip),and(${bit}) -m int gt 0 }`);
+  }
+  return lines;
+}
+
+function render(d: Desired, opts: HaproxyConfigOptions): string {
+  const maps = mapPaths(opts);
+  const socket = isTcp(opts.socket) ? `stats socket ${opts.socket} level admin expose-fd listeners` : `stats socket ${path.resolve(opts.socket)} mode 600 level admin expose-fd listeners`;
+  const out: string[] = [
+    `# HAProxy configuration written by switchyard for routing table version ${d.version}.`,
+    '# switchyard steers it live through the runtime API (weights, drain/ready, servers, routes);',
+    '# re-export and reload only when switchyard says "reload needed". Map files:',
+    `#   ${maps.hosts}`,
+    `#   ${maps.paths}`,
+    '# The split: one backend per service, one server per (upstream, target), weighted by both levels.',
+  ];
+  if (d.warnings.length) {
+    out.push('#', '# Not expressed in HAProxy:');
+    for (const w of d.warnings) out.push(`#   - ${w}`);
+  }
+  out.push(
+    '',
+    'global',
+    `    ${socket}`,
+    '    stats timeout 30s',
+    `    set-var-fmt ${STATIC_VAR} "${d.staticSignature || '-'}"`,
+    '',
+    'defaults',
+    '    mode http',
+    '    option http-keep-alive',
+    '    option forwardfor',
+    '    option redispatch',
+    '    http-reuse safe',
+    '    retries 3',
+    '    timeout connect 5s',
+    '    timeout client 60s',
+    '    timeout server 60s',
+    '    timeout http-request 10s',
+    '    timeout http-keep-alive 60s',
+    '    timeout queue 30s',
+    '',
+    'frontend switchyard',
+    `    bind ${opts.bind}`,
+    '    # The route: Host without port, lower-case, then the path; the longest prefix wins.',
+    '    http-request set-var-fmt(txn.sy_key) %[req.hdr(host),host_only]%[path]',
+    `    http-request set-var(txn.sy_route) var(txn.sy_key),map_beg(${maps.hosts})`,
+    `    http-request set-var(txn.sy_route) path,map_beg(${maps.paths}) if !{ var(txn.sy_route) -m found }`,
+    `    http-request return status 404 content-type ${JSON_TYPE} string ${NO_ROUTE} if !{ var(txn.sy_route) -m found }`,
+    '    # Kong\'s strip_path (remove the matched prefix), then the service path prepended.',
+    '    http-request set-var(txn.sy_strip) var(txn.sy_route),field(2,|)',
+    '    http-request set-var(txn.sy_base) var(txn.sy_route),field(3,|)',
+    '    acl sy_strip var(txn.sy_strip) -m int gt 0',
+    '    acl sy_base var(txn.sy_base) -m len gt 0',
+    '    http-request set-var(txn.sy_path) path if sy_strip or sy_base',
+    ...stripRules(),
+    `    http-request set-var(txn.sy_path) str(/),concat(,txn.sy_path,) if sy_strip !{ var(txn.sy_path) -m beg / }`,
+    `    http-request set-var(txn.sy_path) var(txn.sy_path),regsub('^/$',) if sy_base`,
+    `    http-request set-var(txn.sy_path) var(txn.sy_path),regsub('^/',) if sy_base { var(txn.sy_base) -m end / }`,
+    '    http-request set-var(txn.sy_path) var(txn.sy_base),concat(,txn.sy_path,) if sy_base',
+    '    http-request set-path %[var(txn.sy_path)] if sy_strip or sy_base',
+    '    use_backend %[var(txn.sy_route),field(1,|)]',
+    `    default_backend ${UNAVAILABLE_BACKEND}`,
+  );
+  for (const b of d.backends) out.push(...backendBlock(b));
+  out.push('', `backend ${UNAVAILABLE_BACKEND}`, `    http-request return status 503 content-type ${JSON_TYPE} string ${UNAVAILABLE}`, '');
+  return out.join('\n');
+}
+
+export function mapFile(entries: ReadonlyMap<string, string>, what: string): string {
+  const lines = [`# switchyard: ${what} → backend|strip|service path`];
+  for (const [k, v] of entries) lines.push(`${k} ${v}`);
+  return lines.join('\n') + '\n';
+}
+
+/** The full haproxy.cfg text for a table. */
+export function haproxyConfig(table: RoutingTable, opts: HaproxyConfigOptions): string {
+  return render(desiredOf(table), opts);
+}
+
+/** The configuration and the map files it references: what `config export --format haproxy` produces. */
+export function exportHaproxy(table: RoutingTable, opts: HaproxyConfigOptions): HaproxyExport {
+  const d = desiredOf(table);
+  const maps = mapPaths(opts);
+  return {
+    config: render(d, opts),
+    files: { [maps.hosts]: mapFile(d.hosts, 'host + path prefix'), [maps.paths]: mapFile(d.paths, 'path prefix (routes without hosts)') },
+    warnings: d.warnings,
+  };
+}
+
+/** Writes haproxy.cfg and its map files into `dir` (the maps next to it). Returns the config's path. */
+export function writeHaproxy(dir: string, table: RoutingTable, opts: Omit<HaproxyConfigOptions, 'mapsDir'>): string {
+  fs.mkdirSync(dir, { recursive: true });
+  const exp = exportHaproxy(table, { ...opts, mapsDir: dir });
+  for (const [file, content] of Object.entries(exp.files)) fs.writeFileSync(file, content);
+  const cfg = path.join(path.resolve(dir), 'haproxy.cfg');
+  fs.writeFileSync(cfg, exp.config);
+  return cfg;
+}

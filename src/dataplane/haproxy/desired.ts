@@ -1,0 +1,245 @@
+/**
+ * What HAProxy should look like for one routing table: backends, servers with their weights and
+ * states, and the two route maps. The configuration writer (config.ts) and the runtime driver
+ * (driver.ts) both start from this, so the file that starts an instance and the commands that
+ * steer it later can never disagree on a name or a weight.
+ *
+ * The split is expressed as one backend per service whose servers are the (upstream, target)
+ * pairs, each weighted by both levels at once: p = upstreamShare × targetShare, scaled so that
+ * the largest p of the backend is 256 (HAProxy's maximum), rounded, and never 0 when p > 0.
+ * One `balance roundrobin` then does what switchyard's two smooth round-robins do, and a
+ * blue/green switch is a handful of `set server … weight` commands on one backend.
+ */
+import { createHash } from 'node:crypto';
+import type { Healthchecks } from '../../core/model.js';
+import type { RouteEntry, RoutingTable, ServiceEntry, UpstreamEntry } from '../../core/table.js';
+
+export const HAPROXY_MAX_WEIGHT = 256;
+/** The backend a route without a usable service goes to (and HAProxy's default backend): 503. */
+export const UNAVAILABLE_BACKEND = 'switchyard_unavailable';
+/** Map files, found again at runtime by these names in `show map`. */
+export const HOSTS_MAP = 'switchyard-hosts.map';
+export const PATHS_MAP = 'switchyard-paths.map';
+/** The process-wide variable holding each backend's signature of what the runtime API cannot change. */
+export const STATIC_VAR = 'proc.switchyard_static';
+/** Prefixes longer than this cannot be stripped by the generated rules (10 bits of `regsub`). */
+export const MAX_STRIP = 1023;
+
+export type ServerState = 'ready' | 'drain' | 'maint';
+
+export interface CheckSpec {
+  readonly type: 'http' | 'tcp';
+  readonly path: string;
+  readonly interMs: number;
+  readonly fall: number;
+  readonly rise: number;
+}
+
+export interface DesiredServer {
+  readonly backend: string;
+  readonly name: string;
+  /** The table's target key (`upstreamId/host:port`). */
+  readonly key: string;
+  readonly upstream: string;
+  /** `host:port` as in the table. */
+  readonly target: string;
+  /** Without IPv6 brackets, as HAProxy reports it. */
+  readonly host: string;
+  readonly port: number;
+  /** 0..256 */
+  readonly weight: number;
+  /** `ready` when the weight is above 0, `drain` otherwise. */
+  readonly state: ServerState;
+  readonly check: CheckSpec | null;
+}
+
+export interface DesiredBackend {
+  readonly name: string;
+  readonly service: string;
+  readonly serviceKey: string;
+  readonly servers: readonly DesiredServer[];
+  readonly connectMs: number;
+  readonly serverMs: number;
+  readonly retries: number;
+  /** `GET /path` when any server has an HTTP check, else null. */
+  readonly httpchk: string | null;
+  /** What only a reload can change (timeouts, retries, checks): compared with the running config's. */
+  readonly signature: string;
+}
+
+export interface Desired {
+  readonly version: number;
+  readonly backends: readonly DesiredBackend[];
+  /** `host/prefix` → `backend|strip|base`, sorted by key. */
+  readonly hosts: ReadonlyMap<string, string>;
+  /** `/prefix` → `backend|strip|base`, for routes without hosts. */
+  readonly paths: ReadonlyMap<string, string>;
+  /** What this table asks for that the HAProxy data plane does not express. */
+  readonly warnings: readonly string[];
+  /** `backend=signature;…`, what the config stores in STATIC_VAR. */
+  readonly staticSignature: string;
+}
+
+/** Characters HAProxy accepts in proxy and server names. */
+export function sanitize(s: string): string {
+  const out = s.replace(/[^A-Za-z0-9._-]/g, '-');
+  return out === '' ? '-' : out;
+}
+
+/**
+ * Relative shares → HAProxy weights: the largest becomes 256, the others in proportion, rounded;
+ * a share above 0 never becomes 0 (it becomes 1), a share of 0 stays 0. This is how Kong's
+ * 0..65535 (at both levels) lands on HAProxy's 0..256: 65535 against 1 is 256 against 1.
+ */
+export function toHaproxyWeights(shares: readonly number[]): number[] {
+  const max = shares.reduce((a, b) => Math.max(a, b), 0);
+  if (max <= 0) return shares.map(() => 0);
+  return shares.map((p) => (p > 0 ? Math.min(HAPROXY_MAX_WEIGHT, Math.max(1, Math.round((HAPROXY_MAX_WEIGHT * p) / max))) : 0));
+}
+
+function activeCheck(hc: Healthchecks | null): CheckSpec | null {
+  if (!hc) return null;
+  const a = hc.active;
+  const interval = a.healthy.interval > 0 ? a.healthy.interval : a.unhealthy.interval;
+  if (interval <= 0) return null;
+  const fall = Math.max(1, a.unhealthy.tcp_failures, a.type === 'http' ? a.unhealthy.http_failures : 0, a.unhealthy.timeouts);
+  return { type: a.type, path: a.http_path || '/', interMs: Math.max(100, Math.round(interval * 1000)), fall, rise: Math.max(1, a.healthy.successes) };
+}
+
+/** HAProxy's `host:port` for a table host (IPv6 keeps its brackets). */
+export function addressOf(host: string, port: number): string {
+  return `${host}:${port}`;
+}
+
+function bareHost(host: string): string {
+  return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+}
+
+function serverName(u: UpstreamEntry, literal: boolean, host: string, port: number): string {
+  return `${literal ? 'literal' : sanitize(u.name)}_${sanitize(bareHost(host))}_${port}`;
+}
+
+function unique(name: string, taken: Set<string>): string {
+  let n = name;
+  for (let i = 2; taken.has(n); i++) n = `${name}-${i}`;
+  taken.add(n);
+  return n;
+}
+
+function backendFor(s: ServiceEntry, name: string, warnings: string[]): DesiredBackend {
+  const servers: DesiredServer[] = [];
+  const taken = new Set<string>();
+  const shares: number[] = [];
+  const pairs: { u: UpstreamEntry; literal: boolean; t: UpstreamEntry['targets'][number] }[] = [];
+  const total = s.balancer.weights.reduce((a, b) => a + b, 0);
+  s.upstreams.forEach((u, i) => {
+    const uw = s.balancer.weights[i] ?? 0;
+    const tsum = u.targets.reduce((a, t) => a + t.weight, 0);
+    const literal = u.key.endsWith('/literal');
+    for (const t of u.targets) {
+      pairs.push({ u, literal, t });
+      shares.push(total > 0 && tsum > 0 ? (uw / total) * (t.weight / tsum) : 0);
+    }
+  });
+  const weights = toHaproxyWeights(shares);
+  let httpchk: string | null = null;
+  const checks = new Map<string, CheckSpec | null>();
+  pairs.forEach(({ u, literal, t }, i) => {
+    const check = activeCheck(u.healthchecks);
+    checks.set(u.name, check);
+    if (check?.type === 'http') {
+      const want = `GET ${check.path}`;
+      if (httpchk === null) httpchk = want;
+      else if (httpchk !== want) warnings.push(`service ${s.name}: upstreams check different paths; HAProxy checks every server of backend ${name} with ${httpchk}`);
+    }
+    const weight = weights[i] ?? 0;
+    servers.push({
+      backend: name,
+      name: unique(serverName(u, literal, t.host, t.port), taken),
+      key: t.key,
+      upstream: u.name,
+      target: t.address,
+      host: bareHost(t.host),
+      port: t.port,
+      weight,
+      state: weight > 0 ? 'ready' : 'drain',
+      check,
+    });
+  });
+  const svc = s.service;
+  // Only upstreams with active checks count: bringing an unchecked upstream into the split (a
+  // blue → green switch) is new servers, which the runtime API adds without a reload.
+  const checkSig = [...checks]
+    .filter(([, c]) => c !== null)
+    .map(([u, c]) => `${u}:${c!.type}:${c!.path}:${c!.interMs}:${c!.fall}:${c!.rise}`)
+    .join(',');
+  const signature = `c${svc.connect_timeout}s${svc.read_timeout}r${s.retries}h${httpchk ?? '-'}k${checkSig}`;
+  return { name, service: s.name, serviceKey: s.key, servers, connectMs: svc.connect_timeout, serverMs: svc.read_timeout, retries: s.retries, httpchk, signature };
+}
+
+function routeValue(e: RouteEntry, backends: ReadonlyMap<string, string>, warnings: string[]): string {
+  const backend = e.service ? (backends.get(e.service.key) ?? UNAVAILABLE_BACKEND) : UNAVAILABLE_BACKEND;
+  let strip = e.route.strip_path ? e.prefix.length : 0;
+  if (strip > MAX_STRIP) {
+    warnings.push(`route ${e.name}: prefix ${e.prefix} is longer than ${MAX_STRIP} characters and is not stripped`);
+    strip = 0;
+  }
+  let base = e.service?.path ?? '';
+  if (/[\s|]/.test(base)) {
+    warnings.push(`route ${e.name}: service path ${JSON.stringify(base)} has a space or '|' and is not prepended`);
+    base = '';
+  }
+  return `${backend}|${strip}|${base}`;
+}
+
+function addRoutes(into: Map<string, string>, entries: readonly RouteEntry[], keyOf: (prefix: string) => string, backends: ReadonlyMap<string, string>, warnings: string[]): void {
+  for (const e of entries) {
+    if (e.methods !== null) warnings.push(`route ${e.name}: methods (${e.methods.join(', ')}) are not matched by HAProxy; it takes every method`);
+    const key = keyOf(e.prefix);
+    if (/\s/.test(key)) {
+      warnings.push(`route ${e.name}: ${JSON.stringify(key)} has a space and cannot be a map key; not routed`);
+      continue;
+    }
+    if (into.has(key)) continue; // candidates come longest prefix first, methods first on a tie: the first wins, as in-process
+    into.set(key, routeValue(e, backends, warnings));
+  }
+}
+
+function sortedMap(m: Map<string, string>): Map<string, string> {
+  return new Map([...m].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+export function desiredOf(table: RoutingTable): Desired {
+  const warnings: string[] = [];
+  const names = new Set<string>([UNAVAILABLE_BACKEND]);
+  const byService = new Map<string, string>();
+  const backends: DesiredBackend[] = [];
+  for (const s of table.services) {
+    const name = unique(`be_${sanitize(s.name)}`, names);
+    byService.set(s.key, name);
+    backends.push(backendFor(s, name, warnings));
+  }
+  const hosts = new Map<string, string>();
+  for (const [host, c] of table.byHost) addRoutes(hosts, c.entries, (prefix) => `${host}${prefix || '/'}`, byService, warnings);
+  const paths = new Map<string, string>();
+  addRoutes(paths, table.anyHost.entries, (prefix) => prefix || '/', byService, warnings);
+  for (const w of table.wildcard) {
+    for (const e of w.entries.entries) warnings.push(`route ${e.name}: wildcard host ${w.suffix ? '*' + w.suffix : w.prefix + '*'} is not routed by HAProxy`);
+  }
+  const staticSignature = backends.map((b) => `${b.name}=${hash(b.signature)}`).join(';');
+  return { version: table.version, backends, hosts: sortedMap(hosts), paths: sortedMap(paths), warnings: [...new Set(warnings)], staticSignature };
+}
+
+function hash(s: string): string {
+  return createHash('sha1').update(s).digest('hex').slice(0, 10);
+}
+
+/** `backend=sig;…` → Map. */
+export function parseStaticSignature(s: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const part of s.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0) out.set(part.slice(0, eq), part.slice(eq + 1));
+  }
+  return out;
+}

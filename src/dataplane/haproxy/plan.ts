@@ -1,0 +1,135 @@
+/**
+ * The difference between what one HAProxy instance has and what the table wants, as runtime API
+ * steps in a safe order, plus the same difference in words (drift) and what only a reload can
+ * fix. Pure: the driver reads the instance, calls `plan`, runs the steps.
+ *
+ * Order: servers gaining traffic first (new servers, weights going up, back to ready), then the
+ * route maps, then servers losing traffic (weights going down, drain), then removed servers
+ * (maint, then `del server`). A blue/green switch thus never passes through a moment where the
+ * backend has no server with a weight: no request fails for want of a server.
+ */
+import { addServerArgs } from './config.js';
+import { HOSTS_MAP, PATHS_MAP, parseStaticSignature, type Desired, type DesiredServer } from './desired.js';
+import { adminStateOf, type ServerStateRow } from './runtime.js';
+
+/** What an instance has, read through the runtime API. */
+export interface Actual {
+  readonly backends: ReadonlySet<string>;
+  readonly servers: readonly ServerStateRow[];
+  /** The map identifiers (file paths) as the instance knows them; null when it has no such map. */
+  readonly hostsMap: string | null;
+  readonly pathsMap: string | null;
+  readonly hosts: ReadonlyMap<string, string> | null;
+  readonly paths: ReadonlyMap<string, string> | null;
+  readonly staticSignature: string | null;
+}
+
+export type Step =
+  | { readonly kind: 'cmd'; readonly command: string; /** A refusal is not an error (a server still holding connections cannot be deleted yet). */ readonly soft?: boolean }
+  | { readonly kind: 'map'; readonly map: string; readonly entries: ReadonlyMap<string, string> };
+
+export interface Plan {
+  readonly steps: readonly Step[];
+  readonly drift: readonly string[];
+  readonly reloadNeeded: readonly string[];
+  /** Servers taken out of the table that are still there (waiting to be deleted). */
+  readonly pendingRemovals: number;
+}
+
+function label(s: DesiredServer, service: string): string {
+  return `${service}: ${s.upstream}/${s.target}`;
+}
+
+function sameMap(a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [k, v] of a) if (b.get(k) !== v) return false;
+  return true;
+}
+
+function mapDrift(name: string, want: ReadonlyMap<string, string>, have: ReadonlyMap<string, string>, out: string[]): void {
+  for (const [k, v] of want) {
+    const got = have.get(k);
+    if (got === undefined) out.push(`route ${k} missing from ${name}`);
+    else if (got !== v) out.push(`route ${k} → ${got}, expected ${v}`);
+  }
+  for (const [k, v] of have) if (!want.has(k)) out.push(`route ${k} → ${v} is not in switchyard's table`);
+}
+
+export function plan(d: Desired, a: Actual, force = false): Plan {
+  const ups: Step[] = [];
+  const downs: Step[] = [];
+  const removals: Step[] = [];
+  const drift: string[] = [];
+  const reloadNeeded: string[] = [];
+  let pendingRemovals = 0;
+  const have = new Map<string, ServerStateRow>();
+  for (const r of a.servers) have.set(`${r.backend}/${r.server}`, r);
+  const running = a.staticSignature === null ? null : parseStaticSignature(a.staticSignature);
+  const want = parseStaticSignature(d.staticSignature);
+
+  for (const b of d.backends) {
+    if (!a.backends.has(b.name)) {
+      reloadNeeded.push(`service ${b.service} has no backend ${b.name} (added after the configuration was written)`);
+      continue;
+    }
+    const was = running?.get(b.name);
+    if (was !== undefined && was !== want.get(b.name)) {
+      reloadNeeded.push(`service ${b.service}: timeouts, retries or health checks changed since the configuration was written`);
+    }
+    const wanted = new Set<string>();
+    for (const s of b.servers) {
+      wanted.add(s.name);
+      const at = `${b.name}/${s.name}`;
+      const row = have.get(at);
+      const what = label(s, b.service);
+      if (row === undefined) {
+        drift.push(`${what} missing`);
+        ups.push({ kind: 'cmd', command: `add server ${at} ${addServerArgs(s)}` });
+        if (s.check) ups.push({ kind: 'cmd', command: `enable health ${at}` });
+        ups.push({ kind: 'cmd', command: `set server ${at} state ${s.weight > 0 ? 'ready' : 'drain'}` });
+        continue;
+      }
+      const state = adminStateOf(row.adminState);
+      if (row.addr !== s.host || row.port !== s.port) {
+        drift.push(`${what} address ${row.addr}:${row.port}, expected ${s.host}:${s.port}`);
+        ups.push({ kind: 'cmd', command: `set server ${at} addr ${s.host} port ${s.port}` });
+      }
+      if (row.weight !== s.weight) drift.push(`${what} weight ${row.weight}, expected ${s.weight}`);
+      if (s.weight > 0) {
+        if (state !== 'ready') drift.push(`${what} ${state}, expected ready`);
+        const steps = s.weight < row.weight ? downs : ups;
+        if (force || row.weight !== s.weight) steps.push({ kind: 'cmd', command: `set server ${at} weight ${s.weight}` });
+        if (force || state !== 'ready') steps.push({ kind: 'cmd', command: `set server ${at} state ready` });
+      } else {
+        // Weight 0 takes no traffic whether drained or not (a fresh config has it ready at weight 0).
+        if (state === 'maint') drift.push(`${what} maint, expected drain`);
+        if (force || state === 'maint' || (row.weight !== 0 && state !== 'drain')) downs.push({ kind: 'cmd', command: `set server ${at} state drain` });
+        if (force || row.weight !== 0) downs.push({ kind: 'cmd', command: `set server ${at} weight 0` });
+      }
+    }
+    for (const row of a.servers) {
+      if (row.backend !== b.name || wanted.has(row.server)) continue;
+      const state = adminStateOf(row.adminState);
+      pendingRemovals++;
+      if (state !== 'maint') {
+        drift.push(`${b.service}: server ${row.server} (${row.addr}:${row.port}, weight ${row.weight}, ${state}) is not in switchyard's table`);
+        removals.push({ kind: 'cmd', command: `set server ${b.name}/${row.server} state maint` });
+      }
+      removals.push({ kind: 'cmd', command: `del server ${b.name}/${row.server}`, soft: true });
+    }
+  }
+
+  const maps: Step[] = [];
+  for (const [file, name, want, got] of [
+    [a.hostsMap, HOSTS_MAP, d.hosts, a.hosts],
+    [a.pathsMap, PATHS_MAP, d.paths, a.paths],
+  ] as const) {
+    if (file === null || got === null) {
+      reloadNeeded.push(`no ${name}: the running configuration was not written by switchyard (config export --format haproxy); routes are not steered`);
+      continue;
+    }
+    mapDrift(name, want, got, drift);
+    if (force || !sameMap(want, got)) maps.push({ kind: 'map', map: file, entries: want });
+  }
+  return { steps: [...ups, ...maps, ...downs, ...removals], drift, reloadNeeded, pendingRemovals };
+}

@@ -1,0 +1,352 @@
+/**
+ * The HAProxy data plane without traffic: weights on HAProxy's scale, names, route maps, the
+ * plan an instance gets (order, drift, reload needed), the configuration HAProxy accepts, the
+ * runtime API parsing; and the in-process proxy behind the same boundary.
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Store } from '../../src/core/store.js';
+import { exportHaproxy, haproxyConfig, writeHaproxy } from '../../src/dataplane/haproxy/config.js';
+import { HAPROXY_MAX_WEIGHT, desiredOf, toHaproxyWeights, type Desired } from '../../src/dataplane/haproxy/desired.js';
+import { HaproxyFleet } from '../../src/dataplane/haproxy/driver.js';
+import { plan, type Actual } from '../../src/dataplane/haproxy/plan.js';
+import { connectOptions, parseStat, type ServerStateRow } from '../../src/dataplane/haproxy/runtime.js';
+import { InProcessDataPlane } from '../../src/dataplane/in-process.js';
+import { summarize } from '../../src/dataplane/types.js';
+import { ProxyServer } from '../../src/proxy/server.js';
+import { Stats } from '../../src/proxy/stats.js';
+import { request, startBackend } from '../helpers/net.js';
+import { findHaproxy, freePort, startHaproxy } from './haproxy-helpers.js';
+
+const HAPROXY = findHaproxy();
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-hacfg-'));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+function scene(): Store {
+  const store = new Store();
+  store.dispatch({ op: 'upstream.create', fields: { name: 'blue', targets: [{ target: '127.0.0.1:3001', weight: 100 }] } });
+  store.dispatch({ op: 'upstream.create', fields: { name: 'green', targets: [{ target: '127.0.0.1:3002', weight: 100 }, { target: '[::1]:3003', weight: 1 }] } });
+  store.dispatch({ op: 'service.create', fields: { name: 'web', host: 'blue', upstreams: [{ name: 'blue', weight: 80 }, { name: 'green', weight: 20 }] } });
+  store.dispatch({ op: 'service.create', fields: { name: 'api', host: 'blue', path: '/base' } });
+  store.dispatch({ op: 'service.create', fields: { name: 'lit', host: '10.0.0.9', port: 8080 } });
+  store.dispatch({ op: 'route.create', service: 'web', fields: { name: 'web', hosts: ['Web.Example.com'] } });
+  store.dispatch({ op: 'route.create', service: 'api', fields: { name: 'api', hosts: ['web.example.com'], paths: ['/api/v1'] } });
+  store.dispatch({ op: 'route.create', service: 'lit', fields: { name: 'lit', paths: ['/lit'], methods: ['GET'], strip_path: false } });
+  store.dispatch({ op: 'route.create', service: 'lit', fields: { name: 'wild', hosts: ['*.wild.test'] } });
+  return store;
+}
+
+/** What an instance started from the exported config has. */
+function actualOf(d: Desired): Actual & { servers: ServerStateRow[] } {
+  const servers: ServerStateRow[] = d.backends.flatMap((b) =>
+    b.servers.map((s) => ({ backend: b.name, server: s.name, addr: s.host, port: s.port, opState: 2, adminState: 0, weight: s.weight, initialWeight: s.weight })),
+  );
+  return {
+    backends: new Set([...d.backends.map((b) => b.name), 'switchyard_unavailable']),
+    servers,
+    hostsMap: '/x/switchyard-hosts.map',
+    pathsMap: '/x/switchyard-paths.map',
+    hosts: new Map(d.hosts),
+    paths: new Map(d.paths),
+    staticSignature: d.staticSignature,
+  };
+}
+
+function commands(p: ReturnType<typeof plan>): string[] {
+  return p.steps.map((s) => (s.kind === 'cmd' ? s.command : `replace map ${s.map}`));
+}
+
+describe('weights on HAProxy scale', () => {
+  it('puts the heaviest at 256, keeps proportions, and never turns a non-zero weight into 0', () => {
+    expect(toHaproxyWeights([80, 20])).toEqual([256, 64]);
+    expect(toHaproxyWeights([65535, 1])).toEqual([256, 1]);
+    expect(toHaproxyWeights([0, 5])).toEqual([0, 256]);
+    expect(toHaproxyWeights([0, 0])).toEqual([0, 0]);
+    expect(toHaproxyWeights([1, 1, 1])).toEqual([256, 256, 256]);
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 65535 }), { minLength: 1, maxLength: 12 }), (ws) => {
+        const out = toHaproxyWeights(ws);
+        ws.forEach((w, i) => {
+          const o = out[i] as number;
+          expect(o >= 0 && o <= HAPROXY_MAX_WEIGHT).toBe(true);
+          expect(o === 0).toBe(w === 0);
+          ws.forEach((v, j) => {
+            if (w >= v) expect(o).toBeGreaterThanOrEqual(out[j] as number);
+          });
+        });
+        if (ws.some((w) => w > 0)) expect(Math.max(...out)).toBe(256);
+      }),
+    );
+  });
+
+  it('weights each server by both levels: upstream share × target share', () => {
+    const d = desiredOf(scene().table);
+    const web = d.backends.find((b) => b.name === 'be_web')!;
+    expect(web.servers.map((s) => [s.name, s.upstream, s.target, s.weight, s.state])).toEqual([
+      ['blue_127.0.0.1_3001', 'blue', '127.0.0.1:3001', 256, 'ready'],
+      // 20% × 100/101 against 80%
+      ['green_127.0.0.1_3002', 'green', '127.0.0.1:3002', 63, 'ready'],
+      // 20% × 1/101 is 0.6 on this scale: still 1, never 0
+      ['green_--1_3003', 'green', '[::1]:3003', 1, 'ready'],
+    ]);
+    expect(web.servers[2]).toMatchObject({ host: '::1', port: 3003 });
+    expect(d.backends.find((b) => b.name === 'be_lit')!.servers.map((s) => s.name)).toEqual(['literal_10.0.0.9_8080']);
+  });
+
+  it('drains a stopped app and a switched-away upstream (weight 0)', () => {
+    const store = new Store();
+    store.dispatch({ op: 'app.push', fields: { name: 'app-v1', targets: ['127.0.0.1:3001'], route: 'my-app.example.com' } });
+    store.dispatch({ op: 'app.push', fields: { name: 'app-v2', targets: ['127.0.0.1:3002'], no_route: true } });
+    store.dispatch({ op: 'app.map-route', app: 'app-v2', route: 'my-app.example.com', weight: 1 });
+    const servers = () => desiredOf(store.table).backends.flatMap((b) => b.servers.map((s) => [s.upstream, s.weight, s.state]));
+    expect(servers()).toEqual([
+      ['app-v1', 256, 'ready'],
+      ['app-v2', 256, 'ready'],
+    ]);
+    store.dispatch({ op: 'app.stop', app: 'app-v1' });
+    expect(servers()).toEqual([
+      ['app-v1', 0, 'drain'],
+      ['app-v2', 256, 'ready'],
+    ]);
+  });
+});
+
+describe('routes as maps', () => {
+  it('keys host (lower-case, no port) + path prefix, values backend|strip|service path; says what it cannot express', () => {
+    const d = desiredOf(scene().table);
+    expect([...d.hosts]).toEqual([
+      ['web.example.com/', 'be_web|0|'],
+      ['web.example.com/api/v1', 'be_api|7|/base'],
+    ]);
+    expect([...d.paths]).toEqual([['/lit', 'be_lit|0|']]);
+    expect(d.warnings).toEqual([
+      'route lit: methods (GET) are not matched by HAProxy; it takes every method',
+      'route wild: wildcard host *.wild.test is not routed by HAProxy',
+    ]);
+  });
+
+  it('sends a route without a service to the 503 backend', () => {
+    const store = new Store();
+    store.dispatch({ op: 'route.create', fields: { name: 'orphan', hosts: ['o.test'] } });
+    expect([...desiredOf(store.table).hosts]).toEqual([['o.test/', 'switchyard_unavailable|0|']]);
+  });
+});
+
+describe('the plan for one instance', () => {
+  it('is empty, with no drift, for an instance started from the exported configuration', () => {
+    const d = desiredOf(scene().table);
+    const p = plan(d, actualOf(d));
+    expect(p).toMatchObject({ steps: [], drift: [], reloadNeeded: [] });
+  });
+
+  it('switches blue → green by raising green before lowering blue', () => {
+    const store = scene();
+    const before = desiredOf(store.table);
+    store.dispatch({ op: 'service.update', service: 'web', fields: { host: 'green' } });
+    const d = desiredOf(store.table);
+    const p = plan(d, actualOf(before));
+    expect(commands(p)).toEqual([
+      'set server be_web/green_127.0.0.1_3002 weight 256',
+      'set server be_web/green_--1_3003 weight 3',
+      'set server be_web/blue_127.0.0.1_3001 state drain',
+      'set server be_web/blue_127.0.0.1_3001 weight 0',
+    ]);
+    expect(p.drift).toEqual([
+      'web: blue/127.0.0.1:3001 weight 256, expected 0',
+      'web: green/127.0.0.1:3002 weight 63, expected 256',
+      'web: green/[::1]:3003 weight 1, expected 3',
+    ]);
+  });
+
+  it('adds new targets as dynamic servers and removes old ones (maint, then del server)', () => {
+    const store = scene();
+    const before = desiredOf(store.table);
+    store.dispatch({ op: 'target.create', upstream: 'blue', fields: { target: '127.0.0.1:3004', weight: 100 } });
+    store.dispatch({ op: 'target.delete', upstream: 'green', target: '[::1]:3003' });
+    const p = plan(desiredOf(store.table), actualOf(before));
+    expect(commands(p)).toEqual([
+      // blue: 80% over two targets, green: 20% on one
+      'add server be_web/blue_127.0.0.1_3004 127.0.0.1:3004 weight 256',
+      'set server be_web/blue_127.0.0.1_3004 state ready',
+      'set server be_web/green_127.0.0.1_3002 weight 128',
+      'add server be_api/blue_127.0.0.1_3004 127.0.0.1:3004 weight 256',
+      'set server be_api/blue_127.0.0.1_3004 state ready',
+      'set server be_web/green_--1_3003 state maint',
+      'del server be_web/green_--1_3003',
+    ]);
+    expect(p.steps.at(-1)).toMatchObject({ soft: true });
+    expect(p.drift).toContain('web: server green_--1_3003 (::1:3003, weight 1, ready) is not in switchyard\'s table');
+  });
+
+  it('replaces a route map atomically when routes change, and reports the difference', () => {
+    const store = scene();
+    const before = desiredOf(store.table);
+    store.dispatch({ op: 'route.update', route: 'api', fields: { paths: ['/api/v2'] } });
+    const p = plan(desiredOf(store.table), actualOf(before));
+    expect(commands(p)).toEqual(['replace map /x/switchyard-hosts.map']);
+    expect(p.drift).toEqual(['route web.example.com/api/v2 missing from switchyard-hosts.map', "route web.example.com/api/v1 → be_api|7|/base is not in switchyard's table"]);
+  });
+
+  it('says "reload needed" for a new service and for changed timeouts, and steers the rest', () => {
+    const store = scene();
+    const before = desiredOf(store.table);
+    store.dispatch({ op: 'service.create', fields: { name: 'late', host: 'green' } });
+    store.dispatch({ op: 'service.update', service: 'api', fields: { read_timeout: 1000 } });
+    store.dispatch({ op: 'service.split', service: 'web', split: [{ name: 'blue', weight: 50 }, { name: 'green', weight: 50 }] });
+    const p = plan(desiredOf(store.table), actualOf(before));
+    expect(p.reloadNeeded).toEqual(['service api: timeouts, retries or health checks changed since the configuration was written', 'service late has no backend be_late (added after the configuration was written)']);
+    expect(commands(p)).toEqual(['set server be_web/green_127.0.0.1_3002 weight 253', 'set server be_web/green_--1_3003 weight 3']);
+  });
+
+  it('forces every weight, state and map on reapply', () => {
+    const d = desiredOf(scene().table);
+    const p = plan(d, actualOf(d), true);
+    expect(p.drift).toEqual([]);
+    expect(commands(p)).toContain('set server be_web/blue_127.0.0.1_3001 weight 256');
+    expect(commands(p)).toContain('set server be_web/blue_127.0.0.1_3001 state ready');
+    expect(commands(p)).toContain('replace map /x/switchyard-paths.map');
+  });
+
+  it('flags a configuration not written by switchyard', () => {
+    const d = desiredOf(scene().table);
+    const p = plan(d, { ...actualOf(d), hostsMap: null, hosts: null });
+    expect(p.reloadNeeded).toEqual(['no switchyard-hosts.map: the running configuration was not written by switchyard (config export --format haproxy); routes are not steered']);
+  });
+});
+
+describe('the configuration', () => {
+  it('has one roundrobin backend per service, the maps, the runtime socket and its signature', () => {
+    const store = scene();
+    const exp = exportHaproxy(store.table, { bind: '127.0.0.1:8000', socket: '/run/sy/admin.sock' });
+    const cfg = exp.config;
+    expect(cfg).toContain('stats socket /run/sy/admin.sock mode 600 level admin expose-fd listeners');
+    expect(cfg).toContain('bind 127.0.0.1:8000');
+    expect(cfg).toContain('map_beg(/run/sy/switchyard-hosts.map)');
+    expect(cfg).toMatch(/backend be_web {2}# service web\n {4}balance roundrobin/);
+    expect(cfg).toContain('server green_--1_3003 [::1]:3003 weight 1');
+    expect(cfg).toContain('server literal_10.0.0.9_8080 10.0.0.9:8080 weight 256');
+    expect(cfg).toMatch(/set-var-fmt proc.switchyard_static "be_web=[0-9a-f]{10};be_api=[0-9a-f]{10};be_lit=[0-9a-f]{10}"/);
+    expect(cfg).toContain('#   - route wild: wildcard host *.wild.test is not routed by HAProxy');
+    expect(exp.files['/run/sy/switchyard-hosts.map']).toContain('web.example.com/api/v1 be_api|7|/base\n');
+    expect(haproxyConfig(store.table, { bind: '127.0.0.1:8000', socket: '/run/sy/admin.sock' })).toBe(cfg);
+  });
+
+  it.skipIf(!HAPROXY)('is accepted by haproxy -c (unix and TCP runtime sockets, health checks)', () => {
+    const store = scene();
+    store.dispatch({ op: 'upstream.update', upstream: 'blue', fields: { healthchecks: { active: { http_path: '/health', healthy: { interval: 2, successes: 2 }, unhealthy: { interval: 1, http_failures: 3 } } } } });
+    for (const socket of [path.join(tmp, 'a', 'admin.sock'), '127.0.0.1:19999']) {
+      const cfg = writeHaproxy(path.join(tmp, socket.includes(':') ? 'tcp' : 'a'), store.table, { bind: '127.0.0.1:18000', socket });
+      const text = fs.readFileSync(cfg, 'utf8');
+      expect(text).toContain('option httpchk GET /health');
+      expect(text).toContain('check inter 2000 fall 3 rise 2');
+      const r = spawnSync(HAPROXY as string, ['-c', '-f', cfg], { encoding: 'utf8' });
+      expect(r.stdout + r.stderr).toContain('Configuration file is valid');
+      expect(r.status).toBe(0);
+    }
+  });
+
+  it.skipIf(!HAPROXY)('can be steered over a TCP runtime socket', async () => {
+    const store = scene();
+    const port = await freePort();
+    const admin = `127.0.0.1:${await freePort()}`;
+    const cfg = writeHaproxy(path.join(tmp, 'tcp-run'), store.table, { bind: `127.0.0.1:${port}`, socket: admin });
+    const h = await startHaproxy(HAPROXY as string, cfg, admin, port);
+    const fleet = new HaproxyFleet([admin]);
+    try {
+      store.dispatch({ op: 'service.update', service: 'web', fields: { host: 'green' } });
+      expect(await fleet.apply(store.table)).toEqual({ ok: true, version: store.table.version, perInstance: [{ id: admin, ok: true }] });
+      const rows = await h.client.showServersState('be_web');
+      expect(rows.map((r) => [r.server, r.weight])).toEqual([
+        ['blue_127.0.0.1_3001', 0],
+        ['green_127.0.0.1_3002', 256],
+        ['green_--1_3003', 3],
+      ]);
+    } finally {
+      await fleet.close();
+      await h.kill();
+    }
+  });
+});
+
+describe('the runtime API client', () => {
+  it('tells unix sockets from host:port', () => {
+    expect(connectOptions('/run/haproxy/admin.sock')).toEqual({ path: '/run/haproxy/admin.sock' });
+    expect(connectOptions('unix:rel/admin.sock')).toEqual({ path: 'rel/admin.sock' });
+    expect(connectOptions('admin.sock')).toEqual({ path: 'admin.sock' });
+    expect(connectOptions('10.0.0.5:9999')).toEqual({ host: '10.0.0.5', port: 9999 });
+    expect(connectOptions('[::1]:9999')).toEqual({ host: '::1', port: 9999 });
+    expect(connectOptions('lb1.internal:9999')).toEqual({ host: 'lb1.internal', port: 9999 });
+  });
+
+  it('parses show stat by column name', () => {
+    const csv = [
+      '# pxname,svname,qcur,scur,stot,econ,eresp,status,weight,rate,hrsp_1xx,hrsp_2xx,hrsp_3xx,hrsp_4xx,hrsp_5xx,addr,',
+      'be_web,blue_127.0.0.1_3001,0,1,120,2,1,UP,256,7,0,110,0,3,5,127.0.0.1:3001,',
+      'be_web,BACKEND,0,1,120,2,1,UP,256,7,0,110,0,3,5,,',
+      '',
+    ].join('\n');
+    expect(parseStat(csv)[0]).toEqual({
+      pxname: 'be_web',
+      svname: 'blue_127.0.0.1_3001',
+      stot: 120,
+      rate: 7,
+      hrsp: { '1xx': 0, '2xx': 110, '3xx': 0, '4xx': 3, '5xx': 5 },
+      econ: 2,
+      eresp: 1,
+      status: 'UP',
+      weight: 256,
+      scur: 1,
+      addr: '127.0.0.1:3001',
+    });
+  });
+
+  it('reports an instance that does not answer as unreachable, and the fleet result per instance', async () => {
+    const fleet = new HaproxyFleet([path.join(tmp, 'nobody.sock')], { timeoutMs: 300 });
+    try {
+      const r = await fleet.apply(scene().table);
+      expect(r.ok).toBe(false);
+      expect(r.perInstance[0]!.error).toMatch(/^unreachable: .*ENOENT/);
+      expect(summarize(r)).toMatch(/nobody\.sock: unreachable/);
+      const rep = await fleet.report();
+      expect(rep.instances[0]).toMatchObject({ reachable: false, appliedVersion: null, drift: [] });
+      expect(rep.targets.map((t) => [t.upstream, t.target, t.requests])).toEqual([
+        ['blue', '127.0.0.1:3001', 0],
+        ['green', '127.0.0.1:3002', 0],
+        ['green', '[::1]:3003', 0],
+        ['10.0.0.9:8080', '10.0.0.9:8080', 0],
+      ]);
+    } finally {
+      await fleet.close();
+    }
+  });
+});
+
+describe('the in-process proxy behind the same boundary', () => {
+  it('applies by itself and reports its own counters per target', async () => {
+    const b = await startBackend('blue');
+    const store = new Store();
+    const stats = new Stats();
+    const proxy = new ProxyServer({ store, stats, host: '127.0.0.1', port: 0 });
+    const port = (await proxy.listen()).port;
+    const plane = new InProcessDataPlane({ table: () => store.table, stats, close: () => proxy.close(0) });
+    try {
+      store.dispatch({ op: 'upstream.create', fields: { name: 'blue', targets: [{ target: b.address, weight: 100 }] } });
+      store.dispatch({ op: 'service.create', fields: { name: 'web', host: 'blue' } });
+      store.dispatch({ op: 'route.create', service: 'web', fields: { hosts: ['web.localhost'] } });
+      expect(await plane.apply(store.table)).toEqual({ ok: true, version: store.table.version, perInstance: [{ id: 'in-process', ok: true }] });
+      for (let i = 0; i < 3; i++) expect((await request(port, { host: 'web.localhost' })).body).toBe('blue');
+      await new Promise((r) => setTimeout(r, 20));
+      const rep = await plane.report();
+      expect(rep.targets).toEqual([expect.objectContaining({ upstream: 'blue', target: b.address, requests: 3, errors: 0, healthy: true })]);
+      expect(rep.targets[0]!.status!['2xx']).toBe(3);
+      expect(rep.instances).toEqual([{ id: 'in-process', reachable: true, drift: [], lastError: null, appliedVersion: store.table.version, reloadNeeded: null }]);
+    } finally {
+      await plane.close();
+      await b.close();
+    }
+  });
+});

@@ -1,0 +1,55 @@
+/**
+ * The HAProxy data plane through the real CLI: export the config, start HAProxy from it, steer it
+ * with `serve --data-plane haproxy`, and switch blue → green through the admin API.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { findHaproxy, freePort, startHaproxy, waitFor, type RunningHaproxy } from '../dataplane/haproxy-helpers.js';
+import { run, serve, type Running } from '../helpers/cli.js';
+import { startBackend, tally, type Backend } from '../helpers/net.js';
+
+const bin = findHaproxy();
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-haproxy-e2e-'));
+const cleanup: (() => Promise<unknown>)[] = [];
+afterAll(async () => {
+  for (const c of cleanup.reverse()) await c().catch(() => {});
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe.skipIf(!bin)('switchyard steering HAProxy (skipped: haproxy is not installed)', () => {
+  it('exports a config, steers the running HAProxy, and reports it in sync', async () => {
+    const backends: Backend[] = await Promise.all(['blue', 'green'].map((n) => startBackend(n)));
+    cleanup.push(() => Promise.all(backends.map((b) => b.close())));
+    const yaml = path.join(dir, 'web.yaml');
+    fs.writeFileSync(
+      yaml,
+      `services:\n  - name: web\n    host: blue\n    routes: [{ hosts: [web.localhost] }]\nupstreams:\n  - name: blue\n    targets: [{ target: ${backends[0]!.address} }]\n  - name: green\n    targets: [{ target: ${backends[1]!.address} }]\n`,
+    );
+    const stateDir = path.join(dir, 'state');
+    // The config first, from the state (as an operator would, before HAProxy runs).
+    const seed = await serve(['--state-dir', stateDir, '--config', yaml]);
+    await seed.stop('SIGTERM');
+    const port = await freePort();
+    const socket = path.join(dir, 'admin.sock');
+    const out = path.join(dir, 'haproxy');
+    const exp = await run(['config', 'export', '--format', 'haproxy', '--state-dir', stateDir, '-o', out, '--bind', `127.0.0.1:${port}`, '--socket', socket]);
+    expect(exp.code).toBe(0);
+    expect(exp.stdout).toContain(`wrote ${path.join(out, 'haproxy.cfg')}`);
+
+    const hap: RunningHaproxy = await startHaproxy(bin!, path.join(out, 'haproxy.cfg'), socket, port);
+    cleanup.push(() => hap.kill());
+    expect(await tally(port, 'web.localhost', 4)).toEqual({ blue: 4 });
+
+    const sy: Running = await serve(['--state-dir', stateDir, '--data-plane', 'haproxy', '--haproxy', socket]);
+    cleanup.push(() => sy.stop('SIGTERM'));
+    const patch = await fetch(`${sy.adminUrl}/services/web`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: '{"host":"green"}' });
+    expect(patch.status).toBe(200);
+    await waitFor('HAProxy to send traffic to green', async () => (await tally(port, 'web.localhost', 4)).green === 4);
+    const status = await run(['dataplane', '--admin', sy.adminUrl]);
+    expect(status.stdout).toMatch(/data plane: haproxy/);
+    expect(status.stdout).toMatch(/reachable\s+\d+\s+in sync/);
+    expect(await tally(port, 'web.localhost', 10)).toEqual({ green: 10 });
+  }, 60_000);
+});

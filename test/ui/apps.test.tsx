@@ -1,0 +1,340 @@
+/**
+ * The apps and deployments panes over a real engine: real app processes (examples/hello-app.js)
+ * started by the supervisor, real blue-green deploys through the deployer, real HTTP through the
+ * proxy, driven through ink-testing-library.
+ */
+import path from 'node:path';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { cleanup, render } from 'ink-testing-library';
+import { findKfRoute, parseRoute } from '../../src/core/apps.js';
+import { Engine } from '../../src/engine.js';
+import { parseManifest } from '../../src/deploy/manifest.js';
+import type { DeployOptions } from '../../src/deploy/bg-deploy.js';
+import { App } from '../../src/ui/App.js';
+import { closeAgent, countColours, get, KEYS, stripAnsi, tick, waitFor, waitForContent } from './helpers.js';
+
+const HELLO = path.resolve(__dirname, '../../examples/hello-app.js');
+
+let engine: Engine;
+
+beforeEach(async () => {
+  engine = await Engine.start({ persist: false, proxyPort: 0, adminPort: 0 });
+});
+
+afterEach(async () => {
+  cleanup();
+  await engine.stop(200);
+});
+
+afterAll(() => closeAgent());
+
+function show(size = { columns: 100, rows: 40 }) {
+  const r = render(<App engine={engine} size={size} colour={false} sampleMs={50} />);
+  return { ...r, frame: () => stripAnsi(r.lastFrame() ?? '') };
+}
+
+type Shown = ReturnType<typeof show>;
+
+async function press(r: Shown, key: string, until: string | RegExp) {
+  r.stdin.write(key);
+  return waitForContent(r.lastFrame, until);
+}
+
+/** Tabs until the pane titled `title` has the keyboard (at most once round). */
+async function focus(r: Shown, title: string) {
+  for (let i = 0; i < 4 && !r.frame().includes(`━━ ${title}`); i++) {
+    r.stdin.write(KEYS.tab);
+    await tick();
+  }
+  return waitForContent(r.lastFrame, `━━ ${title}`);
+}
+
+function healthy(app: string, n = 1) {
+  return waitFor(
+    () => (engine.supervisor.status(app)?.healthy ?? 0) >= n,
+    () => `${app} to have ${n} healthy instance(s): ${JSON.stringify(engine.supervisor.status(app))}`,
+    10_000,
+  );
+}
+
+async function push(name: string, route?: string, command = `node ${HELLO}`) {
+  engine.store.dispatch({ op: 'app.push', fields: { name, command, no_route: true } }, 'test');
+  if (route) engine.store.dispatch({ op: 'app.map-route', app: name, route, weight: 1 }, 'test');
+}
+
+function manifest(version: number, extra = ''): string {
+  return [
+    'ID: shop',
+    `version: ${version}.0.0`,
+    'modules:',
+    '  - name: shop-web',
+    `    command: VERSION=v${version} ${extra}node ${HELLO}`,
+    '    instances: 1',
+    '    routes:',
+    '      - shop.example.com',
+    '',
+  ].join('\n');
+}
+
+/** blue (1.0.0) live on shop.example.com, green (2.0.0) pending beside it. */
+async function pendingDeploy(opts: DeployOptions = {}) {
+  const first = await engine.deployer.deploy(parseManifest(manifest(1)), {});
+  expect(first.state).toBe('resumed');
+  const d = await engine.deployer.deploy(parseManifest(manifest(2)), opts);
+  expect(d.state).toBe('pending');
+  return d;
+}
+
+/** The frame with runs of blanks (and wrapped lines) as one space, to read paragraphs whole. */
+const flat = (frame: string) => frame.replace(/\s+/g, ' ');
+
+const deployment = (id: string) => engine.store.state.deployments.find((d) => d.id === id);
+
+describe('the apps pane', () => {
+  it('shows each app with state, instances and routes; s stops and starts it and the proxy follows', async () => {
+    await push('app-v1', 'my-app.example.com');
+    await push('app-v2', 'my-app.example.com');
+    await Promise.all([healthy('app-v1'), healthy('app-v2')]);
+    const r = show();
+    let frame = await waitForContent(r.lastFrame, /app-v2 +● started +1\/1/);
+    expect(frame).toMatch(/app-v1 +● started +1\/1 +\S+ +my-app\.example\.com 50%/);
+    expect(await countColours(engine.proxyUrl, 'my-app.example.com', 10)).toEqual({
+      'app-v1': 5,
+      'app-v2': 5,
+    });
+
+    await focus(r, 'Apps');
+    await tick();
+    frame = await press(r, 's', 'app app-v1 stopped');
+    frame = await waitForContent(r.lastFrame, /app-v1 +○ stopped +0\/1 +\S+ +my-app\.example\.com 0%/);
+    expect(frame).toMatch(/app-v2 +● started +1\/1 +\S+ +my-app\.example\.com 100%/);
+    // A stopped app's route serves its other app, from the very next request.
+    expect(await countColours(engine.proxyUrl, 'my-app.example.com', 10)).toEqual({ 'app-v2': 10 });
+    expect(r.frame()).toContain('s start');
+
+    await press(r, 's', 'app app-v1 started');
+    await healthy('app-v1');
+    await waitForContent(r.lastFrame, /app-v1 +● started +1\/1 +\S+ +my-app\.example\.com 50%/);
+    expect(await countColours(engine.proxyUrl, 'my-app.example.com', 10)).toEqual({
+      'app-v1': 5,
+      'app-v2': 5,
+    });
+  });
+
+  it('l opens the log of the app under the cursor; esc closes it', async () => {
+    await push('app-v1');
+    await healthy('app-v1');
+    const r = show();
+    await focus(r, 'Apps');
+    await tick();
+    const frame = await press(r, 'l', 'Log of app-v1');
+    expect(frame).toMatch(/\[app-v1\/0\] starting: node .*hello-app\.js \(PORT=\d+\)/);
+    expect(frame).toMatch(/\[app-v1\/0\] app-v1 v1 listening on 127\.0\.0\.1:\d+/);
+    expect(frame).toMatch(/\[app-v1\/0\] healthy on 127\.0\.0\.1:\d+/);
+    expect(frame).toContain('esc close');
+    await press(r, KEYS.escape, '━━ Apps');
+    expect(r.frame()).not.toContain('Log of');
+  });
+
+  it('delete asks first: esc and enter on Cancel keep the app; Delete removes it and its route share', async () => {
+    await push('app-v1', 'my-app.example.com');
+    await push('app-v2', 'my-app.example.com');
+    await Promise.all([healthy('app-v1'), healthy('app-v2')]);
+    const r = show();
+    await focus(r, 'Apps');
+    await tick();
+    let frame = await press(r, 'd', '▸ Cancel');
+    expect(frame).toContain('Delete app app-v1');
+    await press(r, KEYS.escape, 'cancelled: nothing changed');
+    await press(r, 'd', '▸ Cancel');
+    await press(r, KEYS.enter, 'cancelled: nothing changed');
+    expect(engine.store.state.apps.map((a) => a.name)).toEqual(['app-v1', 'app-v2']);
+
+    await press(r, 'd', '▸ Cancel');
+    await press(r, KEYS.right, '▸ Delete');
+    frame = await press(r, KEYS.enter, 'app app-v1 deleted');
+    expect(engine.store.state.apps.map((a) => a.name)).toEqual(['app-v2']);
+    expect(await countColours(engine.proxyUrl, 'my-app.example.com', 6)).toEqual({ 'app-v2': 6 });
+    await waitForContent(r.lastFrame, /app-v2 +● started +1\/1 +\S+ +my-app\.example\.com 100%/);
+  });
+
+  it('a crashed app shows red with the word crashed; its log says why', async () => {
+    await push('broken', undefined, 'echo "cannot find config.yml" >&2; exit 3');
+    await waitFor(() => engine.supervisor.status('broken')?.crashed, 'broken to crash', 15_000);
+    const r = show();
+    await waitForContent(r.lastFrame, /broken +✗ crashed +0\/1/);
+    await focus(r, 'Apps');
+    await tick();
+    const frame = await press(r, 'l', 'Log of broken');
+    expect(frame).toMatch(/✗ crashed: exited with code 3/);
+    expect(frame).toContain('cannot find config.yml');
+  }, 30_000);
+});
+
+describe('the deployments pane', () => {
+  it('pressing r on a pending deploy routes the next request to green; a asks first, and Esc cancels', async () => {
+    const d = await pendingDeploy();
+    expect(await countColours(engine.proxyUrl, 'shop.example.com', 4)).toEqual({ 'shop-web-blue': 4 });
+    const r = show();
+    let frame = await waitForContent(r.lastFrame, `${d.id}  shop 1.0.0 → 2.0.0  ◐ pending`);
+    // Both versions with their live numbers and routes, and what r and a will do, before either is pressed.
+    expect(frame).toMatch(/old shop-web-blue +● 1\/1 +\S+\/s +\d+ req +shop\.example\.com 100%/);
+    expect(frame).toMatch(
+      /new shop-web-green +● 1\/1 +\S+\/s +\d+ req +shop-idle\.example\.com 100% · shop\.example\.com 0%/,
+    );
+    expect(flat(frame)).toContain(
+      'r resume shop.example.com → shop-web-green 100%; shop-idle.example.com removed; shop-web-blue drained and deleted',
+    );
+    expect(flat(frame)).toContain(
+      'a abort shop-web-blue keeps shop.example.com; shop-web-green and shop-idle.example.com stay for a look (then c removes them)',
+    );
+
+    frame = await press(r, '\u001b[Z', '━━ Deployments');
+    expect(frame).toContain('r resume');
+    await tick();
+    frame = await press(r, 'a', '▸ Cancel');
+    expect(frame).toContain(`Abort shop 2.0.0 (${d.id})? shop-web-blue keeps all traffic`);
+    await press(r, KEYS.escape, 'cancelled: nothing changed');
+    expect(deployment(d.id)?.state).toBe('pending');
+    expect(await countColours(engine.proxyUrl, 'shop.example.com', 4)).toEqual({ 'shop-web-blue': 4 });
+
+    r.stdin.write('r');
+    await waitFor(() => deployment(d.id)?.state === 'resumed', 'the deployment to resume');
+    // The very next request goes to green.
+    expect((await get(engine.proxyUrl, 'shop.example.com')).body).toBe('shop-web-green v2 0\n');
+    expect(await countColours(engine.proxyUrl, 'shop.example.com', 4)).toEqual({ 'shop-web-green': 4 });
+    frame = await waitForContent(
+      r.lastFrame,
+      'shop 2.0.0 live: shop.example.com → shop-web-green; shop-web-blue retired',
+      20_000,
+    );
+    expect(engine.store.state.apps.map((a) => a.name)).toEqual(['shop-web-green']);
+    expect((await get(engine.proxyUrl, 'shop-idle.example.com')).status).toBe(404);
+    // Nothing left to decide: the pane goes, the keys go back to the apps.
+    expect(frame).not.toContain('Deployments');
+    expect(frame).toContain('━━ Apps');
+  }, 30_000);
+
+  it('after an abort, c cleans up (asking first): the new app and its temporary route go', async () => {
+    const d = await pendingDeploy();
+    const r = show();
+    await waitForContent(r.lastFrame, '◐ pending');
+    await focus(r, 'Deployments');
+    await tick();
+    await press(r, 'a', '▸ Cancel');
+    await press(r, KEYS.right, '▸ Abort');
+    let frame = await press(
+      r,
+      KEYS.enter,
+      'shop 2.0.0 aborted: shop-web-blue keeps all traffic; c cleans up',
+    );
+    expect(deployment(d.id)?.state).toBe('aborted');
+    frame = await waitForContent(r.lastFrame, '○ aborted');
+    expect(frame).toMatch(/c clean up +delete shop-web-green and shop-idle\.example\.com/);
+    expect(frame).toContain('c clean up');
+    expect(await countColours(engine.proxyUrl, 'shop.example.com', 4)).toEqual({ 'shop-web-blue': 4 });
+    expect((await get(engine.proxyUrl, 'shop-idle.example.com')).body).toBe('shop-web-green v2 0\n');
+
+    frame = await press(r, 'c', '▸ Cancel');
+    // The question gives way to the buttons; the pane above spells out all of it.
+    expect(frame).toContain(`Clean up shop 2.0.0 (${d.id}): delete shop-web-green and`);
+    await press(r, KEYS.escape, 'cancelled: nothing changed');
+    expect(engine.store.state.apps.map((a) => a.name)).toContain('shop-web-green');
+    await press(r, 'c', '▸ Cancel');
+    await press(r, KEYS.right, '▸ Clean up');
+    frame = await press(r, KEYS.enter, 'shop 2.0.0 cleaned up: shop-web-green deleted');
+    expect(engine.store.state.apps.map((a) => a.name)).toEqual(['shop-web-blue']);
+    expect(findKfRoute(engine.store.state, parseRoute('shop-idle.example.com'))).toBeUndefined();
+    expect((await get(engine.proxyUrl, 'shop-idle.example.com')).status).toBe(404);
+    expect(await countColours(engine.proxyUrl, 'shop.example.com', 4)).toEqual({ 'shop-web-blue': 4 });
+    expect(frame).not.toContain('━━ Deployments');
+
+    // The next deploy reuses the names (shop-web-green, shop-idle…): the cleaned-up one stays gone.
+    const next = await engine.deployer.deploy(parseManifest(manifest(3)), {});
+    frame = await waitForContent(r.lastFrame, `${next.id}  shop 1.0.0 → 3.0.0  ◐ pending`);
+    expect(frame).not.toContain(d.id);
+    expect(frame).not.toContain('c clean up');
+  }, 30_000);
+
+  it('a gradual resume shows its step, the time to the next and the figures it is judged on', async () => {
+    const d = await pendingDeploy({
+      steps: [50, 100],
+      intervalMs: 60_000,
+      maxErrorRate: 0.05,
+      maxP99Ms: 500,
+    });
+    const r = show();
+    let frame = await waitForContent(r.lastFrame, `${d.id}  shop 1.0.0 → 2.0.0  ◐ pending`);
+    expect(flat(frame)).toContain(
+      'r resume step by step: shop.example.com → shop-web-green 50% → 100%, 1m a step; aborts itself if 5xx > 5% or p99 > 500ms',
+    );
+    await focus(r, 'Deployments');
+    await tick();
+    r.stdin.write('r');
+    frame = await waitForContent(r.lastFrame, '◐ resuming 50%');
+    expect(frame).toContain('shop 2.0.0 resuming step by step: shop-web-green has 50% of shop.example.com');
+    expect(frame).toMatch(
+      /step 1\/2: shop-web-green has 50% of shop\.example\.com; next step \(100%\) in (1m|59s)\b/,
+    );
+    await countColours(engine.proxyUrl, 'shop.example.com', 10);
+    frame = await waitForContent(
+      r.lastFrame,
+      /judged on 5 responses: 5xx 0\.0% \(max 5%\) · p99 \S+ms \(max 500ms\)/,
+    );
+    expect(frame).toMatch(/a abort +shop\.example\.com back to shop-web-blue 100%/);
+    await press(r, 'a', '▸ Cancel');
+    await press(r, KEYS.right, '▸ Abort');
+    await press(r, KEYS.enter, 'aborted');
+    expect(await countColours(engine.proxyUrl, 'shop.example.com', 4)).toEqual({ 'shop-web-blue': 4 });
+  }, 30_000);
+});
+
+describe('at 80x24', () => {
+  it('fits with several apps and a pending deploy, whichever pane has the keys', async () => {
+    await push('app-v1', 'my-app.example.com');
+    await push('app-v2', 'my-app.example.com');
+    await push('worker');
+    await pendingDeploy();
+    await Promise.all([healthy('app-v1'), healthy('app-v2'), healthy('worker')]);
+    const r = show({ columns: 80, rows: 24 });
+    const check = (frame: string) => {
+      const lines = frame.split('\n');
+      expect(lines.length, frame).toBeLessThanOrEqual(23);
+      for (const l of lines) expect([...l].length, l).toBeLessThanOrEqual(80);
+      return frame;
+    };
+    let frame = check(await waitForContent(r.lastFrame, '◐ pending'));
+    for (const part of [
+      '━━ Routes → services',
+      'Upstreams → targets',
+      '── Apps',
+      '── Deployments',
+      '? help',
+      'q quit',
+    ])
+      expect(frame, part).toContain(part);
+    frame = check(await focus(r, 'Apps'));
+    for (const app of ['app-v1', 'app-v2', 'worker', 'shop-web-blue', 'shop-web-green'])
+      expect(frame).toContain(app);
+    frame = check(await focus(r, 'Deployments'));
+    for (const part of [
+      '1.0.0 → 2.0.0',
+      'old shop-web-blue',
+      'new shop-web-green',
+      'r resume',
+      'a abort',
+      'r resume  a abort',
+    ])
+      expect(frame, part).toContain(part);
+    check(await press(r, 'a', '▸ Cancel'));
+    check(await press(r, KEYS.escape, 'cancelled'));
+    check(await press(r, '?', 'Everywhere'));
+    check(await press(r, KEYS.escape, '━━ Deployments'));
+    await focus(r, 'Apps');
+    await tick();
+    check(await press(r, 'l', 'Log of app-v1'));
+    check(await press(r, KEYS.escape, '━━ Apps'));
+    await focus(r, 'Routes → services');
+    check(r.frame());
+  }, 30_000);
+});
