@@ -167,6 +167,27 @@ describe("SAP's bg-deploy with switchyard", () => {
     expect(seen.failed).toBe(0);
   }, 60_000);
 
+  it('adopts apps pushed without a colour as blue, and deploys straight through with --no-confirm', async () => {
+    let r = await run(['push', 'cart-web', '--route', 'cart.example.com', '--command', `VERSION=v0 node ${HELLO}`, '--admin', sy.adminUrl], { timeoutMs: 30_000 });
+    expect(r.code).toBe(0);
+    expect(await body('cart.example.com')).toMatch(/^cart-web v0 /);
+    const l = load('cart.example.com');
+    const file = path.join(dir, 'cart.yaml');
+    fs.writeFileSync(file, `ID: cart\nversion: 1.0.0\nmodules:\n  - name: cart-web\n    command: VERSION=v1 node ${HELLO}\n    routes: [cart.example.com]\n`);
+    r = await sw(['bg-deploy', file, '--no-confirm']);
+    expect(r.stdout).toMatch(/resumed \(cart-web-green beside cart-web-blue\)/);
+    expect(await body('cart.example.com')).toMatch(/^cart-web-green v1 /);
+    const apps = (await sw(['apps'])).stdout;
+    expect(apps).not.toMatch(/^cart-web\s/m);
+    expect(apps).not.toContain('cart-web-blue');
+    const id = /Deployment (\d+)/.exec(r.stdout)![1]!;
+    const mon = await sw(['bg-deploy', '-i', id, '-a', 'monitor']);
+    expect(mon.stdout).toMatch(new RegExp(`Deployment ${id} of cart 1\\.0\\.0: resumed`));
+    const seen = await l.stop();
+    expect(seen.failed).toBe(0);
+    expect(seen.bodies.get('v0')).toBeGreaterThan(0);
+  }, 60_000);
+
   it('refuses bad input clearly', async () => {
     // Later deployments reused the aborted one's colour: cleaning it up now would delete theirs.
     const late = await sw(['bg-deploy', '-i', abortedId, '-a', 'cleanup']);

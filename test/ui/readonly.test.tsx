@@ -1,0 +1,32 @@
+/** `--readonly`: the UI says so, and a key that would change routing is refused with the reason. */
+import { afterEach, expect, it } from 'vitest';
+import { cleanup, render } from 'ink-testing-library';
+import { Engine } from '../../src/engine.js';
+import { Store } from '../../src/core/store.js';
+import { App } from '../../src/ui/App.js';
+import { KEYS, stripAnsi, tick, waitForContent } from './helpers.js';
+
+let engine: Engine | undefined;
+afterEach(async () => {
+  cleanup();
+  await engine?.stop(100);
+});
+
+it('refuses every change from the keyboard and leaves the state as it was', async () => {
+  const seed = new Store();
+  seed.dispatch({ op: 'upstream.create', fields: { name: 'blue', targets: [{ target: '127.0.0.1:3001' }] } });
+  seed.dispatch({ op: 'upstream.create', fields: { name: 'green', targets: [{ target: '127.0.0.1:3002' }] } });
+  seed.dispatch({ op: 'service.create', fields: { name: 'web', upstreams: [{ name: 'blue', weight: 100 }, { name: 'green', weight: 0 }] } });
+  seed.dispatch({ op: 'route.create', service: 'web', fields: { hosts: ['web.localhost'] } });
+  engine = await Engine.start({ persist: false, proxyPort: 0, adminPort: 0, readonly: true, initialState: seed.state });
+  const before = JSON.stringify(engine.store.state);
+  const r = render(<App engine={engine} size={{ columns: 100, rows: 30 }} colour={false} sampleMs={50} />);
+  await waitForContent(r.lastFrame, 'read-only');
+  await tick();
+  r.stdin.write(KEYS.right);
+  const frame = await waitForContent(r.lastFrame, /read-only \(--readonly\): changes are refused/);
+  expect(stripAnsi(frame)).toContain('web');
+  r.stdin.write('G');
+  await tick();
+  expect(JSON.stringify(engine.store.state)).toBe(before);
+});
