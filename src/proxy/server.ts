@@ -138,26 +138,20 @@ export class ProxyServer {
   /** Hangs counters and http-proxy options on a new table before it goes live. */
   private attachTable(table: RoutingTable): void {
     const seen: Record<'route' | 'service' | 'upstream' | 'target', Set<string>> = { route: new Set(), service: new Set(), upstream: new Set(), target: new Set() };
-    const targetSlot = (t: TargetEntry): void => {
-      seen.target.add(t.key);
-      t.slot = new TargetSlot(t, this.agentFor, this.stats.counter('target', t.key));
-    };
-    for (const u of table.upstreams) {
+    const upstreamSlot = (u: UpstreamEntry): void => {
       seen.upstream.add(u.key);
       u.slot = this.stats.counter('upstream', u.key);
-      u.targets.forEach(targetSlot);
-    }
+      for (const t of u.targets) {
+        seen.target.add(t.key);
+        t.slot = new TargetSlot(t, this.agentFor, this.stats.counter('target', t.key));
+      }
+    };
+    table.upstreams.forEach(upstreamSlot);
     for (const s of table.services) {
       seen.service.add(s.key);
       s.slot = this.stats.counter('service', s.key);
-      for (const u of s.upstreams) {
-        if (u.slot === undefined) {
-          // A service's literal host:port is an upstream of its own.
-          seen.upstream.add(u.key);
-          u.slot = this.stats.counter('upstream', u.key);
-          u.targets.forEach(targetSlot);
-        }
-      }
+      // A service's literal host:port is an upstream of its own, not in table.upstreams.
+      for (const u of s.upstreams) if (u.slot === undefined) upstreamSlot(u);
     }
     for (const r of table.routes) {
       seen.route.add(r.key);
