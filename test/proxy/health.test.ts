@@ -166,8 +166,10 @@ describe("Kong's health checks", () => {
       expect(h.stats.snapshot().targets[holeKey]!.errors).toBe(1);
       await api('DELETE', `/upstreams/pool/targets/${good.address}`);
       await api('POST', `/upstreams/pool/targets/127.0.0.1:${holePort}/healthy`);
+      // With nothing else left the client gets an error, not a hang: 504 when the connect times out
+      // again, or 502 if the kernel starts refusing the silent port (its backlog drains meanwhile).
       const only = await request(h.proxyPort, { host: 'pool.localhost' });
-      expect(only.status).toBe(504);
+      expect([502, 504]).toContain(only.status);
     } finally {
       hole.kill();
     }
