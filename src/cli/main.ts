@@ -172,7 +172,11 @@ export function buildProgram(): Command {
   const config = program.command('config').description('Kong declarative configuration (YAML)');
   clientOptions(config.command('export'))
     .description('print the current state as Kong declarative YAML, or write an HAProxy configuration (from the running instance, or --state-dir)')
-    .addOption(new Option('--format <format>', 'kong: declarative YAML; haproxy: haproxy.cfg and its map files').choices(['kong', 'haproxy']).default('kong'))
+    .addOption(
+      new Option('--format <format>', "switchyard: Kong's declarative YAML with switchyard's split and apps; kong: what Kong itself accepts; haproxy: haproxy.cfg and its map files")
+        .choices(['switchyard', 'kong', 'haproxy'])
+        .default('switchyard'),
+    )
     .option('--state-dir <dir>', 'read the saved state file instead of a running instance')
     .option('-o, --output <path>', 'kong: a file instead of stdout; haproxy: the directory for haproxy.cfg and its maps')
     .option('--bind <addr>', 'haproxy: where HAProxy takes traffic', '127.0.0.1:8080')
@@ -189,8 +193,14 @@ export function buildProgram(): Command {
         for (const w of exportHaproxy(table, { bind: o.bind, socket: o.socket, mapsDir: o.output }).warnings) process.stderr.write(`note: ${w}\n`);
         return;
       }
-      if (o.output) fs.writeFileSync(o.output, yaml);
-      else process.stdout.write(yaml);
+      let out = yaml;
+      if (o.format === 'kong') {
+        const notes: string[] = [];
+        out = exportYaml(loadDeclarative(yaml, { now: 0, newId: randomUUID }, 'state'), 'kong', notes);
+        for (const n of notes) process.stderr.write(`note: ${n}\n`);
+      }
+      if (o.output) fs.writeFileSync(o.output, out);
+      else process.stdout.write(out);
     });
   const dataplane = program.command('dataplane').description('the data plane: its instances, drift, and re-applying the state');
   clientOptions(dataplane.command('status', { isDefault: true }))

@@ -104,7 +104,15 @@ function exportRoute(r: Route): Record<string, unknown> {
   return meaningful(routeSchema, r, [...SKIP, 'service']);
 }
 
-export function toDeclarative(state: State): Record<string, unknown> {
+/**
+ * `switchyard` (the default) is Kong's declarative format plus switchyard's extension fields (a
+ * service's weighted `upstreams`, `apps`); `kong` is what Kong itself accepts: without them, each
+ * split service pointing at its heaviest upstream (Kong's `host`), which `notes` says.
+ */
+export type DeclarativeFlavour = 'switchyard' | 'kong';
+
+export function toDeclarative(state: State, flavour: DeclarativeFlavour = 'switchyard', notes: string[] = []): Record<string, unknown> {
+  const kong = flavour === 'kong';
   const byService = new Map<string, Route[]>();
   const loose: Route[] = [];
   for (const r of state.routes) {
@@ -112,9 +120,11 @@ export function toDeclarative(state: State): Record<string, unknown> {
     else loose.push(r);
   }
   const service = (s: Service) => {
-    const { name, host, ...rest } = meaningful(serviceSchema, s, [...SKIP, 'url']);
+    const { name, host, ...rest } = meaningful(serviceSchema, s, [...SKIP, 'url', 'upstreams']);
     const out: Record<string, unknown> = { ...(name ? { name } : {}), host, ...rest };
-    if (s.upstreams.length) out.upstreams = s.upstreams.map((e) => ({ name: e.name, weight: e.weight }));
+    const live = s.upstreams.filter((e) => e.weight > 0);
+    if (s.upstreams.length && !kong) out.upstreams = s.upstreams.map((e) => ({ name: e.name, weight: e.weight }));
+    else if (live.length > 1) notes.push(`service ${s.name ?? s.id}: Kong has no weighted split between upstreams; exported with host ${s.host} (${live.map((e) => `${e.name} ${e.weight}`).join(', ')} in switchyard)`);
     const routes = byService.get(s.id);
     if (routes?.length) out.routes = routes.map(exportRoute);
     return out;
@@ -129,10 +139,11 @@ export function toDeclarative(state: State): Record<string, unknown> {
       targets: u.targets.map((t) => ({ target: t.target, weight: t.weight, ...(t.tags?.length ? { tags: t.tags } : {}) })),
     }));
   }
-  if (state.apps.length) doc.apps = state.apps.map((a) => meaningful(appSchema, a, [...SKIP, 'generation']));
+  if (state.apps.length && !kong) doc.apps = state.apps.map((a) => meaningful(appSchema, a, [...SKIP, 'generation']));
+  else if (state.apps.length) notes.push(`${state.apps.length} app(s) left out: Kong has no apps; their upstreams are exported`);
   return doc;
 }
 
-export function exportYaml(state: State): string {
-  return YAML.stringify(toDeclarative(state), { lineWidth: 0 });
+export function exportYaml(state: State, flavour: DeclarativeFlavour = 'switchyard', notes: string[] = []): string {
+  return YAML.stringify(toDeclarative(state, flavour, notes), { lineWidth: 0 });
 }

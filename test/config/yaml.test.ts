@@ -53,6 +53,28 @@ upstreams:
     expect(exportYaml(s)).toContain('weight: 80');
   });
 
+  it("exports what Kong itself accepts with --format kong: no split, no apps, and says so", () => {
+    const yaml = `
+services:
+  - name: web
+    host: blue
+    upstreams: [{ name: blue, weight: 80 }, { name: green, weight: 20 }]
+    routes: [{ hosts: [web.localhost] }]
+upstreams:
+  - name: blue
+    targets: [{ target: 127.0.0.1:3001 }]
+  - name: green
+    targets: [{ target: 127.0.0.1:3002 }]
+`;
+    const notes: string[] = [];
+    const kong = exportYaml(loadDeclarative(yaml, ctx), 'kong', notes);
+    expect(kong).not.toMatch(/^\s+upstreams:/m);
+    expect(kong).toContain('host: blue');
+    expect(notes).toEqual(['service web: Kong has no weighted split between upstreams; exported with host blue (blue 80, green 20 in switchyard)']);
+    // And it loads back: the round trip a Kong user makes.
+    expect(loadDeclarative(kong, ctx).services[0]).toMatchObject({ name: 'web', host: 'blue', upstreams: [] });
+  });
+
   it('names the path of a bad field', () => {
     const e = failure(`
 upstreams:
