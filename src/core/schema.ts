@@ -247,6 +247,45 @@ export const deploymentSchema = {
   updated_at: { type: 'integer', between: [0, 2 ** 31 * 1000] },
 } as const satisfies Schema;
 
+/**
+ * Fields of Kong's entities that switchyard does not implement, with Kong's defaults: accepted at
+ * those values (so Kong's own exports load), refused at any other.
+ */
+const KONG_ONLY = new Map<Schema, Readonly<Record<string, unknown>>>([
+  [serviceSchema, { tls_verify: null, tls_verify_depth: null, ca_certificates: null, client_certificate: null }],
+  [
+    routeSchema,
+    {
+      https_redirect_status_code: 426,
+      path_handling: 'v0',
+      regex_priority: 0,
+      request_buffering: true,
+      response_buffering: true,
+      headers: null,
+      snis: null,
+      sources: null,
+      destinations: null,
+    },
+  ],
+  [
+    upstreamSchema,
+    {
+      hash_on: 'none',
+      hash_fallback: 'none',
+      hash_on_header: null,
+      hash_fallback_header: null,
+      hash_on_cookie: null,
+      hash_on_cookie_path: '/',
+      hash_on_query_arg: null,
+      hash_fallback_query_arg: null,
+      hash_on_uri_capture: null,
+      hash_fallback_uri_capture: null,
+      use_srv_name: false,
+      client_certificate: null,
+    },
+  ],
+]);
+
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -268,8 +307,19 @@ export function validate(
     errors[prefix || '@entity'] = 'expected a record';
     return { value, errors };
   }
+  const kong = KONG_ONLY.get(schema);
   for (const key of Object.keys(input)) {
-    if (!Object.prototype.hasOwnProperty.call(schema, key)) errors[prefix + key] = 'unknown field';
+    if (Object.prototype.hasOwnProperty.call(schema, key)) continue;
+    if (kong && Object.prototype.hasOwnProperty.call(kong, key)) {
+      // Kong's own field that switchyard does not implement: fine at Kong's default (what a
+      // `deck dump` or a Kong export carries), refused otherwise rather than silently ignored.
+      const v = input[key];
+      if (v !== null && JSON.stringify(v) !== JSON.stringify(kong[key]) && !(Array.isArray(v) && v.length === 0) && !(isPlainObject(v) && Object.keys(v).length === 0)) {
+        errors[prefix + key] = `not supported by switchyard (only Kong's default ${JSON.stringify(kong[key])} is accepted)`;
+      }
+      continue;
+    }
+    errors[prefix + key] = 'unknown field';
   }
   for (const [key, field] of Object.entries(schema)) {
     const path = prefix + key;

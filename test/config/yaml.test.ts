@@ -75,6 +75,40 @@ upstreams:
     expect(loadDeclarative(kong, ctx).services[0]).toMatchObject({ name: 'web', host: 'blue', upstreams: [] });
   });
 
+  it("loads what Kong exports: Kong-only fields at Kong's defaults pass, other values are refused", () => {
+    const dump = `
+_format_version: "3.0"
+services:
+  - name: web
+    host: blue
+    port: 80
+    protocol: http
+    tls_verify: null
+    routes:
+      - name: web
+        hosts: [web.localhost]
+        https_redirect_status_code: 426
+        path_handling: v0
+        regex_priority: 0
+        request_buffering: true
+        response_buffering: true
+        strip_path: true
+upstreams:
+  - name: blue
+    hash_on: none
+    hash_fallback: none
+    hash_on_cookie_path: /
+    use_srv_name: false
+    slots: 10000
+    targets: [{ target: 127.0.0.1:3001, weight: 100 }]
+`;
+    expect(loadDeclarative(dump, ctx).routes[0]).toMatchObject({ name: 'web', hosts: ['web.localhost'] });
+    expect(failure(dump.replace('path_handling: v0', 'path_handling: v1')).fields).toEqual({
+      'services[0].routes[0].path_handling': 'not supported by switchyard (only Kong\'s default "v0" is accepted)',
+    });
+    expect(failure(dump.replace('hash_on: none', 'hash_on: ip')).fields).toHaveProperty(['upstreams[0].hash_on']);
+  });
+
   it('names the path of a bad field', () => {
     const e = failure(`
 upstreams:
