@@ -9,11 +9,13 @@ import { useCallback, useEffect, useMemo, useState } from 'react';
 import { Box, Text, useApp } from 'ink';
 import type { Supervisor } from '../apps/supervisor.js';
 import type { Store } from '../core/store.js';
+import type { DataPlane } from '../dataplane/types.js';
 import { serviceLabel, type Deployment } from '../core/model.js';
 import type { DeployEngine } from '../deploy/bg-deploy.js';
 import { width as cells } from './format.js';
 import { activePane, type RateControl } from './actions.js';
 import { useAppState } from './hooks/use-app-state.js';
+import { useFleet } from './hooks/use-fleet.js';
 import { useKeys } from './hooks/use-keys.js';
 import { computeLayout, MIN_COLUMNS, MIN_ROWS, useTerminalSize } from './hooks/use-layout.js';
 import { useStatsSnapshot, type StatsSource } from './hooks/use-stats.js';
@@ -22,6 +24,7 @@ import { PANES, type KeyContext, type Pane, type Scope } from './keymap.js';
 import { AppsPanel } from './panels/AppsPanel.js';
 import { BottomLine } from './panels/BottomLine.js';
 import { DeploymentsPanel, wantedLines } from './panels/DeploymentsPanel.js';
+import { FleetPanel } from './panels/FleetPanel.js';
 import { Footer } from './panels/Footer.js';
 import { HelpOverlay, helpLayout } from './panels/HelpOverlay.js';
 import { Blank } from './panels/Line.js';
@@ -30,6 +33,7 @@ import { ServicesPanel } from './panels/ServicesPanel.js';
 import { StatusLine } from './panels/StatusLine.js';
 import { TargetsPanel } from './panels/TargetsPanel.js';
 import { colourWanted, makeTheme, ThemeContext } from './theme.js';
+import { fleetCounts, fleetHealth, fleetRows, fleetStats } from './fleet.js';
 import {
   appRows,
   deploymentRows,
@@ -50,6 +54,11 @@ export interface UiEngine {
   readonly supervisor?: Pick<Supervisor, 'status' | 'logs'>;
   /** Blue-green deployments: resume, abort, cleanup and the figures a gradual resume is judged on. */
   readonly deployer?: Pick<DeployEngine, 'resume' | 'abort' | 'cleanup' | 'figures'>;
+  /**
+   * What carries the traffic. A fleet of HAProxy instances is read about once a second: the
+   * live numbers are then its `show stat`, summed, and each instance's state shows.
+   */
+  readonly dataPlane?: Pick<DataPlane, 'kind' | 'report' | 'reapply'>;
 }
 
 /** Lines of log kept in view (the supervisor keeps 200). */
@@ -67,6 +76,8 @@ export interface AppProps {
   readonly colour?: boolean;
   /** Stats sampling period. @default 250 */
   readonly sampleMs?: number;
+  /** How often an HAProxy fleet is read. @default 1000 */
+  readonly fleetMs?: number;
 }
 
 export function App(props: AppProps) {
@@ -82,14 +93,28 @@ function clampIndex(i: number, n: number): number {
   return Math.max(0, Math.min(n - 1, i));
 }
 
-function Screen({ engine, demo, title, size, sampleMs }: AppProps) {
+function Screen({ engine, demo, title, size, sampleMs, fleetMs }: AppProps) {
   const { exit } = useApp();
   const store = engine.store;
   const { supervisor, deployer } = engine;
   const state = useStoreState(store);
   const [ui, dispatch] = useAppState();
   const live = useStatsSnapshot(engine.stats, ui.paused, sampleMs);
-  const stats = live.now;
+  const plane = engine.dataPlane?.kind === 'haproxy' ? engine.dataPlane : undefined;
+  const fleet = useFleet(plane, ui.paused, fleetMs);
+  const snapshot = fleet.snapshot;
+  // With a fleet, every number is HAProxy's (the in-process proxy carries no traffic then).
+  const fleetNow = useMemo(
+    () => (snapshot ? fleetStats(state, snapshot.report, snapshot.series, snapshot.at || Date.now()) : null),
+    [state, snapshot],
+  );
+  const fleetBefore = useMemo(
+    () => (snapshot ? fleetStats(state, snapshot.before, snapshot.series, snapshot.at || Date.now()) : null),
+    [state, snapshot],
+  );
+  const stats = fleetNow ?? live.now;
+  const before = fleetBefore ?? live.before;
+  const instances = useMemo(() => (snapshot ? fleetRows(snapshot.report) : []), [snapshot]);
   const [rate, setRate] = useState(demo?.rate);
   const term = useTerminalSize(size);
 
@@ -112,11 +137,14 @@ function Screen({ engine, demo, title, size, sampleMs }: AppProps) {
     [state, stats, ui.filter.services, ui.focus],
   );
   const service = services[clampIndex(ui.cursor.services, services.length)];
-  // Health flags live on the routing table in force; it is read as often as the stats.
-  const health = useMemo(() => healthMap(store.table), [store, stats, state]); // eslint-disable-line react-hooks/exhaustive-deps
+  // Health flags live on the routing table in force (or in the fleet's report); read as often as the stats.
+  const health = useMemo(
+    () => (snapshot ? fleetHealth(snapshot.report) : healthMap(store.table)),
+    [store, stats, state, snapshot], // eslint-disable-line react-hooks/exhaustive-deps
+  );
   const targets = useMemo(
-    () => targetRows(state, stats, health, service?.service ?? null, ui.filter.targets, live.before),
-    [state, stats, health, service, ui.filter.targets, live.before],
+    () => targetRows(state, stats, health, service?.service ?? null, ui.filter.targets, before),
+    [state, stats, health, service, ui.filter.targets, before],
   );
   const target = targets[clampIndex(ui.cursor.targets, targets.length)];
   // Instances and figures live in the supervisor and the deployer: read as often as the stats.
@@ -149,6 +177,7 @@ function Screen({ engine, demo, title, size, sampleMs }: AppProps) {
       ? { want: wantedLines(deployments, term.columns), min: Math.max(1, deployments.length) }
       : undefined,
     focus: pane,
+    fleet: snapshot ? instances.length : undefined,
   });
   const helpOverflow = helpLayout(layout.columns, layout.helpLines).overflow;
   const logApp = ui.mode.kind === 'log' ? ui.mode.app : undefined;
@@ -168,6 +197,7 @@ function Screen({ engine, demo, title, size, sampleMs }: AppProps) {
     deployments,
     panes,
     deployer,
+    fleet: fleet.sampler ?? undefined,
     helpOverflow,
     logOverflow,
     onRate: setRate,
@@ -191,6 +221,7 @@ function Screen({ engine, demo, title, size, sampleMs }: AppProps) {
     deployment: deployment
       ? { state: deployment.deployment.state, leftovers: deployment.leftovers }
       : undefined,
+    fleet: snapshot !== null,
   };
   const scopes: readonly Scope[] =
     ui.mode.kind === 'help'
@@ -216,6 +247,7 @@ function Screen({ engine, demo, title, size, sampleMs }: AppProps) {
           paused={ui.paused}
           readonly={store.readonly}
           width={width}
+          fleet={snapshot ? fleetCounts(snapshot.report) : undefined}
         />
       )}
       {ui.mode.kind === 'help' ? (
@@ -285,6 +317,9 @@ function Screen({ engine, demo, title, size, sampleMs }: AppProps) {
                 height={lines.deployments}
               />
             </>
+          ) : null}
+          {layout.fleetLines > 0 ? (
+            <FleetPanel rows={instances} lines={layout.fleetLines} width={width} />
           ) : null}
         </>
       )}

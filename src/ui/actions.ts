@@ -11,6 +11,7 @@ import { isSwitchyardError } from '../core/errors.js';
 import { effectiveSplit, serviceLabel, type Deployment } from '../core/model.js';
 import type { Store } from '../core/store.js';
 import type { DeployEngine } from '../deploy/bg-deploy.js';
+import { summarize, type ApplyResult } from '../dataplane/types.js';
 import { parseCommandLine } from '../cli/verbs.js';
 import { MAX_RATE } from '../demo/traffic.js';
 import { PANES, resolve, type ActionId, type Pane } from './keymap.js';
@@ -26,6 +27,13 @@ import type { Effect, FlashLevel, Mode, UiAction, UiState } from './hooks/use-ap
 
 /** What the keys need of the deployer: resume (async), abort and cleanup. */
 export type DeployActions = Pick<DeployEngine, 'resume' | 'abort' | 'cleanup'>;
+
+/** What the keys need of an HAProxy fleet: push everything again, and learn which instances missed a change. */
+export interface FleetControl {
+  reapply(): Promise<ApplyResult>;
+  /** Resolves once every instance took table `version` (null), or to a sentence naming those that did not, and why. */
+  verdict(version: number): Promise<string | null>;
+}
 
 /** The traffic generator, as far as the UI is concerned. */
 export interface RateControl {
@@ -49,6 +57,8 @@ export interface ActionContext {
   readonly panes: readonly Pane[];
   /** Resumes, aborts and cleans up deployments (absent: no deployments here). */
   readonly deployer?: DeployActions | undefined;
+  /** The HAProxy fleet the changes go to (absent: the in-process proxy, which takes every change at once). */
+  readonly fleet?: FleetControl | undefined;
   /** Lines of help beyond the screen (how far it scrolls). */
   readonly helpOverflow: number;
   /** Lines of the open log beyond the screen. */
@@ -115,10 +125,27 @@ function setMode(c: ActionContext, mode: Mode): void {
   c.dispatch({ type: 'mode', mode });
 }
 
+/**
+ * With an HAProxy fleet, a change is in force once every instance took it: the instances that
+ * did not (unreachable, refused commands, a reload needed) are named in red, never left unsaid.
+ */
+function followChange(c: ActionContext, summary: string): void {
+  if (!c.fleet) return;
+  const version = c.store.table.version;
+  c.fleet.verdict(version).then(
+    (missed) => {
+      if (missed) flash(c, 'error', `${summary}: ${missed}`);
+    },
+    (e: unknown) => flash(c, 'error', `${summary}: ${errorText(e)}`),
+  );
+}
+
 /** Runs a command through the store; flashes its summary, or the reason it was refused. */
 function apply(c: ActionContext, cmd: Command): void {
   try {
-    flash(c, 'info', c.store.dispatch(cmd, 'ui').summary);
+    const { summary } = c.store.dispatch(cmd, 'ui');
+    flash(c, 'info', summary);
+    followChange(c, summary);
   } catch (e) {
     flash(c, 'error', errorText(e));
   }
@@ -127,10 +154,32 @@ function apply(c: ActionContext, cmd: Command): void {
 function undo(c: ActionContext): void {
   if (!c.store.canUndo) return flash(c, 'warning', 'nothing to undo');
   try {
-    flash(c, 'info', c.store.undo('ui').summary);
+    const { summary } = c.store.undo('ui');
+    flash(c, 'info', summary);
+    followChange(c, summary);
   } catch (e) {
     flash(c, 'error', errorText(e));
   }
+}
+
+/** `A`: the whole state to every HAProxy instance again (after drift); says what each did not take. */
+function reapply(c: ActionContext): void {
+  const fleet = c.fleet;
+  if (!fleet)
+    return flash(
+      c,
+      'warning',
+      'A re-applies the state to a fleet of HAProxy; here the in-process proxy carries the traffic',
+    );
+  flash(c, 'info', 'applying the whole state again to every HAProxy instance…');
+  fleet.reapply().then(
+    (r) => {
+      const clean = r.ok && !r.perInstance.some((i) => i.reloadNeeded);
+      const text = summarize(r).split('\n').join('; ');
+      flash(c, clean ? 'info' : 'error', clean ? text : `apply again: ${text}`);
+    },
+    (e: unknown) => flash(c, 'error', `apply again: ${errorText(e)}`),
+  );
 }
 
 function follow(c: ActionContext, plan: Plan, serviceId: string, then: SplitAction): void {
@@ -377,6 +426,8 @@ function run(c: ActionContext, action: ActionId, typed: string, key: Key): void 
     }
     case 'undo':
       return undo(c);
+    case 'fleet.reapply':
+      return reapply(c);
     case 'command':
       return setMode(c, { kind: 'prompt', prompt: 'command', label: ':', value: '' });
     case 'filter':

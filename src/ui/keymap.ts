@@ -38,6 +38,7 @@ export type ActionId =
   | 'deploy.abort'
   | 'deploy.cleanup'
   | 'undo'
+  | 'fleet.reapply'
   | 'command'
   | 'filter'
   | 'pause'
@@ -66,6 +67,8 @@ export interface KeyContext {
   readonly app?: { readonly stopped: boolean } | undefined;
   /** The deployment under the cursor (deployments pane) and whether it left apps or routes behind. */
   readonly deployment?: { readonly state: DeploymentState; readonly leftovers: boolean } | undefined;
+  /** The data plane is a fleet of HAProxy instances (`A` applies the state again). */
+  readonly fleet?: boolean;
 }
 
 export interface Binding {
@@ -303,6 +306,16 @@ export const KEYMAP: readonly Binding[] = [
     match: char('z'),
   },
   {
+    action: 'fleet.reapply',
+    scope: 'global',
+    keys: ['A'],
+    label: 'apply again',
+    help: 'HAProxy: apply all again',
+    footer: true,
+    when: (c) => c.fleet === true,
+    match: char('A'),
+  },
+  {
     action: 'command',
     scope: 'global',
     keys: [':'],
@@ -449,8 +462,8 @@ export const SCOPE_TITLES: Readonly<Record<Scope, string>> = {
   apps: 'Apps',
   deployments: 'Deployments',
   global: 'Everywhere',
-  dialog: 'Prompts and dialogs',
-  help: "This help, an app's log",
+  dialog: 'Dialogs',
+  help: "this help, an app's log",
 };
 
 /** The binding for a key in `scopes`, first scope first. Escape is tested before anything else (Ink 6 also sets meta on it). */

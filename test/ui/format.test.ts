@@ -72,7 +72,12 @@ describe('layout', () => {
 
   it('shows every column, full target addresses and a sparkline at 80 columns', () => {
     const l = computeLayout(80, 24, { services: 1, targets: 7, nameWidth: 17 });
-    expect(Object.values(l.targets).filter((w) => w === 0)).toEqual([0]); // only the marker
+    // Only the marker, and the columns an HAProxy fleet shows instead of latency and in flight.
+    expect(Object.keys(l.targets).filter((k) => l.targets[k as keyof typeof l.targets] === 0)).toEqual([
+      'marker',
+      'requests',
+      'errors',
+    ]);
     expect(l.targets.name).toBe(17);
     expect(l.targets.spark).toBeGreaterThanOrEqual(4);
     expect(l.serviceLines).toBe(1);

@@ -20,6 +20,9 @@ export interface TargetColumns {
   readonly p50: number;
   readonly p99: number;
   readonly inflight: number;
+  /** Requests in all, and failed ones (connection and response errors): shown for an HAProxy fleet. */
+  readonly requests: number;
+  readonly errors: number;
   /** 0 hides the sparkline. */
   readonly spark: number;
 }
@@ -43,6 +46,8 @@ export interface Layout {
   readonly footerLines: number;
   /** Lines the help overlay (or an app's log) may use: all but the footer's. */
   readonly helpLines: number;
+  /** Lines of the HAProxy fleet section: 0 without one, 1 compact, else a title and a line per instance. */
+  readonly fleetLines: number;
   readonly targets: TargetColumns;
 }
 
@@ -57,27 +62,50 @@ export interface Counts {
   readonly deployments?: { readonly want: number; readonly min: number };
   /** The pane with the keyboard: its area (traffic, or apps and deployments) gets the room first. */
   readonly focus?: Pane;
+  /**
+   * HAProxy instances, when the data plane is a fleet: the fleet section takes one line, or a
+   * title and one per instance when the panes leave room; the targets table shows requests and
+   * errors instead of latency and requests in flight (which HAProxy does not report per target).
+   */
+  readonly fleet?: number;
 }
 
 /** Status (2), the flash/prompt line and one footer line. */
 const CHROME_LINES = 4;
 export const MIN_COLUMNS = 60;
 export const MIN_ROWS = 12;
-type NumberColumn = 'weight' | 'conf' | 'obs' | 'health' | 'rate' | 'ok' | 'err' | 'p50' | 'p99' | 'inflight';
+type NumberColumn =
+  | 'weight'
+  | 'conf'
+  | 'obs'
+  | 'health'
+  | 'rate'
+  | 'requests'
+  | 'ok'
+  | 'err'
+  | 'errors'
+  | 'p50'
+  | 'p99'
+  | 'inflight';
 const NUMBERS: Readonly<Record<NumberColumn, number>> = {
   weight: 6,
   conf: 4,
   obs: 4,
   health: 7,
   rate: 5,
+  requests: 6,
   ok: 5,
   err: 4,
+  errors: 4,
   p50: 4,
   p99: 4,
   inflight: 3,
 };
+/** Shown only in-process, or only for an HAProxy fleet. */
+const IN_PROCESS_ONLY: readonly NumberColumn[] = ['p50', 'p99', 'inflight'];
+const FLEET_ONLY: readonly NumberColumn[] = ['requests', 'errors'];
 /** On a narrow terminal these columns go first, in this order (0 = hidden). */
-const DROP_ORDER: readonly NumberColumn[] = ['inflight', 'ok', 'p50', 'obs'];
+const DROP_ORDER: readonly NumberColumn[] = ['inflight', 'requests', 'ok', 'p50', 'obs'];
 const MIN_NAME = 12;
 
 interface Need {
@@ -154,7 +182,9 @@ function allocate(
 
 export function computeLayout(columns: number, rows: number, counts: Counts): Layout {
   const tooSmall = columns < MIN_COLUMNS || rows < MIN_ROWS;
-  const budget = Math.max(0, rows - 1 - CHROME_LINES);
+  const fleet = counts.fleet;
+  // The fleet's compact line is chrome; its title and per-instance lines come from what is left.
+  const budget = Math.max(0, rows - 1 - CHROME_LINES - (fleet === undefined ? 0 : 1));
   const needs: Need[] = [
     { pane: 'services', header: 0, want: Math.max(1, counts.services), min: 1, area: 'traffic' },
     { pane: 'targets', header: 1, want: Math.max(1, counts.targets), min: 1, area: 'traffic' },
@@ -169,12 +199,20 @@ export function computeLayout(columns: number, rows: number, counts: Counts): La
       min: Math.max(1, Math.min(counts.deployments.min, counts.deployments.want)),
       area: 'apps',
     });
-  const { lines, spare } = allocate(budget, needs, counts.focus ?? 'services');
+  const allocated = allocate(budget, needs, counts.focus ?? 'services');
+  const lines = allocated.lines;
+  let spare = allocated.spare;
+  let fleetLines = 0;
+  if (fleet !== undefined) {
+    fleetLines = fleet > 0 && spare >= fleet ? 1 + fleet : 1;
+    spare -= fleetLines - 1;
+  }
   const footerLines = spare > 0 ? 2 : 1;
   const shown = needs.filter((n) => lines[n.pane] >= 0).length;
   const gaps = Math.max(0, Math.min(shown, spare - (footerLines - 1)));
 
   const numbers = { ...NUMBERS };
+  for (const col of fleet === undefined ? FLEET_ONLY : IN_PROCESS_ONLY) numbers[col] = 0;
   // Each shown column has one space before it; the sparkline too.
   const fixedWidth = () => Object.values(numbers).reduce((a, w) => a + (w > 0 ? w + 1 : 0), 0) + 1;
   for (const col of DROP_ORDER) {
@@ -202,6 +240,7 @@ export function computeLayout(columns: number, rows: number, counts: Counts): La
     footerLines,
     // Overlays take the whole screen but a one-line footer.
     helpLines: Math.max(1, rows - 1 - 1),
+    fleetLines,
     targets: { marker, name, ...numbers, spark },
   };
 }

@@ -15,7 +15,15 @@ type Entry =
   | { readonly kind: 'title'; readonly text: string }
   | { readonly kind: 'key'; readonly keys: string; readonly help: string };
 
-const ORDER: readonly Scope[] = ['services', 'targets', 'apps', 'deployments', 'global', 'dialog', 'help'];
+/** Sections in order; the dialogs and the overlays share one (so that every key fits 80x24 in two columns). */
+const ORDER: readonly (readonly Scope[])[] = [
+  ['services'],
+  ['targets'],
+  ['apps'],
+  ['deployments'],
+  ['global'],
+  ['dialog', 'help'],
+];
 const KEYS_W = 10;
 /** Narrower than this, one column that scrolls. */
 const TWO_COLUMNS_FROM = 80;
@@ -23,10 +31,11 @@ const TWO_COLUMNS_FROM = 80;
 /** Every binding of the keymap, by where it works. */
 export function helpEntries(): Entry[] {
   const out: Entry[] = [];
-  for (const scope of ORDER) {
-    out.push({ kind: 'title', text: SCOPE_TITLES[scope] });
-    for (const b of KEYMAP)
-      if (b.scope === scope) out.push({ kind: 'key', keys: b.keys.join(' '), help: b.help });
+  for (const scopes of ORDER) {
+    out.push({ kind: 'title', text: scopes.map((s) => SCOPE_TITLES[s]).join(', ') });
+    for (const scope of scopes)
+      for (const b of KEYMAP)
+        if (b.scope === scope) out.push({ kind: 'key', keys: b.keys.join(' '), help: b.help });
   }
   return out;
 }

@@ -14,6 +14,11 @@ export interface StatusLineProps {
   readonly paused: boolean;
   readonly readonly: boolean;
   readonly width: number;
+  /**
+   * With an HAProxy fleet: its instances and how many answer (null until the first report). The
+   * totals are then the fleet's, which reports nothing in flight.
+   */
+  readonly fleet?: { readonly instances: number; readonly reachable: number } | null;
 }
 
 /** Two lines: where the proxy and admin API listen; then the totals and the generator's rate. */
@@ -26,16 +31,41 @@ export function StatusLine({
   paused,
   readonly,
   width,
+  fleet,
 }: StatusLineProps) {
   const theme = useTheme();
+  const len = (segs: readonly Segment[]) => segs.reduce((a, s) => a + cells(s.text), 0);
   const first: Segment[] = [
     { text: ' switchyard ', bold: true, color: theme.tone('title') },
     { text: title ? `${title}  ` : ' ', bold: true },
-    { text: 'proxy ', dim: true },
-    { text: proxyUrl },
   ];
-  if (adminUrl) first.push({ text: '  admin ', dim: true }, { text: adminUrl });
-  if (readonly) first.push({ text: '  read-only', color: theme.tone('warning') });
+  if (fleet === undefined) {
+    first.push({ text: 'proxy ', dim: true }, { text: proxyUrl });
+    if (adminUrl) first.push({ text: '  admin ', dim: true }, { text: adminUrl });
+    if (readonly) first.push({ text: '  read-only', color: theme.tone('warning') });
+  } else {
+    // The traffic goes through HAProxy: the data plane comes first, the addresses when they fit whole.
+    const down = fleet !== null && fleet.reachable < fleet.instances;
+    first.push(
+      { text: 'data plane: ', dim: true },
+      fleet === null
+        ? { text: 'haproxy (reading the instances…)' }
+        : {
+            text: `haproxy (${fleet.instances} instances, ${fleet.reachable} reachable)`,
+            color: down ? theme.tone('failing') : undefined,
+            bold: down,
+          },
+    );
+    if (down) first.push({ text: ` ${SYMBOLS.failing}`, color: theme.tone('failing'), bold: true });
+    const optional: Segment[][] = [];
+    if (readonly) optional.push([{ text: '  read-only', color: theme.tone('warning') }]);
+    if (adminUrl) optional.push([{ text: '  admin ', dim: true }, { text: adminUrl }]);
+    optional.push([
+      { text: '  in-process proxy ', dim: true },
+      { text: proxyUrl, dim: true },
+    ]);
+    for (const segs of optional) if (len(first) + len(segs) <= width - 1) first.push(...segs);
+  }
   const errors = total.errors + total.status['5xx'];
   const pct = total.requests > 0 ? (errors * 100) / total.requests : 0;
   const state: Segment = paused
@@ -62,8 +92,12 @@ export function StatusLine({
       optional: false,
     },
     { segs: [{ text: '  requests ', dim: true }, { text: fmtCount(total.requests) }], optional: true },
-    { segs: [{ text: '  in flight ', dim: true }, { text: String(total.inFlight) }], optional: true },
   ];
+  if (fleet === undefined)
+    parts.push({
+      segs: [{ text: '  in flight ', dim: true }, { text: String(total.inFlight) }],
+      optional: true,
+    });
   if (rate !== undefined) {
     parts.push({
       segs: [
@@ -74,7 +108,6 @@ export function StatusLine({
       optional: false,
     });
   }
-  const len = (segs: readonly Segment[]) => segs.reduce((a, s) => a + cells(s.text), 0);
   let room = width - 1 - len([state]) - parts.filter((p) => !p.optional).reduce((a, p) => a + len(p.segs), 0);
   const second: Segment[] = [state];
   for (const p of parts) {

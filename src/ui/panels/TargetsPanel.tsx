@@ -59,6 +59,12 @@ const COLUMNS: readonly Column[] = [
     cell: (r) => ({ value: fmtRate(r.stats?.rate ?? 0), bold: r.kind === 'upstream' }),
   },
   {
+    key: 'requests',
+    header: 'REQS',
+    align: 'right',
+    cell: (r) => ({ value: fmtCount(r.stats?.requests ?? 0) }),
+  },
+  {
     key: 'ok',
     header: '2XX',
     align: 'right',
@@ -71,6 +77,15 @@ const COLUMNS: readonly Column[] = [
     cell: (r, t) => ({
       value: fmtCount(r.stats?.status['5xx'] ?? 0),
       color: (r.stats?.status['5xx'] ?? 0) > 0 ? t.tone('failing') : undefined,
+    }),
+  },
+  {
+    key: 'errors',
+    header: 'ERRS',
+    align: 'right',
+    cell: (r, t) => ({
+      value: fmtCount(r.stats?.errors ?? 0),
+      color: (r.stats?.errors ?? 0) > 0 ? t.tone('failing') : undefined,
     }),
   },
   { key: 'p50', header: 'P50', align: 'right', cell: (r) => ({ value: fmtMs(r.stats?.p50 ?? null) }) },
