@@ -2,13 +2,15 @@
 /**
  * `npm run bench` (or `node bench/run.js [--quick]`): switchyard's data plane against the same
  * loopback backends reached directly, through a bare http-proxy, through `switchyard serve`,
- * through switchyard with its UI running, and through nginx (when installed), under the same load;
- * then switching (latency, under load), split accuracy, steady memory and the scale of the config.
+ * through switchyard with its UI running, through nginx (when installed) and through HAProxy steered
+ * by switchyard (when installed), under the same load; then switching (latency, under load, and on
+ * the HAProxy fleet), split accuracy, steady memory and the scale of the config.
  * Results go to bench/results/latest.json and latest.md. See bench/README.md.
  *
  * Options: --quick (under a minute, for CI smoke use), --loadgen auto|wrk|autocannon,
- * --connections N, --duration S, --warmup S, --rounds N (repeat the subjects, keep the median), --only LIST (direct,bare,serve,ui,nginx,switch,
- * accuracy,memory,scale), --profile (CPU-profile switchyard serve and the UI under the same load),
+ * --connections N, --duration S, --warmup S, --rounds N (repeat the subjects, keep the median),
+ * --only LIST (direct,bare,serve,ui,nginx,haproxy,switch,accuracy,memory,scale; haproxy brings serve
+ * along, its point of comparison), --profile (CPU-profile switchyard serve and the UI under the same load),
  * --strict (exit 1 when a correctness goal is missed), --out DIR.
  */
 import fs from 'node:fs';
@@ -32,6 +34,7 @@ import {
   tempDir,
 } from './lib/subjects.js';
 import { markdown } from './lib/report.js';
+import { fleetAdminSwitch, fleetKeyPress, startHaproxyFleet, waitInSync } from './lib/haproxy.js';
 import { summarize } from './lib/profile.js';
 import { performance } from 'node:perf_hooks';
 
@@ -54,7 +57,7 @@ const { values: opt } = parseArgs({
 if (opt.help) {
   process.stdout.write(
     'usage: node bench/run.js [--quick] [--loadgen auto|wrk|autocannon] [--connections N] [--duration S] [--warmup S] [--rounds N]\n' +
-      '                         [--only direct,bare,serve,ui,nginx,switch,accuracy,memory,scale] [--profile] [--strict] [--out DIR]\n',
+      '                         [--only direct,bare,serve,ui,nginx,haproxy,switch,accuracy,memory,scale] [--profile] [--strict] [--out DIR]\n',
   );
   process.exit(0);
 }
@@ -70,6 +73,9 @@ const P = {
   switchRounds: QUICK ? 100 : 500,
   switchesUnderLoad: QUICK ? 300 : 1000,
   keyPresses: QUICK ? 3 : 10,
+  haproxyInstances: 2,
+  fleetKeyPresses: QUICK ? 4 : 10,
+  fleetSwitches: QUICK ? 10 : 40,
   accuracyRequests: QUICK ? 3000 : 10_000,
   accuracyConcurrency: 8,
   memoryPoints: QUICK ? [30_000, 60_000] : [100_000, 1_000_000],
@@ -103,16 +109,22 @@ function machine(lg) {
 }
 
 /** Warm-up, then the measured run; CPU of the process under test and of the load generator. */
-async function measure(lg, { pid, url, host = HOST, durationS = P.durationS, warmupS = P.warmupS }) {
+async function measure(
+  lg,
+  { pid, url, host = HOST, durationS = P.durationS, warmupS = P.warmupS, controlPid },
+) {
   const load = { url, headers: { host }, connections: P.connections, pipelining: 1 };
   if (warmupS > 0) await lg.run({ ...load, duration: warmupS });
   const meter = cpuMeter(pid);
   const backendMeter = cpuMeter(backendsPid);
+  // What steers the process under test, when something does (switchyard driving HAProxy).
+  const controlMeter = controlPid ? cpuMeter(controlPid) : null;
   const run = lg.start({ ...load, duration: durationS });
   const lgMeter = cpuMeter(lg.pid());
   const r = await run.done;
   const cpu = meter.stop();
   const backendCpuPct = backendMeter.stop().pct;
+  const controlCpuPct = controlMeter?.stop().pct;
   // wrk has exited by now and reports its own CPU; autocannon keeps running and is read from /proc.
   const loadgenCpuPct =
     r.loadgenCpuSeconds !== undefined ? (r.loadgenCpuSeconds / r.seconds) * 100 : lgMeter.stop().pct;
@@ -127,6 +139,7 @@ async function measure(lg, { pid, url, host = HOST, durationS = P.durationS, war
     loadgenCpuPct,
     rssMiB: mem.rssMiB,
     peakRssMiB: mem.peakRssMiB,
+    ...(controlMeter ? { controlCpuPct, controlPeakRssMiB: memory(controlPid).peakRssMiB } : {}),
   };
 }
 
@@ -451,6 +464,55 @@ async function profileSubject(lg, ports, which) {
 }
 
 const ratio = (a, b) => (a && b ? a / b : null);
+
+/** The "Data planes" rows: in-process vs HAProxy under the same load, and switching on each. */
+function dataPlanes(r) {
+  const pick = (s) =>
+    s && !s.skipped
+      ? {
+          label: s.label,
+          rps: s.rps,
+          p50: s.p50,
+          p99: s.p99,
+          max: s.max,
+          errors: s.errors,
+          cpuPct: s.cpuPct,
+          cpuUsPerRequest: s.cpuUsPerRequest,
+          peakRssMiB: s.peakRssMiB,
+        }
+      : null;
+  const serve = r.subjects.find((s) => s.key === 'serve');
+  const hap = r.subjects.find((s) => s.key === 'haproxy');
+  if (hap?.skipped) return { skipped: hap.skipped };
+  const inProcess = pick(serve);
+  const haproxy = pick(hap);
+  if (haproxy) {
+    haproxy.instances = P.haproxyInstances;
+    haproxy.controlCpuPct = hap.controlCpuPct ?? null;
+    haproxy.controlPeakRssMiB = hap.controlPeakRssMiB ?? null;
+  }
+  return {
+    instances: P.haproxyInstances,
+    loadThrough: `instance 1 of ${P.haproxyInstances} (one load generator process)`,
+    inProcess,
+    haproxy,
+    haproxyOverInProcessRps: ratio(haproxy?.rps, inProcess?.rps),
+    haproxyOverInProcessCpuPerRequest: ratio(haproxy?.cpuUsPerRequest, inProcess?.cpuUsPerRequest),
+    keyPress: r.fleetKeyPress ?? null,
+    adminSwitch: r.fleetAdminSwitch ?? null,
+    // For comparison, when they ran: the same measures on the in-process proxy.
+    inProcessKeyPress: r.keyPress && !r.keyPress.error && !r.keyPress.skipped ? r.keyPress.ms : null,
+    inProcessOldRouted:
+      r.switchLatency && !r.switchLatency.error
+        ? {
+            oldRouted: r.switchLatency.oldRouted,
+            requests: r.switchLatency.requests,
+            rounds: r.switchLatency.rounds,
+          }
+        : null,
+  };
+}
+
 const pctText = (v) => (v === null ? '–' : `${Math.round(v * 100)}%`);
 const xText = (v) => (v === null ? '–' : `${v.toFixed(2)}×`);
 
@@ -468,6 +530,8 @@ function targets(r) {
     uiOverBareP99: ratio(by.ui?.p99, by.bare?.p99),
     uiOverDirectRps: ratio(by.ui?.rps, by.direct?.rps),
     nginxOverDirectRps: ratio(by.nginx?.rps, by.direct?.rps),
+    haproxyOverServeRps: ratio(by.haproxy?.rps, by.serve?.rps),
+    haproxyOverServeCpuPerRequest: ratio(by.haproxy?.cpuUsPerRequest, by.serve?.cpuUsPerRequest),
   };
   const t = [];
   const add = (name, value, goal, met) => t.push({ name, value, goal, met });
@@ -623,7 +687,92 @@ async function main() {
           return ng.skipped ? ng : { ...ng, label: `nginx ${ng.version} (80/20, keep-alive, 1 worker)` };
         },
       },
-    ].filter((x) => want(x.key));
+      {
+        key: 'haproxy',
+        label: 'HAProxy steered by switchyard (80/20)',
+        // The same route exported as HAProxy config, N instances started from it, `switchyard
+        // serve --data-plane haproxy` steering them all; the load goes through the first one.
+        start: async () => {
+          const fleet = await startHaproxyFleet(benchConfig(ports), {
+            count: P.haproxyInstances,
+            host: HOST,
+          });
+          if (fleet.skipped) return fleet;
+          let sy;
+          try {
+            sy = await startServe(null, {
+              label: 'haproxy-serve',
+              stateDir: fleet.stateDir,
+              args: fleet.serveArgs,
+            });
+            await waitInSync(sy.adminUrl);
+          } catch (e) {
+            await sy?.stop();
+            await fleet.stop();
+            return { skipped: `switchyard could not steer HAProxy: ${e.message.slice(0, 400)}` };
+          }
+          const first = fleet.instances[0];
+          return {
+            pid: first.pid,
+            url: first.url,
+            controlPid: sy.pid,
+            label: `HAProxy ${fleet.version} (80/20, ${fleet.threads ?? '?'} threads; instance 1 of ${fleet.instances.length}, steered by switchyard)`,
+            fleet,
+            sy,
+            stop: async () => {
+              await sy.stop();
+              await fleet.stop();
+            },
+          };
+        },
+        // Once, after the first measured run: switching on the fleet, through the admin API of
+        // the steering `serve`, then (that one stopped) with the UI steering the same instances.
+        after: async (it, round) => {
+          if (round > 0) return;
+          try {
+            report.fleetAdminSwitch = await fleetAdminSwitch(
+              it.sy.adminUrl,
+              it.fleet.instances,
+              HOST,
+              P.fleetSwitches,
+            );
+            log(
+              `HAProxy fleet, PATCH returned → all instances switched: p50 ${report.fleetAdminSwitch.allSwitchedMs.p50?.toFixed(1)} ms, old-side requests ${report.fleetAdminSwitch.oldRouted.join(' / ')}`,
+            );
+          } catch (e) {
+            report.fleetAdminSwitch = { error: e.message };
+            log(`HAProxy fleet admin switch: ${e.message}`);
+          }
+          await it.sy.stop();
+          const ui = await startUi(benchConfig(ports), { args: it.fleet.serveArgs });
+          if (ui.skipped) {
+            report.fleetKeyPress = { skipped: ui.skipped };
+            return;
+          }
+          try {
+            report.fleetKeyPress = await fleetKeyPress(ui, it.fleet.instances, HOST, P.fleetKeyPresses);
+            log(
+              `HAProxy fleet, key press → all instances switched: p50 ${report.fleetKeyPress.ms.p50?.toFixed(1)} ms`,
+            );
+          } catch (e) {
+            report.fleetKeyPress = { error: e.message };
+            log(`HAProxy fleet key press: ${e.message}`);
+          } finally {
+            await ui.stop();
+          }
+        },
+      },
+      // The HAProxy subject is compared with `switchyard serve`: it brings serve along.
+    ].filter((x) => want(x.key) || (x.key === 'serve' && want('haproxy')));
+    // The first subject measured would otherwise also pay for a cold load generator (and cold
+    // backends): *direct* does that when it runs; without it (e.g. --only haproxy), a warm-up of its own.
+    if (subjects.length && subjects[0].key !== 'direct')
+      await lg.run({
+        url: `http://127.0.0.1:${ports.blue}`,
+        headers: { host: HOST },
+        connections: P.connections,
+        duration: P.warmupS + 1,
+      });
     const runs = new Map(subjects.map((x) => [x.key, []]));
     const skips = new Map();
     for (let round = 0; round < P.rounds; round++) {
@@ -634,10 +783,11 @@ async function main() {
         if (it.skipped) {
           skips.set(x.key, it.skipped);
           if (x.key === 'ui') report.keyPress = { skipped: it.skipped };
+          if (x.key === 'haproxy') report.fleetKeyPress = report.fleetAdminSwitch = { skipped: it.skipped };
           continue;
         }
         try {
-          const r = await measure(lg, { pid: it.pid, url: it.url });
+          const r = await measure(lg, { pid: it.pid, url: it.url, controlPid: it.controlPid });
           if (it.label) x.label = it.label;
           if (x.key === 'ui') r.screen = it.screen();
           runs.get(x.key).push(r);
@@ -720,9 +870,18 @@ async function main() {
   for (const s of report.subjects)
     if (!s.skipped && s.errors > 0)
       notes.push(`${s.label}: ${s.errors} errors (${s.non2xx} non-2xx, ${s.socketErrors} socket errors).`);
-  for (const k of ['switchLatency', 'switchUnderLoad', 'keyPress', 'memory', 'scale'])
+  for (const k of [
+    'switchLatency',
+    'switchUnderLoad',
+    'keyPress',
+    'fleetAdminSwitch',
+    'fleetKeyPress',
+    'memory',
+    'scale',
+  ])
     if (report[k]?.error) notes.push(`${k} failed: ${report[k].error}`);
   if (report.accuracy?.error) notes.push(`accuracy failed: ${report.accuracy.error}`);
+  if (want('haproxy')) report.dataPlanes = dataPlanes(report);
   targets(report);
 
   fs.mkdirSync(opt.out, { recursive: true });

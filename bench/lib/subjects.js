@@ -110,11 +110,21 @@ export function benchConfig(ports, { routes = 1, byPath = false } = {}) {
   return YAML.stringify(doc, { lineWidth: 0 });
 }
 
-/** `switchyard serve` on free ports with `config` (YAML text); `nodeArgs` e.g. --cpu-prof. */
-export async function startServe(config, { nodeArgs = [], label = 'serve' } = {}) {
+/**
+ * `switchyard serve` on free ports with `config` (YAML text; null: the saved state of `stateDir`
+ * only); `nodeArgs` e.g. --cpu-prof; `args` more flags (e.g. `--data-plane haproxy`).
+ */
+export async function startServe(
+  config,
+  { nodeArgs = [], label = 'serve', stateDir, args: extra = [] } = {},
+) {
   const dir = tempDir(label);
-  const file = path.join(dir, 'bench.yaml');
-  fs.writeFileSync(file, config);
+  const configArgs = [];
+  if (config !== null) {
+    const file = path.join(dir, 'bench.yaml');
+    fs.writeFileSync(file, config);
+    configArgs.push('--config', file);
+  }
   const args = [
     ...nodeArgs,
     BIN,
@@ -124,9 +134,9 @@ export async function startServe(config, { nodeArgs = [], label = 'serve' } = {}
     '--admin-port',
     '0',
     '--state-dir',
-    path.join(dir, 'state'),
-    '--config',
-    file,
+    stateDir ?? path.join(dir, 'state'),
+    ...configArgs,
+    ...extra,
   ];
   const child = track(spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] }));
   // Always drained: serve logs a line per change, and a full pipe would stall the proxy.
@@ -159,20 +169,24 @@ export async function startServe(config, { nodeArgs = [], label = 'serve' } = {}
   return { pid: child.pid, ...ready, stderr: () => err, stop: () => stopChild(child, 5000) };
 }
 
+/** tmux servers of the UIs started so far (each UI gets a socket of its own). */
+let uiCount = 0;
+
 /**
- * switchyard with its UI, in a 120×40 tmux pseudo-terminal. Resolves with `{ skipped }` (and a
- * reason) when the UI cannot start here, instead of failing the bench.
+ * switchyard with its UI, in a 120×40 tmux pseudo-terminal (`args`: more flags, e.g. `--data-plane
+ * haproxy`). Resolves with `{ skipped }` (and a reason) when the UI cannot start here, instead of
+ * failing the bench.
  */
-export async function startUi(config, { nodeArgs = [] } = {}) {
+export async function startUi(config, { nodeArgs = [], args = [] } = {}) {
   if (!which('tmux')) return { skipped: 'tmux is not installed' };
   const dir = tempDir('ui');
   const file = path.join(dir, 'bench.yaml');
   const errFile = path.join(dir, 'stderr.txt');
   fs.writeFileSync(file, config);
   const [proxyPort, adminPort] = [await freePort(), await freePort()];
-  const socket = `switchyard-bench-${process.pid}`;
+  const socket = `switchyard-bench-${process.pid}-${++uiCount}`;
   const q = (s) => `'${String(s).replace(/'/g, `'\\''`)}'`;
-  const cmd = `exec ${q(process.execPath)} ${nodeArgs.map(q).join(' ')} ${q(BIN)} --proxy-port ${proxyPort} --admin-port ${adminPort} --state-dir ${q(path.join(dir, 'state'))} --config ${q(file)} 2>${q(errFile)}`;
+  const cmd = `exec ${q(process.execPath)} ${nodeArgs.map(q).join(' ')} ${q(BIN)} --proxy-port ${proxyPort} --admin-port ${adminPort} --state-dir ${q(path.join(dir, 'state'))} --config ${q(file)} ${args.map(q).join(' ')} 2>${q(errFile)}`;
   const tmux = (...args) =>
     execFileSync('tmux', ['-L', socket, ...args], {
       encoding: 'utf8',
