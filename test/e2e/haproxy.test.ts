@@ -19,7 +19,7 @@ afterAll(async () => {
 });
 
 describe.skipIf(!bin)('switchyard steering HAProxy (skipped: haproxy is not installed)', () => {
-  it('exports a config, steers the running HAProxy, and reports it in sync', async () => {
+  it('exports a config, steers two running HAProxy instances through the admin API, and reports them in sync', async () => {
     const backends: Backend[] = await Promise.all(['blue', 'green'].map((n) => startBackend(n)));
     cleanup.push(() => Promise.all(backends.map((b) => b.close())));
     const yaml = path.join(dir, 'web.yaml');
@@ -31,25 +31,31 @@ describe.skipIf(!bin)('switchyard steering HAProxy (skipped: haproxy is not inst
     // The config first, from the state (as an operator would, before HAProxy runs).
     const seed = await serve(['--state-dir', stateDir, '--config', yaml]);
     await seed.stop('SIGTERM');
-    const port = await freePort();
-    const socket = path.join(dir, 'admin.sock');
-    const out = path.join(dir, 'haproxy');
-    const exp = await run(['config', 'export', '--format', 'haproxy', '--state-dir', stateDir, '-o', out, '--bind', `127.0.0.1:${port}`, '--socket', socket]);
-    expect(exp.code).toBe(0);
-    expect(exp.stdout).toContain(`wrote ${path.join(out, 'haproxy.cfg')}`);
+    // Two instances, as two machines would run them: each its own port and runtime socket.
+    const fleet: RunningHaproxy[] = [];
+    for (const n of [1, 2]) {
+      const port = await freePort();
+      const socket = path.join(dir, `admin${n}.sock`);
+      const out = path.join(dir, `haproxy${n}`);
+      const exp = await run(['config', 'export', '--format', 'haproxy', '--state-dir', stateDir, '-o', out, '--bind', `127.0.0.1:${port}`, '--socket', socket]);
+      expect(exp.code).toBe(0);
+      expect(exp.stdout).toContain(`wrote ${path.join(out, 'haproxy.cfg')}`);
+      const hap = await startHaproxy(bin!, path.join(out, 'haproxy.cfg'), socket, port);
+      cleanup.push(() => hap.kill());
+      fleet.push(hap);
+      expect(await tally(port, 'web.localhost', 4)).toEqual({ blue: 4 });
+    }
 
-    const hap: RunningHaproxy = await startHaproxy(bin!, path.join(out, 'haproxy.cfg'), socket, port);
-    cleanup.push(() => hap.kill());
-    expect(await tally(port, 'web.localhost', 4)).toEqual({ blue: 4 });
-
-    const sy: Running = await serve(['--state-dir', stateDir, '--data-plane', 'haproxy', '--haproxy', socket]);
+    const sy: Running = await serve(['--state-dir', stateDir, '--data-plane', 'haproxy', ...fleet.flatMap((h) => ['--haproxy', h.socket])]);
     cleanup.push(() => sy.stop('SIGTERM'));
     const patch = await fetch(`${sy.adminUrl}/services/web`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: '{"host":"green"}' });
     expect(patch.status).toBe(200);
-    await waitFor('HAProxy to send traffic to green', async () => (await tally(port, 'web.localhost', 4)).green === 4);
+    for (const h of fleet) await waitFor('HAProxy to send traffic to green', async () => (await tally(h.port, 'web.localhost', 4)).green === 4);
     const status = await run(['dataplane', '--admin', sy.adminUrl]);
     expect(status.stdout).toMatch(/data plane: haproxy/);
-    expect(status.stdout).toMatch(/reachable\s+\d+\s+in sync/);
-    expect(await tally(port, 'web.localhost', 10)).toEqual({ green: 10 });
+    expect(status.stdout.match(/reachable\s+\d+\s+in sync/g)).toHaveLength(2);
+    for (const h of fleet) expect(await tally(h.port, 'web.localhost', 10)).toEqual({ green: 10 });
+    // Nothing was reloaded: the same processes answer.
+    for (const h of fleet) expect(Number((await h.client.showInfo()).Pid)).toBe(h.pid);
   }, 60_000);
 });
