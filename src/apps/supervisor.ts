@@ -113,10 +113,10 @@ export function freePort(): Promise<number> {
   });
 }
 
-function probe(port: number, healthPath: string | null): Promise<boolean> {
+function probe(port: number, healthPath: string | null, host = HOST): Promise<boolean> {
   return new Promise((resolve) => {
     if (healthPath === null) {
-      const sock = net.connect({ host: HOST, port });
+      const sock = net.connect({ host, port });
       sock.setTimeout(1000);
       sock.once('connect', () => {
         sock.destroy();
@@ -129,7 +129,7 @@ function probe(port: number, healthPath: string | null): Promise<boolean> {
       });
       return;
     }
-    const req = http.get({ host: HOST, port, path: healthPath, timeout: 1000, agent: false }, (res) => {
+    const req = http.get({ host, port, path: healthPath, timeout: 1000, agent: false }, (res) => {
       res.resume();
       resolve((res.statusCode ?? 0) >= 200 && (res.statusCode ?? 0) < 300);
     });
@@ -221,7 +221,10 @@ export class Supervisor {
     const state = this.store.state;
     const live = new Set<string>();
     for (const app of state.apps) {
-      if (app.command === null) continue;
+      if (app.command === null) {
+        this.admitAddresses(app, state);
+        continue;
+      }
       live.add(app.id);
       let rt = this.runtimes.get(app.id);
       if (!rt) {
@@ -237,6 +240,7 @@ export class Supervisor {
       rt.app = app;
       this.converge(rt, state);
     }
+    for (const id of this.admitted.keys()) if (!state.apps.some((a) => a.id === id && a.command === null)) this.admitted.delete(id);
     for (const [id, rt] of this.runtimes) {
       if (live.has(id)) continue;
       // Deleted (or no longer a process app): stop everything.
@@ -244,6 +248,53 @@ export class Supervisor {
       rt.instances = [];
       rt.logStream?.end();
       this.runtimes.delete(id);
+    }
+  }
+
+  /** Per app given by addresses: those whose port has answered (or health path returned 2xx). */
+  private readonly admitted = new Map<string, Set<string>>();
+  private readonly probing = new Set<string>();
+
+  /**
+   * An app given by addresses: each one joins the upstream once it answers, as a process
+   * instance does; an address no longer given leaves. After that, the proxy's health checks
+   * watch it like any target.
+   */
+  private admitAddresses(app: App, state: State): void {
+    const up = state.upstreams.find((u) => u.name === app.name);
+    if (!up) return;
+    const want = new Set(app.targets ?? []);
+    let admitted = this.admitted.get(app.id);
+    if (!admitted) {
+      // Addresses already in the upstream (a restart of switchyard) were admitted before.
+      admitted = new Set(up.targets.map((t) => t.target).filter((a) => want.has(a)));
+      this.admitted.set(app.id, admitted);
+    }
+    for (const a of [...admitted]) if (!want.has(a)) admitted.delete(a);
+    for (const t of up.targets) if (!admitted.has(t.target)) this.dispatchSystem({ op: 'target.delete', upstream: up.name, target: t.id });
+    for (const a of admitted) if (!up.targets.some((t) => t.target === a)) this.dispatchSystem({ op: 'target.create', upstream: up.name, fields: { target: a, weight: 100 } });
+    for (const a of want) if (!admitted.has(a)) void this.probeUntilUp(app.id, a, admitted);
+  }
+
+  private async probeUntilUp(appId: string, address: string, admitted: Set<string>): Promise<void> {
+    const key = `${appId}/${address}`;
+    if (this.probing.has(key)) return;
+    this.probing.add(key);
+    const m = /^(\[[^\]]+\]|[^:]+):(\d+)$/.exec(address);
+    try {
+      while (m && !this.stopped) {
+        const app = this.store.state.apps.find((a) => a.id === appId);
+        if (!app || !(app.targets ?? []).includes(address)) return;
+        if (await probe(Number(m[2]), app.health_path, (m[1] as string).replace(/^\[|\]$/g, ''))) {
+          admitted.add(address);
+          this.log(`[supervisor] ${app.name}: ${address} answers; it takes traffic`);
+          this.schedule();
+          return;
+        }
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    } finally {
+      this.probing.delete(key);
     }
   }
 

@@ -112,17 +112,17 @@ function push(state: State, input: Fields, ctx: Context): Outcome {
   const targetList = targets ?? [];
   if (!existing) {
     if (state.upstreams.some((u) => u.name === name)) throw SwitchyardError.unique('upstream', 'name', name);
-    next = run(next, ctx, { op: 'upstream.create', fields: { name, targets: targetList.map((t) => ({ target: t, weight: 100 })), tags: ['app'] } });
+    // No targets yet: the supervisor adds each instance once its port answers.
+    next = run(next, ctx, { op: 'upstream.create', fields: { name, tags: ['app'] } });
     const app: App = { id: ctx.newId(), name, ...pushed, generation: 1, created_at: ctx.now, tags: null };
     next = { ...next, apps: [...next.apps, app] };
   } else {
     next = replaceApp(next, existing, { ...existing, ...pushed, generation: existing.generation + 1 });
     // An app given by addresses takes the new ones at once; a process app is replaced by the supervisor.
+    // Addresses no longer given leave at once; new ones are added by the supervisor once they answer.
     const up = next.upstreams.find((u) => u.name === name);
-    if (up && (targets !== null || existing.targets !== null)) {
+    if (up && existing.targets !== null) {
       for (const t of up.targets) if (!targetList.includes(t.target)) next = run(next, ctx, { op: 'target.delete', upstream: name, target: t.id });
-      const have = new Set(up.targets.map((t) => t.target));
-      for (const t of targetList) if (!have.has(t)) next = run(next, ctx, { op: 'target.create', upstream: name, fields: { target: t, weight: 100 } });
     }
   }
   let summary = `app ${name} ${existing ? 'pushed again (rolling replace)' : 'pushed'}`;

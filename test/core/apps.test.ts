@@ -23,7 +23,8 @@ describe('apps (Kf verbs as commands)', () => {
       ['app-v1', 'started', ['127.0.0.1:3001']],
       ['app-v2', 'started', ['127.0.0.1:3002']],
     ]);
-    expect(s.upstreams.find((u) => u.name === 'app-v1')?.targets.map((t) => t.target)).toEqual(['127.0.0.1:3001']);
+    // The addresses join the upstream only once they answer: the supervisor's job, not the command's.
+    expect(s.upstreams.find((u) => u.name === 'app-v1')?.targets).toEqual([]);
     expect(s.routes).toHaveLength(1);
   });
 
@@ -40,6 +41,7 @@ describe('apps (Kf verbs as commands)', () => {
   it('a stopped app keeps its weight but takes no traffic', () => {
     const store = kf();
     store.dispatch({ op: 'app.map-route', app: 'app-v2', route: 'my-app.my-space.example.com', weight: 1 });
+    store.dispatch({ op: 'target.create', upstream: 'app-v1', fields: { target: '127.0.0.1:3001' } });
     store.dispatch({ op: 'app.stop', app: 'app-v1' });
     const up = store.table.upstreams.find((u) => u.name === 'app-v1')!;
     expect(up.targets.map((t) => t.weight)).toEqual([0]);

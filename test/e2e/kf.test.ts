@@ -136,6 +136,37 @@ describe("Kf's blue-green recipe, verbatim, with switchyard in place of kf", () 
     }
   }, 60_000);
 
+  it('an app given by address takes traffic only once its port answers', async () => {
+    const { closedPort } = await import('../helpers/net.js');
+    const port = await closedPort();
+    // (Through the admin API: the CLI's push would wait until the address answers.)
+    const push = await fetch(`${sy.adminUrl}/apps`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'ext', targets: [`127.0.0.1:${port}`], route: 'ext.example.com' }),
+    });
+    expect(push.status).toBe(201);
+    // Nothing answers yet: the route has no instance to send to.
+    const before = await request(sy.proxyPort, { host: 'ext.example.com' });
+    expect(before.status).toBe(503);
+    const http = await import('node:http');
+    const server = http.createServer((_q, res) => res.end('ext up'));
+    await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', () => resolve()));
+    try {
+      const deadline = Date.now() + 5000;
+      let body = '';
+      while (Date.now() < deadline && body !== 'ext up') {
+        body = (await request(sy.proxyPort, { host: 'ext.example.com' })).body;
+        await new Promise((res) => setTimeout(res, 100));
+      }
+      expect(body).toBe('ext up');
+      expect((await sw('apps')).stdout).toMatch(/ext\s+started\s+1\/1/);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((res) => server.close(res));
+    }
+  }, 30_000);
+
   it('reports bad input clearly and changes nothing', async () => {
     const before = await sw('routes');
     expect((await sw('map-route nope my-space.example.com --hostname my-app')).stderr).toMatch(/app 'nope' not found/);
