@@ -102,6 +102,9 @@ describe('weights on HAProxy scale', () => {
     store.dispatch({ op: 'app.push', fields: { name: 'app-v1', targets: ['127.0.0.1:3001'], route: 'my-app.example.com' } });
     store.dispatch({ op: 'app.push', fields: { name: 'app-v2', targets: ['127.0.0.1:3002'], no_route: true } });
     store.dispatch({ op: 'app.map-route', app: 'app-v2', route: 'my-app.example.com', weight: 1 });
+    // The supervisor adds an address once it answers; here, by hand.
+    store.dispatch({ op: 'target.create', upstream: 'app-v1', fields: { target: '127.0.0.1:3001' } });
+    store.dispatch({ op: 'target.create', upstream: 'app-v2', fields: { target: '127.0.0.1:3002' } });
     const servers = () => desiredOf(store.table).backends.flatMap((b) => b.servers.map((s) => [s.upstream, s.weight, s.state]));
     expect(servers()).toEqual([
       ['app-v1', 256, 'ready'],
