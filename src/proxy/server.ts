@@ -68,6 +68,8 @@ interface Flight {
   total: Counter;
   /** When the current attempt started (retries start new ones). */
   attemptAt: number;
+  /** Still sending the request to the target, under the service's write_timeout. */
+  writing: boolean;
 }
 
 const FLIGHT = Symbol('switchyard.flight');
@@ -125,6 +127,7 @@ export class ProxyServer {
     this.proxy = httpProxy.createProxyServer({});
     this.proxy.on('error', (err, req, res) => this.onProxyError(err as NodeJS.ErrnoException, req as Req, res as http.ServerResponse | Socket));
     this.proxy.on('proxyRes', onProxyRes);
+    this.proxy.on('proxyReq', onProxyReq);
     this.server = http.createServer({ keepAlive: true }, (req, res) => this.onRequest(req as Req, res));
     this.server.on('upgrade', (req: Req, socket: Socket, head: Buffer) => this.onUpgrade(req, socket, head));
     this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
@@ -206,7 +209,7 @@ export class ProxyServer {
     if (service === null || upstream === undefined || target === undefined) {
       return this.unavailable(req, res, route, service, start);
     }
-    req[FLIGHT] = { route, service, upstream, target, start, attempts: 0, tried: null, total, attemptAt: start };
+    req[FLIGHT] = { route, service, upstream, target, start, attempts: 0, tried: null, total, attemptAt: start, writing: false };
     count(service, upstream, target);
     res.on('close', onResponseClose);
     if (this.maxBody > 0 && req.headers['content-length'] === undefined && req.headers['transfer-encoding'] !== undefined) this.limitChunked(req, res);
@@ -267,8 +270,9 @@ export class ProxyServer {
     // A timeout aborts the request, which surfaces as a reset: tell them apart by the clock. A read
     // timeout is final (the target may have acted on the request); a connect timeout is retried.
     const elapsed = performance.now() - f.attemptAt;
-    const readTimeout = code === 'ETIMEDOUT' || code === 'ESOCKETTIMEDOUT' || elapsed >= f.service.service.read_timeout;
-    const connectTimeout = !readTimeout && code === 'ECONNRESET' && elapsed >= f.service.service.connect_timeout;
+    const s = f.service.service;
+    const readTimeout = code === 'ETIMEDOUT' || code === 'ESOCKETTIMEDOUT' || elapsed >= s.read_timeout || (f.writing && code === 'ECONNRESET' && elapsed >= s.write_timeout);
+    const connectTimeout = !readTimeout && code === 'ECONNRESET' && elapsed >= s.connect_timeout;
     const timedOut = readTimeout || connectTimeout;
     const refused = CONNECT_ERRORS.has(code) && code !== 'ECONNRESET';
     const hc = f.upstream.healthchecks;
@@ -354,7 +358,7 @@ export class ProxyServer {
       c.requests++;
       c.s1xx++;
     }
-    req[FLIGHT] = { route, service, upstream, target, start: performance.now(), attempts: 0, tried: null, total: this.stats.total, attemptAt: performance.now() };
+    req[FLIGHT] = { route, service, upstream, target, start: performance.now(), attempts: 0, tried: null, total: this.stats.total, attemptAt: performance.now(), writing: false };
     req.url = upstreamPath(route, url);
     this.proxy.ws(req, socket, head, (target.slot as TargetSlot).options(service, route.route.preserve_host));
   }
@@ -461,6 +465,27 @@ function stripHopByHop(h: http.IncomingHttpHeaders): void {
   if (h['proxy-authorization'] !== undefined) delete h['proxy-authorization'];
   if (h.te !== undefined) delete h.te;
   if (h.trailer !== undefined) delete h.trailer;
+}
+
+/**
+ * Kong's write_timeout: while the request is being sent to the target (its body streaming from the
+ * client), the idle limit is write_timeout; once sent, read_timeout. Only services that set them
+ * apart pay for it; with equal values http-proxy's one timeout covers both.
+ */
+function onProxyReq(proxyReq: http.ClientRequest, req: http.IncomingMessage): void {
+  const f = (req as Req)[FLIGHT];
+  if (f === undefined) return;
+  const s = f.service.service;
+  if (s.write_timeout === s.read_timeout) return;
+  f.writing = true;
+  proxyReq.once('finish', () => {
+    f.writing = false;
+    proxyReq.setTimeout(s.read_timeout);
+  });
+  // After http-proxy's own setTimeout(read_timeout), which it queues on this same event.
+  process.nextTick(() => {
+    if (f.writing) proxyReq.setTimeout(s.write_timeout);
+  });
 }
 
 /** Passive health checks count the statuses the targets answer with, when configured. */

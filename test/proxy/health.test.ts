@@ -125,6 +125,33 @@ describe("Kong's health checks", () => {
     expect(slow.hits).toBe(1);
   });
 
+  it("answers 504 when the request stalls on its way to the target past the service's write_timeout", async () => {
+    h = await start();
+    let received = 0;
+    const port = await new Promise<number>((resolve) => {
+      const srv = http.createServer((req, res) => {
+        req.on('data', (c: Buffer) => (received += c.length));
+        req.on('end', () => res.end('got it'));
+      });
+      servers.push(srv);
+      srv.listen(0, '127.0.0.1', () => resolve((srv.address() as AddressInfo).port));
+    });
+    await api('POST', '/services', { name: 'up', url: `http://127.0.0.1:${port}`, write_timeout: 300, read_timeout: 10_000 });
+    await api('POST', '/services/up/routes', { hosts: ['up.localhost'] });
+    // A client that sends half its body, then stalls: the proxy's writes to the target stop.
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = http.request({ host: '127.0.0.1', port: h!.proxyPort, method: 'POST', path: '/', headers: { host: 'up.localhost', 'content-length': 10 } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.write('12345');
+      setTimeout(() => req.destroy(), 5000).unref();
+    });
+    expect(status).toBe(504);
+    expect(received).toBe(5);
+  });
+
   it("gives up connecting past the service's connect_timeout, and tries another target", async () => {
     const { spawn } = await import('node:child_process');
     // A listener whose backlog is full: connections to it hang, as to a host that drops packets.
