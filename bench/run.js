@@ -16,7 +16,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { execFile } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { createLoadgen } from './lib/loadgen.js';
 import { cpuMeter, hasProc, memory } from './lib/proc.js';
@@ -295,11 +294,7 @@ async function keyPress(ui, presses) {
       const key = next === 'green' ? 'G' : 'B';
       await sleep(300);
       const t0 = performance.now();
-      const sent = new Promise((resolve, reject) =>
-        execFile('tmux', ['-L', ui.socket, 'send-keys', '-t', 'ui', key], (err) =>
-          err ? reject(err) : resolve(performance.now() - t0),
-        ),
-      );
+      const sent = ui.pressKey(key);
       let seen = null;
       while (performance.now() - t0 < 5000) {
         const r = await probe(ui.proxyUrl, HOST, agent);

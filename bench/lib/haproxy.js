@@ -323,11 +323,7 @@ export async function fleetKeyPress(ui, instances, host, presses, warmup = 2) {
       const key = next === 'green' ? 'G' : 'B';
       await sleep(300);
       const t0 = performance.now();
-      const sent = new Promise((resolve, reject) =>
-        execFile('tmux', ['-L', ui.socket, 'send-keys', '-t', 'ui', key], (err) =>
-          err ? reject(err) : resolve(performance.now() - t0),
-        ),
-      );
+      const sent = ui.pressKey(key);
       const res = await untilSwitched(urls, host, agents, next, t0);
       const sentMs = await sent;
       let took;

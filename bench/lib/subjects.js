@@ -5,7 +5,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { execFileSync, fork, spawn, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, fork, spawn, spawnSync } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
 import { alive } from './proc.js';
@@ -263,6 +264,13 @@ export async function startUi(config, { nodeArgs = [], args = [] } = {}) {
     adminUrl,
     screen,
     sendKeys: (...keys) => tmux('send-keys', '-t', 'ui', ...keys),
+    /** Sends one key without blocking the caller's probes; resolves with the ms tmux itself took. */
+    pressKey: (key) => {
+      const t0 = performance.now();
+      return new Promise((resolve, reject) =>
+        execFile('tmux', ['-L', socket, 'send-keys', '-t', 'ui', key], (err) => (err ? reject(err) : resolve(performance.now() - t0))),
+      );
+    },
     stop,
   };
 }

@@ -12,10 +12,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
-import http from 'node:http';
 import path from 'node:path';
 import type { App, State } from '../core/model.js';
 import type { Store } from '../core/store.js';
+import { answers, probe } from '../proxy/probe.js';
 import type { Stats } from '../proxy/stats.js';
 
 export type InstanceState = 'starting' | 'healthy' | 'draining' | 'stopping' | 'exited';
@@ -110,31 +110,6 @@ export function freePort(): Promise<number> {
       const port = (s.address() as net.AddressInfo).port;
       s.close(() => resolve(port));
     });
-  });
-}
-
-function probe(port: number, healthPath: string | null, host = HOST): Promise<boolean> {
-  return new Promise((resolve) => {
-    if (healthPath === null) {
-      const sock = net.connect({ host, port });
-      sock.setTimeout(1000);
-      sock.once('connect', () => {
-        sock.destroy();
-        resolve(true);
-      });
-      sock.once('error', () => resolve(false));
-      sock.once('timeout', () => {
-        sock.destroy();
-        resolve(false);
-      });
-      return;
-    }
-    const req = http.get({ host, port, path: healthPath, timeout: 1000, agent: false }, (res) => {
-      res.resume();
-      resolve((res.statusCode ?? 0) >= 200 && (res.statusCode ?? 0) < 300);
-    });
-    req.once('error', () => resolve(false));
-    req.once('timeout', () => req.destroy());
   });
 }
 
@@ -285,7 +260,7 @@ export class Supervisor {
       while (m && !this.stopped) {
         const app = this.store.state.apps.find((a) => a.id === appId);
         if (!app || !(app.targets ?? []).includes(address)) return;
-        if (await probe(Number(m[2]), app.health_path, (m[1] as string).replace(/^\[|\]$/g, ''))) {
+        if (answers(await probe((m[1] as string).replace(/^\[|\]$/g, ''), Number(m[2]), { path: app.health_path }))) {
           admitted.add(address);
           this.log(`[supervisor] ${app.name}: ${address} answers; it takes traffic`);
           this.schedule();
@@ -386,7 +361,7 @@ export class Supervisor {
   private async awaitHealthy(rt: AppRuntime, inst: Instance): Promise<void> {
     const deadline = Date.now() + (this.options.startTimeoutMs ?? 30_000);
     while (inst.state === 'starting' && !this.stopped) {
-      if (await probe(inst.port, rt.app.health_path)) {
+      if (answers(await probe(HOST, inst.port, { path: rt.app.health_path }))) {
         if (inst.state !== 'starting') return;
         inst.state = 'healthy';
         inst.since = Date.now();

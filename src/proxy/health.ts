@@ -4,10 +4,9 @@
  * Passive: count the proxy's own outcomes (statuses, refused connections, timeouts). A target
  * past a failure threshold is skipped by the balancers; past the success threshold it is back.
  */
-import http from 'node:http';
-import net from 'node:net';
 import type { Healthchecks } from '../core/model.js';
 import type { RoutingTable, TargetEntry, TargetHealth, UpstreamEntry } from '../core/table.js';
+import { probe } from './probe.js';
 
 export type Outcome = 'success' | 'http' | 'tcp' | 'timeout';
 
@@ -58,29 +57,13 @@ export function passiveStatus(hc: Healthchecks, status: number): Outcome | null 
   return null;
 }
 
-function probe(t: TargetEntry, hc: Healthchecks): Promise<Outcome | null> {
-  const timeoutMs = Math.max(1, hc.active.timeout * 1000);
-  return new Promise((resolve) => {
-    if (hc.active.type === 'tcp') {
-      const sock = net.connect({ host: t.host, port: t.port });
-      sock.setTimeout(timeoutMs);
-      sock.once('connect', () => (sock.destroy(), resolve('success')));
-      sock.once('error', () => resolve('tcp'));
-      sock.once('timeout', () => (sock.destroy(), resolve('timeout')));
-      return;
-    }
-    const req = http.get({ host: t.host, port: t.port, path: hc.active.http_path, agent: false, timeout: timeoutMs, headers: { 'user-agent': 'switchyard-healthcheck' } }, (res) => {
-      res.resume();
-      const status = res.statusCode ?? 0;
-      resolve(hc.active.healthy.http_statuses.includes(status) ? 'success' : hc.active.unhealthy.http_statuses.includes(status) ? 'http' : null);
-    });
-    let timedOut = false;
-    req.once('timeout', () => {
-      timedOut = true;
-      req.destroy();
-    });
-    req.once('error', () => resolve(timedOut ? 'timeout' : 'tcp'));
-  });
+/** An active check of one target, judged by the upstream's `healthchecks.active`. */
+async function check(t: TargetEntry, hc: Healthchecks): Promise<Outcome | null> {
+  const r = await probe(t.host, t.port, { path: hc.active.type === 'http' ? hc.active.http_path : null, timeoutMs: Math.max(1, hc.active.timeout * 1000) });
+  if (r.kind === 'connected') return 'success';
+  if (r.kind === 'refused') return 'tcp';
+  if (r.kind === 'timeout') return 'timeout';
+  return hc.active.healthy.http_statuses.includes(r.status) ? 'success' : hc.active.unhealthy.http_statuses.includes(r.status) ? 'http' : null;
 }
 
 /** Runs the active checks of every upstream that has them, following each new routing table. */
@@ -125,7 +108,7 @@ export class ActiveChecker {
     });
     for (const t of due.slice(0, hc.active.concurrency)) {
       loop.last.set(t.key, now + 1e9); // in progress: not due again until it answers
-      void probe(t, hc).then((outcome) => {
+      void check(t, hc).then((outcome) => {
         loop.last.set(t.key, Date.now());
         if (outcome !== null && record(t.health, outcome, hc.active)) this.onChange(u, t);
       });

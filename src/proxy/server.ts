@@ -5,12 +5,13 @@
  * lookups by key: everything a request needs hangs off the compiled table.
  */
 import http from 'node:http';
-import net, { type AddressInfo, type Socket } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import httpProxy from 'http-proxy';
 import type { Service } from '../core/model.js';
 import type { Store } from '../core/store.js';
 import { match, upstreamPath, type RouteEntry, type RoutingTable, type ServiceEntry, type TargetEntry, type UpstreamEntry } from '../core/table.js';
 import { ActiveChecker, passiveOn, passiveStatus, record } from './health.js';
+import { probe } from './probe.js';
 import { Counter, Stats } from './stats.js';
 
 export interface ProxyOptions {
@@ -105,6 +106,8 @@ export class ProxyServer {
   private readonly stats: Stats;
   private readonly detach: () => void;
   private closing = false;
+  /** Request bodies above this many bytes get 413 (0 = no limit). */
+  private readonly maxBody: number;
   private readonly checker = new ActiveChecker();
   private readonly agents = new Map<number, http.Agent>();
   /**
@@ -123,6 +126,7 @@ export class ProxyServer {
   constructor(private readonly options: ProxyOptions) {
     this.store = options.store;
     this.stats = options.stats;
+    this.maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
     this.agent = this.agentFor(60_000);
     this.proxy = httpProxy.createProxyServer({});
     this.proxy.on('error', (err, req, res) => this.onProxyError(err as NodeJS.ErrnoException, req as Req, res as http.ServerResponse | Socket));
@@ -181,16 +185,9 @@ export class ProxyServer {
     const url = req.url ?? '/';
     const route = match(table, req.headers.host, url, req.method ?? 'GET');
     const length = req.headers['content-length'];
-    if (route === undefined || this.closing || (length !== undefined && this.maxBody > 0 && Number(length) > this.maxBody)) {
-      res.on('close', () => total.done(res.statusCode, (performance.now() - start) * 1000));
-      if (route !== undefined && !this.closing) {
-        res.setHeader('connection', 'close');
-        return sendJson(res, 413, TOO_LARGE);
-      }
-      if (!this.closing) return sendJson(res, 404, NO_ROUTE);
-      res.setHeader('connection', 'close');
-      return sendJson(res, 503, SHUTTING_DOWN);
-    }
+    if (this.closing) return this.refuse(res, 503, SHUTTING_DOWN, start);
+    if (route === undefined) return this.refuse(res, 404, NO_ROUTE, start);
+    if (length !== undefined && this.maxBody > 0 && Number(length) > this.maxBody) return this.refuse(res, 413, TOO_LARGE, start);
     const rc = route.slot as Counter;
     rc.requests++;
     rc.inFlight++;
@@ -203,22 +200,31 @@ export class ProxyServer {
     else if (pin === undefined) upstream = pickUpstream(service);
     else {
       upstream = service.upstreams.find((u) => u.name === pin);
-      if (upstream === undefined) return this.unavailable(req, res, route, service, start, pin as string);
+      if (upstream === undefined) return this.unavailable(res, route, service, start, pin as string);
     }
     const target = upstream === undefined ? undefined : pickTarget(upstream, null);
     if (service === null || upstream === undefined || target === undefined) {
-      return this.unavailable(req, res, route, service, start);
+      return this.unavailable(res, route, service, start);
     }
     req[FLIGHT] = { route, service, upstream, target, start, attempts: 0, tried: null, total, attemptAt: start, writing: false };
     count(service, upstream, target);
     res.on('close', onResponseClose);
-    if (this.maxBody > 0 && req.headers['content-length'] === undefined && req.headers['transfer-encoding'] !== undefined) this.limitChunked(req, res);
+    if (this.maxBody > 0 && length === undefined && req.headers['transfer-encoding'] !== undefined) this.limitChunked(req, res);
     stripHopByHop(req.headers);
     req.url = upstreamPath(route, url);
     this.proxy.web(req, res, (target.slot as TargetSlot).options(service, route.route.preserve_host));
   }
 
-  private unavailable(_req: Req, res: http.ServerResponse, route: RouteEntry, service: ServiceEntry | null, start: number, pin?: string): void {
+  /** A request the proxy answers itself, before any route's accounting: counted in the totals only. */
+  private refuse(res: http.ServerResponse, status: number, body: Buffer, start: number): void {
+    const total = this.stats.total;
+    res.on('close', () => total.done(res.statusCode, (performance.now() - start) * 1000));
+    // What is refused for its size or for shutting down may still be sending: do not keep the connection.
+    if (status !== 404) res.setHeader('connection', 'close');
+    sendJson(res, status, body);
+  }
+
+  private unavailable(res: http.ServerResponse, route: RouteEntry, service: ServiceEntry | null, start: number, pin?: string): void {
     const rc = route.slot as Counter;
     const sc = service?.slot as Counter | undefined;
     if (sc) {
@@ -331,9 +337,6 @@ export class ProxyServer {
     });
   }
 
-  private get maxBody(): number {
-    return this.options.maxBodyBytes ?? DEFAULT_MAX_BODY;
-  }
 
   private inTable(key: string): boolean {
     if (this.closing) return false;
@@ -393,23 +396,15 @@ function markDown(t: TargetEntry, stillRouted: () => boolean): void {
   const h = t.health;
   if (!h.healthy) return;
   h.healthy = false;
-  const probe = () => {
+  const look = () => {
     // A target taken out of the configuration meanwhile needs no more probing.
     if (!stillRouted()) return;
-    const sock = net.connect({ host: t.host, port: t.port });
-    sock.setTimeout(1000);
-    const again = () => {
-      sock.destroy();
-      setTimeout(probe, 500).unref();
-    };
-    sock.once('connect', () => {
-      sock.destroy();
-      h.healthy = true;
+    void probe(t.host, t.port).then((r) => {
+      if (r.kind === 'connected') h.healthy = true;
+      else setTimeout(look, 500).unref();
     });
-    sock.once('error', again);
-    sock.once('timeout', again);
   };
-  setTimeout(probe, 500).unref();
+  setTimeout(look, 500).unref();
 }
 
 function pickUpstream(service: ServiceEntry): UpstreamEntry | undefined {

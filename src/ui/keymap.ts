@@ -504,7 +504,8 @@ export function footerItems(scopes: readonly Scope[], ctx: KeyContext): FooterIt
   return items;
 }
 
-const NO_KEY: Key = {
+/** A key event with nothing pressed: the base of every synthesised one. */
+export const NO_KEY: Key = {
   upArrow: false,
   downArrow: false,
   leftArrow: false,

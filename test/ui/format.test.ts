@@ -2,35 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { apportion, fmtCount, fmtMs, fmtRate, padStart, sparkline } from '../../src/ui/format.js';
 import { computeLayout } from '../../src/ui/hooks/use-layout.js';
 import { initialUiState, uiReducer } from '../../src/ui/hooks/use-app-state.js';
-import { footerItems, KEYMAP, resolve } from '../../src/ui/keymap.js';
+import { footerItems, KEYMAP, NO_KEY, resolve } from '../../src/ui/keymap.js';
 import { layoutFooter } from '../../src/ui/panels/Footer.js';
 import { helpEntries, helpLayout } from '../../src/ui/panels/HelpOverlay.js';
 import { colourWanted, makeTheme } from '../../src/ui/theme.js';
 import type { Key } from 'ink';
 
-const key = (k: Partial<Key> = {}): Key => ({
-  upArrow: false,
-  downArrow: false,
-  leftArrow: false,
-  rightArrow: false,
-  pageDown: false,
-  pageUp: false,
-  home: false,
-  end: false,
-  return: false,
-  escape: false,
-  ctrl: false,
-  shift: false,
-  tab: false,
-  backspace: false,
-  delete: false,
-  meta: false,
-  super: false,
-  hyper: false,
-  capsLock: false,
-  numLock: false,
-  ...k,
-});
+const key = (k: Partial<Key> = {}): Key => ({ ...NO_KEY, ...k });
 
 describe('numbers', () => {
   it('keep their width', () => {
