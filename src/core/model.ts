@@ -161,8 +161,6 @@ export interface Context {
   readonly newId: () => string;
 }
 
-export type EntityKind = 'upstream' | 'target' | 'service' | 'route';
-
 export function byNameOrId<T extends { id: string; name: string | null }>(list: readonly T[], key: string): T | undefined {
   return list.find((e) => e.id === key) ?? list.find((e) => e.name === key);
 }

@@ -91,11 +91,6 @@ export class Store {
     return outcome;
   }
 
-  /** Only checks a command: what it would do, without doing it. */
-  dryRun(command: Command): Outcome {
-    return execute(this.current, command, this.ctx());
-  }
-
   get canUndo(): boolean {
     return this.history.length > 0;
   }

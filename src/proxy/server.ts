@@ -100,7 +100,6 @@ const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', '
 
 export class ProxyServer {
   readonly server: http.Server;
-  readonly agent: http.Agent;
   private readonly proxy: httpProxy;
   private readonly store: Store;
   private readonly stats: Stats;
@@ -127,7 +126,6 @@ export class ProxyServer {
     this.store = options.store;
     this.stats = options.stats;
     this.maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
-    this.agent = this.agentFor(60_000);
     this.proxy = httpProxy.createProxyServer({});
     this.proxy.on('error', (err, req, res) => this.onProxyError(err as NodeJS.ErrnoException, req as Req, res as http.ServerResponse | Socket));
     this.proxy.on('proxyRes', onProxyRes);
