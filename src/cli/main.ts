@@ -81,43 +81,58 @@ function engineOptions(f: EngineFlags, extra: Partial<EngineOptions> = {}): Engi
 
 const stderrLog = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
 
-/** SIGINT/SIGTERM: stop accepting, let in-flight requests finish, save, exit 0. A second signal exits at once. */
-function onShutdownSignals(stop: () => Promise<void>, log: (line: string) => void): void {
-  let stopping = false;
-  const handler = (sig: NodeJS.Signals) => {
-    if (stopping) {
-      log(`${sig} again: exiting now`);
-      process.exit(130);
-    }
-    stopping = true;
-    log(`${sig}: shutting down (finishing requests in flight; press again to exit now)`);
-    stop().then(
+/**
+ * SIGINT/SIGTERM: stop accepting, let in-flight requests finish, save, exit 0. A second signal exits
+ * at once. Installed before the engine starts, so a signal during startup is not lost: shutdown
+ * begins as soon as there is something to stop (the returned function hands it over).
+ */
+function onShutdownSignals(log: (line: string) => void): (stop: () => Promise<void>) => void {
+  let signalled = false;
+  let stop: (() => Promise<void>) | undefined;
+  const begin = () =>
+    stop!().then(
       () => process.exit(0),
       (e: unknown) => {
         log(`shutdown failed: ${(e as Error).message}`);
         process.exit(1);
       },
     );
+  const handler = (sig: NodeJS.Signals) => {
+    if (signalled) {
+      log(`${sig} again: exiting now`);
+      process.exit(130);
+    }
+    signalled = true;
+    log(`${sig}: shutting down (finishing requests in flight; press again to exit now)`);
+    if (stop) void begin();
   };
   for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-    // conf's atomic writer (when-exit) re-raises the signal from its own handler, which would
-    // read as a second signal here: this handler owns shutdown, and saves the state itself.
-    process.removeAllListeners(sig);
+    // conf's atomic writer (when-exit) re-raises the signal from its own handler, which would read
+    // as a second signal here: this handler owns shutdown and saves the state itself. Its handler
+    // goes only after ours is in, because a signal that arrives while no listener is left is lost
+    // (Node closes the signal watcher with the signal still queued on it).
     process.on(sig, handler);
+    for (const other of process.listeners(sig)) if (other !== handler) process.removeListener(sig, other);
   }
+  return (s) => {
+    stop = s;
+    if (signalled) void begin();
+  };
 }
 
 async function serve(f: EngineFlags): Promise<void> {
+  const stopWith = onShutdownSignals(stderrLog);
   const engine = await Engine.start(engineOptions(f, { log: stderrLog }));
   const where = engine.stateFile ? `state ${engine.stateFile.path}` : 'state in memory';
   stderrLog(`switchyard ${VERSION} serving: proxy ${engine.proxyUrl}, admin API ${engine.adminUrl} (${where})`);
-  onShutdownSignals(() => engine.stop(), stderrLog);
+  stopWith(() => engine.stop());
 }
 
 const NO_TTY = 'switchyard needs an interactive terminal for its UI; run "switchyard serve" for the headless engine';
 
 async function tui(f: EngineFlags, demo: boolean): Promise<void> {
   if (!process.stdin.isTTY || !process.stdout.isTTY) throw new Error(NO_TTY);
+  const stopWith = onShutdownSignals(() => {});
   // The demo's scene lives on random ports: keep it out of the saved state unless asked.
   const engine = await Engine.start(engineOptions(f, { persist: demo ? f.stateDir !== undefined : true }));
   const { runTui } = await import('../ui/run.js');
@@ -129,7 +144,7 @@ async function tui(f: EngineFlags, demo: boolean): Promise<void> {
     await demoHandle?.stop();
     await engine.stop();
   };
-  onShutdownSignals(stop, () => {});
+  stopWith(stop);
   try {
     if (demo) {
       const { startDemo } = await import('../demo/index.js');

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -5,7 +6,7 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seed004 } from '../helpers/seeds.js';
-import { run, serve, type Running } from '../helpers/cli.js';
+import { BIN, run, serve, type Running } from '../helpers/cli.js';
 import { request, startBackend, tally, type Backend } from '../helpers/net.js';
 
 let backends: Backend[] = [];
@@ -80,6 +81,28 @@ describe('switchyard serve', () => {
     expect((await inflight).body).toBe('slow');
     expect(await code).toBe(0);
   });
+
+  it('never loses a SIGTERM, whether it comes during startup or just after the serving line', async () => {
+    const file = path.join(dir, 'signal.yaml');
+    fs.writeFileSync(file, `services:\n  - name: s\n    url: http://${backends[0]!.address}\n    routes: [{ hosts: [s.localhost] }]\n`);
+    // Each run signals as soon as the line appears: "loaded" is printed while the engine starts.
+    for (const [i, cue] of ['loaded', 'serving', 'loaded', 'serving', 'serving', 'serving'].entries()) {
+      const child = spawn(process.execPath, [BIN, 'serve', '--proxy-port', '0', '--admin-port', '0', '--state-dir', path.join(dir, `signal${i}`), '--config', file], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let err = '';
+      const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+      child.stderr!.on('data', (c: Buffer) => {
+        const before = err;
+        err += c.toString();
+        if (!before.includes(cue) && err.includes(cue)) child.kill('SIGTERM');
+      });
+      const code = await Promise.race([exited, new Promise<string>((r) => setTimeout(() => r('still running 10 s after SIGTERM'), 10_000))]);
+      if (code !== 0) child.kill('SIGKILL');
+      expect({ run: i, cue, code }).toEqual({ run: i, cue, code: 0 });
+      expect(err).toMatch(/SIGTERM: shutting down/);
+    }
+  }, 70_000);
 
   it('says clearly when a port is taken', async () => {
     const blocker = http.createServer();

@@ -40,9 +40,21 @@ export function serve(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Runn
         adminPort: Number(m[3]),
         adminUrl: m[2]!,
         stderr: () => err,
-        stop: (signal = 'SIGTERM') => {
-          if (child.exitCode === null) child.kill(signal);
-          return exited;
+        stop: async (signal = 'SIGTERM') => {
+          if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+          // Bounded: a switchyard that does not exit fails the test with what it said, not a timeout.
+          let timer: NodeJS.Timeout | undefined;
+          const late = new Promise<never>((_, reject) => {
+            timer = setTimeout(() => {
+              child.kill('SIGKILL');
+              reject(new Error(`serve did not exit within 10 s of ${signal}:\n${err}`));
+            }, 10_000);
+          });
+          try {
+            return await Promise.race([exited, late]);
+          } finally {
+            clearTimeout(timer);
+          }
         },
       });
     };
