@@ -43,7 +43,7 @@ async function press(r: Shown, key: string, until: string | RegExp) {
 /** Tabs until the pane titled `title` has the keyboard (at most once round). */
 /** Tabs to the pane titled `title`, one key at a time: each tab waits until the focus has moved. */
 async function focus(r: Shown, title: string) {
-  const focused = () => /━━ ([A-Z][a-z]+)/.exec(r.frame())?.[1];
+  const focused = () => /━━ ([^━]+?) ━/.exec(r.frame())?.[1];
   for (let i = 0; i < 5 && focused() !== title; i++) {
     const before = focused();
     r.stdin.write(KEYS.tab);
