@@ -13,7 +13,7 @@ import { StateFileError, ConfStore } from '../persist/conf-store.js';
 import { parseVerb, SHOW_VERBS, toAdminRequest, VERBS } from './verbs.js';
 import { formatApps, formatDataPlane, formatDeployments, formatRoutes } from './tables.js';
 import { compile } from '../core/table.js';
-import { exportHaproxy, writeHaproxy } from '../dataplane/index.js';
+import { DEFAULT_SPARES, exportHaproxy, writeHaproxy } from '../dataplane/index.js';
 import { deploymentAction, describeDeployment, duration, rate, type BgFlags, type DeploymentReply } from './deploy.js';
 import { detectCommand } from '../apps/detect.js';
 import { AdminClient } from './client.js';
@@ -37,6 +37,11 @@ interface EngineFlags {
 
 function port(value: string): number {
   if (!/^\d+$/.test(value) || Number(value) > 65535) throw new InvalidArgumentError(`expected a port number 0..65535, got '${value}'`);
+  return Number(value);
+}
+
+function parseSpares(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) > 1000) throw new InvalidArgumentError(`expected a number of spare backends 0..1000, got '${value}'`);
   return Number(value);
 }
 
@@ -196,16 +201,17 @@ export function buildProgram(): Command {
     .option('-o, --output <path>', 'kong: a file instead of stdout; haproxy: the directory for haproxy.cfg and its maps')
     .option('--bind <addr>', 'haproxy: where HAProxy takes traffic', '127.0.0.1:8080')
     .option('--socket <path>', 'haproxy: its runtime API socket (what --haproxy points at)', '/run/haproxy/switchyard.sock')
-    .action(async (o: { admin?: string; adminToken?: string; stateDir?: string; output?: string; format: string; bind: string; socket: string }) => {
+    .option('--spares <n>', 'haproxy: empty backends for services added later, placed at runtime without a reload', parseSpares, DEFAULT_SPARES)
+    .action(async (o: { admin?: string; adminToken?: string; stateDir?: string; output?: string; format: string; bind: string; socket: string; spares: number }) => {
       const yaml = o.stateDir !== undefined ? exportYaml(new ConfStore({ dir: o.stateDir }).load()) : await admin(o).exportConfig();
       if (o.format === 'haproxy') {
         const state = loadDeclarative(yaml, { now: 0, newId: randomUUID }, 'state');
         const table = compile(state, 0);
         if (!o.output) throw new Error('--format haproxy writes haproxy.cfg and two map files: give the directory with -o DIR');
         fs.mkdirSync(o.output, { recursive: true });
-        const file = writeHaproxy(o.output, table, { bind: o.bind, socket: o.socket });
+        const file = writeHaproxy(o.output, table, { bind: o.bind, socket: o.socket, spares: o.spares });
         process.stdout.write(`wrote ${file} and its map files; start it with: haproxy -f ${file}\nthen: switchyard serve --data-plane haproxy --haproxy ${o.socket}\n`);
-        for (const w of exportHaproxy(table, { bind: o.bind, socket: o.socket, mapsDir: o.output }).warnings) process.stderr.write(`note: ${w}\n`);
+        for (const w of exportHaproxy(table, { bind: o.bind, socket: o.socket, mapsDir: o.output, spares: o.spares }).warnings) process.stderr.write(`note: ${w}\n`);
         return;
       }
       let out = yaml;

@@ -11,6 +11,7 @@ export { summarize } from './types.js';
 export { InProcessDataPlane } from './in-process.js';
 export { HaproxyFleet, type HaproxyFleetOptions } from './haproxy/driver.js';
 export { exportHaproxy, haproxyConfig, writeHaproxy, type HaproxyConfigOptions, type HaproxyExport } from './haproxy/config.js';
+export { DEFAULT_SPARES } from './haproxy/desired.js';
 
 /**
  * Applies the store's table now and after every change. `onResult` sees each outcome (the

@@ -46,14 +46,26 @@ function actualOf(d: Desired): Actual & { servers: ServerStateRow[] } {
     b.servers.map((s) => ({ backend: b.name, server: s.name, addr: s.host, port: s.port, opState: 2, adminState: 0, weight: s.weight, initialWeight: s.weight })),
   );
   return {
-    backends: new Set([...d.backends.map((b) => b.name), 'switchyard_unavailable']),
+    backends: new Set([...d.backends.map((b) => b.name), 'switchyard_unavailable', 'sy_spare_1', 'sy_spare_2']),
     servers,
     hostsMap: '/x/switchyard-hosts.map',
     pathsMap: '/x/switchyard-paths.map',
     hosts: new Map(d.hosts),
     paths: new Map(d.paths),
     staticSignature: d.staticSignature,
+    sparesMap: '/x/switchyard-spares.map',
+    spares: new Map(),
   };
+}
+
+/** What an instance has after a plan ran on it (servers, maps, placement), as the planner sees it. */
+function after(a: Actual, p: ReturnType<typeof plan>): Actual {
+  const d = p.desired;
+  const servers: ServerStateRow[] = d.backends
+    .filter((b) => a.backends.has(b.name))
+    .flatMap((b) => b.servers.map((s) => ({ backend: b.name, server: s.name, addr: s.host, port: s.port, opState: 2, adminState: s.weight > 0 ? 0 : 8, weight: s.weight, initialWeight: s.weight })));
+  const spares = p.steps.find((s) => s.kind === 'map' && s.map.endsWith('spares.map'));
+  return { ...a, servers, hosts: new Map(d.hosts), paths: new Map(d.paths), spares: spares?.kind === 'map' ? spares.entries : a.spares };
 }
 
 function commands(p: ReturnType<typeof plan>): string[] {
@@ -194,15 +206,80 @@ describe('the plan for one instance', () => {
     expect(p.drift).toEqual(['route web.example.com/api/v2 missing from switchyard-hosts.map', "route web.example.com/api/v1 → be_api|7|/base is not in switchyard's table"]);
   });
 
-  it('says "reload needed" for a new service and for changed timeouts, and steers the rest', () => {
+  it('places a new service on a spare backend: its servers, its routes and the placement, no reload', () => {
     const store = scene();
     const before = desiredOf(store.table);
     store.dispatch({ op: 'service.create', fields: { name: 'late', host: 'green' } });
+    store.dispatch({ op: 'route.create', service: 'late', fields: { name: 'late', hosts: ['late.test'] } });
+    const p = plan(desiredOf(store.table), actualOf(before));
+    expect(p.reloadNeeded).toEqual([]);
+    expect(commands(p)).toEqual([
+      'add server sy_spare_1/green_127.0.0.1_3002 127.0.0.1:3002 weight 256',
+      'set server sy_spare_1/green_127.0.0.1_3002 state ready',
+      'add server sy_spare_1/green_--1_3003 [::1]:3003 weight 3',
+      'set server sy_spare_1/green_--1_3003 state ready',
+      'replace map /x/switchyard-spares.map',
+      'replace map /x/switchyard-hosts.map',
+    ]);
+    const spares = p.steps.find((s) => s.kind === 'map' && s.map.endsWith('spares.map'));
+    expect(spares?.kind === 'map' && [...spares.entries]).toEqual([['sy_spare_1', 'late']]);
+    expect(p.desired.hosts.get('late.test/')).toBe('sy_spare_1|0|');
+    // Read back (as the next sync, or another switchyard, would): the same place, nothing to do.
+    const again = plan(desiredOf(store.table), after(actualOf(before), p));
+    expect(again).toMatchObject({ steps: [], drift: [], reloadNeeded: [] });
+  });
+
+  it('frees a spare when its service goes (servers removed), and the next new service takes it', () => {
+    const store = scene();
+    const base = actualOf(desiredOf(store.table));
+    store.dispatch({ op: 'service.create', fields: { name: 'late', host: 'green' } });
+    store.dispatch({ op: 'service.create', fields: { name: 'later', host: 'api' } });
+    const placed = after(base, plan(desiredOf(store.table), base));
+    expect([...placed.spares!]).toEqual([['sy_spare_1', 'late'], ['sy_spare_2', 'later']]);
+    store.dispatch({ op: 'service.delete', service: 'late' });
+    const p = plan(desiredOf(store.table), placed);
+    expect(commands(p)).toEqual([
+      'replace map /x/switchyard-spares.map',
+      'set server sy_spare_1/green_127.0.0.1_3002 state maint',
+      'del server sy_spare_1/green_127.0.0.1_3002',
+      'set server sy_spare_1/green_--1_3003 state maint',
+      'del server sy_spare_1/green_--1_3003',
+    ]);
+    expect(p.pendingRemovals).toBe(2);
+    const spares = p.steps.find((s) => s.kind === 'map');
+    expect(spares?.kind === 'map' && [...spares.entries]).toEqual([['sy_spare_2', 'later']]);
+    // `later` stays where it is; a newer service gets spare 1 once its old servers are gone.
+    store.dispatch({ op: 'service.create', fields: { name: 'newest', host: 'blue' } });
+    const freed = { ...placed, servers: placed.servers.filter((r) => r.backend !== 'sy_spare_1'), spares: new Map([['sy_spare_2', 'later']]) };
+    const q = plan(desiredOf(store.table), freed);
+    expect(commands(q)[0]).toBe('add server sy_spare_1/blue_127.0.0.1_3001 127.0.0.1:3001 weight 256');
+    expect(q.reloadNeeded).toEqual([]);
+  });
+
+  it('says "reload needed" when every spare is taken, for a spare service with its own timeouts, and for changed timeouts; steers the rest', () => {
+    const store = scene();
+    const before = desiredOf(store.table);
+    for (const name of ['late1', 'late2', 'late3']) store.dispatch({ op: 'service.create', fields: { name, host: 'green' } });
+    store.dispatch({ op: 'service.update', service: 'late2', fields: { connect_timeout: 2000 } });
     store.dispatch({ op: 'service.update', service: 'api', fields: { read_timeout: 1000 } });
     store.dispatch({ op: 'service.split', service: 'web', split: [{ name: 'blue', weight: 50 }, { name: 'green', weight: 50 }] });
     const p = plan(desiredOf(store.table), actualOf(before));
-    expect(p.reloadNeeded).toEqual(['service api: timeouts, retries or health checks changed since the configuration was written', 'service late has no backend be_late (added after the configuration was written)']);
-    expect(commands(p)).toEqual(['set server be_web/green_127.0.0.1_3002 weight 253', 'set server be_web/green_--1_3003 weight 3']);
+    expect(p.reloadNeeded).toEqual([
+      'service late3 has no backend be_late3, and all 2 spare backends are in use',
+      "service late2 runs on spare backend sy_spare_2 with Kong's defaults (60 s timeouts, 5 retries, no health checks); its own settings need a reload",
+      'service api: timeouts, retries or health checks changed since the configuration was written',
+    ]);
+    expect(commands(p)).toContain('set server be_web/green_127.0.0.1_3002 weight 253');
+    expect(commands(p)).toContain('add server sy_spare_1/green_127.0.0.1_3002 127.0.0.1:3002 weight 256');
+  });
+
+  it('says "reload needed" for a new service on a configuration written without spares', () => {
+    const store = scene();
+    const before = actualOf(desiredOf(store.table));
+    store.dispatch({ op: 'service.create', fields: { name: 'late', host: 'green' } });
+    const p = plan(desiredOf(store.table), { ...before, sparesMap: null, spares: null });
+    expect(p.reloadNeeded).toEqual(['service late has no backend be_late (added after the configuration was written)']);
+    expect(p.steps).toEqual([]);
   });
 
   it('forces every weight, state and map on reapply', () => {
@@ -232,7 +309,11 @@ describe('the configuration', () => {
     expect(cfg).toMatch(/backend be_web {2}# service web\n {4}balance roundrobin/);
     expect(cfg).toContain('server green_--1_3003 [::1]:3003 weight 1');
     expect(cfg).toContain('server literal_10.0.0.9_8080 10.0.0.9:8080 weight 256');
-    expect(cfg).toMatch(/set-var-fmt proc.switchyard_static "be_web=[0-9a-f]{10};be_api=[0-9a-f]{10};be_lit=[0-9a-f]{10}"/);
+    expect(cfg).toMatch(/set-var-fmt proc.switchyard_static "be_web=[0-9a-f]{10};be_api=[0-9a-f]{10};be_lit=[0-9a-f]{10};sy_spare_1=[0-9a-f]{10};.*;sy_spare_16=[0-9a-f]{10}"/);
+    expect(cfg).toMatch(/backend sy_spare_16 {2}# spare: .*\n {4}balance roundrobin\n {4}retries 5\n {4}timeout connect 60000ms/);
+    expect(cfg).toContain('map(/run/sy/switchyard-spares.map) if FALSE');
+    expect(exp.files['/run/sy/switchyard-spares.map']).toMatch(/^#[^\n]*\n$/);
+    expect(exportHaproxy(store.table, { bind: '127.0.0.1:8000', socket: '/run/sy/admin.sock', spares: 0 }).config).not.toContain('sy_spare');
     expect(cfg).toContain('#   - route wild: wildcard host *.wild.test is not routed by HAProxy');
     expect(exp.files['/run/sy/switchyard-hosts.map']).toContain('web.example.com/api/v1 be_api|7|/base\n');
     expect(haproxyConfig(store.table, { bind: '127.0.0.1:8000', socket: '/run/sy/admin.sock' })).toBe(cfg);

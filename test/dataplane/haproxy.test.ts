@@ -254,20 +254,47 @@ describe.skipIf(!HAPROXY)('HAProxy data plane (two real instances)', () => {
     expect((await fleet.report()).instances.map((i) => i.drift)).toEqual([[], []]);
   });
 
-  it('reports a change it cannot make without a reload (a new service), per instance', async () => {
+  it('serves a service added later on a spare backend of every instance, without a reload, and frees it when the service goes', async () => {
+    const pids = hx.map((h) => h.pid);
     store.dispatch({ op: 'service.create', fields: { name: 'late', host: 'api' } });
     store.dispatch({ op: 'route.create', service: 'late', fields: { name: 'late', hosts: ['late.localhost'] } });
-    const r = await fleet.apply(store.table);
-    expect(r.ok).toBe(false);
-    for (const i of r.perInstance) expect(i.reloadNeeded).toMatch(/service late has no backend be_late/);
-    // the route is there and says why it cannot serve yet
-    const res = await request(hx[0]!.port, { host: 'late.localhost' });
-    expect(res.status).toBe(503);
-    expect(res.body).toMatch(/re-exported/);
-    // everything else still steered: the web backend is as desired
-    expect(await weights(hx[1]!)).toEqual(desiredWeights());
+    expect(await fleet.apply(store.table)).toMatchObject({ ok: true });
+    for (const h of hx) {
+      expect(await count(h.port, 3, '/', 'late.localhost')).toEqual({ api: 3 });
+      expect((await h.client.showServersState('sy_spare_1')).map((r) => r.server)).toEqual([`api_127.0.0.1_${api.port}`]);
+    }
+    expect((await fleet.report()).instances.map((i) => [i.drift, i.reloadNeeded])).toEqual([
+      [[], null],
+      [[], null],
+    ]);
+    // A second switchyard (a restart) reads the placement back from the instances and keeps it
+    // (a fresh placement would pick the empty sy_spare_2 first).
+    const other = new HaproxyFleet(cfgs.map((c) => c.socket));
+    try {
+      expect(await other.apply(store.table)).toMatchObject({ ok: true });
+      for (const h of hx) {
+        expect((await h.client.showServersState('sy_spare_1')).length).toBe(1);
+        expect(await h.client.showServersState('sy_spare_2')).toEqual([]);
+      }
+      expect((await other.report()).instances.map((i) => i.drift)).toEqual([[], []]);
+    } finally {
+      await other.close();
+    }
     store.dispatch({ op: 'route.delete', route: 'late' });
     store.dispatch({ op: 'service.delete', service: 'late' });
+    await fleet.apply(store.table);
+    for (const h of hx) {
+      expect((await request(h.port, { host: 'late.localhost' })).status).toBe(404);
+      await waitFor('the spare to be emptied', async () => (await h.client.showServersState('sy_spare_1')).length === 0);
+    }
+    // The next new service takes the freed spare.
+    store.dispatch({ op: 'service.create', fields: { name: 'later', host: 'green' } });
+    store.dispatch({ op: 'route.create', service: 'later', fields: { name: 'later', hosts: ['later.localhost'] } });
+    expect(await fleet.apply(store.table)).toMatchObject({ ok: true });
+    for (const h of hx) expect(await count(h.port, 2, '/', 'later.localhost')).toEqual({ green: 2 });
+    expect(hx.map((h) => h.pid)).toEqual(pids);
+    store.dispatch({ op: 'route.delete', route: 'later' });
+    store.dispatch({ op: 'service.delete', service: 'later' });
     expect((await fleet.apply(store.table)).ok).toBe(true);
   });
 

@@ -51,6 +51,11 @@ describe.skipIf(!bin)('switchyard steering HAProxy (skipped: haproxy is not inst
     const patch = await fetch(`${sy.adminUrl}/services/web`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: '{"host":"green"}' });
     expect(patch.status).toBe(200);
     for (const h of fleet) await waitFor('HAProxy to send traffic to green', async () => (await tally(h.port, 'web.localhost', 4)).green === 4);
+    // A service and route created after the configuration was written: served from a spare backend.
+    const json = { 'content-type': 'application/json' };
+    expect((await fetch(`${sy.adminUrl}/services`, { method: 'POST', headers: json, body: '{"name":"shop","host":"blue"}' })).status).toBe(201);
+    expect((await fetch(`${sy.adminUrl}/services/shop/routes`, { method: 'POST', headers: json, body: '{"hosts":["shop.localhost"]}' })).status).toBe(201);
+    for (const h of fleet) await waitFor('HAProxy to serve the new service', async () => (await tally(h.port, 'shop.localhost', 2)).blue === 2);
     const status = await run(['dataplane', '--admin', sy.adminUrl]);
     expect(status.stdout).toMatch(/data plane: haproxy/);
     expect(status.stdout.match(/reachable\s+\d+\s+in sync/g)).toHaveLength(2);

@@ -26,14 +26,35 @@
  *   changed at runtime atomically (`prepare map`, `add map @v`, `commit map`), so new or changed
  *   routes need no reload. Not expressed: wildcard hosts, route `methods`, `preserve_host: false`
  *   (HAProxy forwards the client's Host). They are listed as warnings at the top of the file.
- * - What needs a reload: a new service (a new backend), and a service's timeouts, retries or
- *   health checks. Each backend's signature of these is kept in `proc.switchyard_static`; the
- *   driver compares it with the table's and says "reload needed" for the instance, naming why.
+ * - New services. HAProxy 2.6 cannot add a backend at runtime: the file ends with empty spare
+ *   backends (`sy_spare_N`, 16 unless `spares` says otherwise, Kong's default timeouts and
+ *   retries), and the driver places a new service on a free one (spares.ts): dynamic servers,
+ *   route map entries pointing at it, and the placement in switchyard-spares.map.
+ * - What needs a reload: a new service when every spare is taken, a service on a spare whose
+ *   timeouts, retries or checks are not the defaults, and a change of a service's timeouts,
+ *   retries or health checks. Each backend's signature of these is kept in
+ *   `proc.switchyard_static`; the driver compares it with the table's and says "reload needed"
+ *   for the instance, naming why.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import type { RoutingTable } from '../../core/table.js';
-import { HOSTS_MAP, PATHS_MAP, STATIC_VAR, UNAVAILABLE_BACKEND, desiredOf, type Desired, type DesiredBackend, type DesiredServer, MAX_STRIP } from './desired.js';
+import {
+  DEFAULT_SPARES,
+  HOSTS_MAP,
+  MAX_STRIP,
+  PATHS_MAP,
+  SPARES_MAP,
+  SPARE_DEFAULTS,
+  SPARE_PREFIX,
+  SPARE_SIGNATURE,
+  STATIC_VAR,
+  UNAVAILABLE_BACKEND,
+  desiredOf,
+  type Desired,
+  type DesiredBackend,
+  type DesiredServer,
+} from './desired.js';
 
 export interface HaproxyConfigOptions {
   /** Where HAProxy takes traffic: `127.0.0.1:8000`, `:80`, `0.0.0.0:8080`. */
@@ -42,6 +63,8 @@ export interface HaproxyConfigOptions {
   readonly socket: string;
   /** Where the map files live (referenced by absolute path). @default the socket's directory, or the working directory */
   readonly mapsDir?: string;
+  /** Empty backends for services added later, placed at runtime without a reload. @default 16 */
+  readonly spares?: number;
 }
 
 export interface HaproxyExport {
@@ -60,9 +83,13 @@ function mapsDirOf(opts: HaproxyConfigOptions): string {
   return isTcp(opts.socket) ? process.cwd() : path.dirname(path.resolve(opts.socket));
 }
 
-export function mapPaths(opts: HaproxyConfigOptions): { hosts: string; paths: string } {
+export function mapPaths(opts: HaproxyConfigOptions): { hosts: string; paths: string; spares: string } {
   const dir = mapsDirOf(opts);
-  return { hosts: path.join(dir, HOSTS_MAP), paths: path.join(dir, PATHS_MAP) };
+  return { hosts: path.join(dir, HOSTS_MAP), paths: path.join(dir, PATHS_MAP), spares: path.join(dir, SPARES_MAP) };
+}
+
+function sparesOf(opts: HaproxyConfigOptions): number {
+  return opts.spares ?? DEFAULT_SPARES;
 }
 
 const NO_ROUTE = `'{"message":"no Route matched with those values"}'`;
@@ -106,8 +133,22 @@ function stripRules(): string[] {
   return lines;
 }
 
+function spareBlock(i: number): string[] {
+  return [
+    '',
+    `backend ${SPARE_PREFIX}${i}  # spare: a service added later is placed here at runtime`,
+    '    balance roundrobin',
+    `    retries ${SPARE_DEFAULTS.retries}`,
+    `    timeout connect ${SPARE_DEFAULTS.connectMs}ms`,
+    `    timeout server ${SPARE_DEFAULTS.serverMs}ms`,
+  ];
+}
+
 function render(d: Desired, opts: HaproxyConfigOptions): string {
   const maps = mapPaths(opts);
+  const spares = sparesOf(opts);
+  let signature = d.staticSignature;
+  for (let i = 1; i <= spares; i++) signature += `${signature ? ';' : ''}${SPARE_PREFIX}${i}=${SPARE_SIGNATURE}`;
   const socket = isTcp(opts.socket) ? `stats socket ${opts.socket} level admin expose-fd listeners` : `stats socket ${path.resolve(opts.socket)} mode 600 level admin expose-fd listeners`;
   const out: string[] = [
     `# HAProxy configuration written by switchyard for routing table version ${d.version}.`,
@@ -115,7 +156,11 @@ function render(d: Desired, opts: HaproxyConfigOptions): string {
     '# re-export and reload only when switchyard says "reload needed". Map files:',
     `#   ${maps.hosts}`,
     `#   ${maps.paths}`,
+    ...(spares > 0 ? [`#   ${maps.spares}`] : []),
     '# The split: one backend per service, one server per (upstream, target), weighted by both levels.',
+    spares > 0
+      ? `# Services added later go on the ${spares} spare backends at the end, as the spares map says.`
+      : '# No spare backends: a service added later needs a re-export and a reload.',
   ];
   if (d.warnings.length) {
     out.push('#', '# Not expressed in HAProxy:');
@@ -126,7 +171,7 @@ function render(d: Desired, opts: HaproxyConfigOptions): string {
     'global',
     `    ${socket}`,
     '    stats timeout 30s',
-    `    set-var-fmt ${STATIC_VAR} "${d.staticSignature || '-'}"`,
+    `    set-var-fmt ${STATIC_VAR} "${signature || '-'}"`,
     '',
     'defaults',
     '    mode http',
@@ -161,10 +206,17 @@ function render(d: Desired, opts: HaproxyConfigOptions): string {
     `    http-request set-var(txn.sy_path) var(txn.sy_path),regsub('^/',) if sy_base { var(txn.sy_base) -m end / }`,
     '    http-request set-var(txn.sy_path) var(txn.sy_base),concat(,txn.sy_path,) if sy_base',
     '    http-request set-path %[var(txn.sy_path)] if sy_strip or sy_base',
+    ...(spares > 0
+      ? [
+          '    # Loads the spares map (which spare backend carries which service) so that the runtime API can keep it.',
+          `    http-request set-var(txn.sy_spare) str(${SPARE_PREFIX}1),map(${maps.spares}) if FALSE`,
+        ]
+      : []),
     '    use_backend %[var(txn.sy_route),field(1,|)]',
     `    default_backend ${UNAVAILABLE_BACKEND}`,
   );
   for (const b of d.backends) out.push(...backendBlock(b));
+  for (let i = 1; i <= spares; i++) out.push(...spareBlock(i));
   out.push('', `backend ${UNAVAILABLE_BACKEND}`, `    http-request return status 503 content-type ${JSON_TYPE} string ${UNAVAILABLE}`, '');
   return out.join('\n');
 }
@@ -186,7 +238,11 @@ export function exportHaproxy(table: RoutingTable, opts: HaproxyConfigOptions): 
   const maps = mapPaths(opts);
   return {
     config: render(d, opts),
-    files: { [maps.hosts]: mapFile(d.hosts, 'host + path prefix'), [maps.paths]: mapFile(d.paths, 'path prefix (routes without hosts)') },
+    files: {
+      [maps.hosts]: mapFile(d.hosts, 'host + path prefix'),
+      [maps.paths]: mapFile(d.paths, 'path prefix (routes without hosts)'),
+      ...(sparesOf(opts) > 0 ? { [maps.spares]: `# switchyard: spare backend → the service placed on it at runtime\n` } : {}),
+    },
     warnings: d.warnings,
   };
 }

@@ -12,6 +12,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Healthchecks } from '../../core/model.js';
+import { serviceSchema } from '../../core/schema.js';
 import type { RouteEntry, RoutingTable, ServiceEntry, UpstreamEntry } from '../../core/table.js';
 
 export const HAPROXY_MAX_WEIGHT = 256;
@@ -20,6 +21,17 @@ export const UNAVAILABLE_BACKEND = 'switchyard_unavailable';
 /** Map files, found again at runtime by these names in `show map`. */
 export const HOSTS_MAP = 'switchyard-hosts.map';
 export const PATHS_MAP = 'switchyard-paths.map';
+/** Spare backends (`sy_spare_1`…), for services added after the configuration was written. */
+export const SPARE_PREFIX = 'sy_spare_';
+/** Which service each spare backend carries: `sy_spare_2 web-green`. */
+export const SPARES_MAP = 'switchyard-spares.map';
+export const DEFAULT_SPARES = 16;
+/** A spare backend is written with Kong's service defaults: 60 s timeouts, 5 retries, no checks. */
+export const SPARE_DEFAULTS = {
+  connectMs: serviceSchema.connect_timeout.default,
+  serverMs: serviceSchema.read_timeout.default,
+  retries: serviceSchema.retries.default,
+} as const;
 /** The process-wide variable holding each backend's signature of what the runtime API cannot change. */
 export const STATIC_VAR = 'proc.switchyard_static';
 /** Prefixes longer than this cannot be stripped by the generated rules (10 bits of `regsub`). */
@@ -173,9 +185,16 @@ function backendFor(s: ServiceEntry, name: string, warnings: string[]): DesiredB
     .filter(([, c]) => c !== null)
     .map(([u, c]) => `${u}:${c!.type}:${c!.path}:${c!.interMs}:${c!.fall}:${c!.rise}`)
     .join(',');
-  const signature = `c${svc.connect_timeout}s${svc.read_timeout}r${s.retries}h${httpchk ?? '-'}k${checkSig}`;
+  const signature = signatureOf(svc.connect_timeout, svc.read_timeout, s.retries, httpchk, checkSig);
   return { name, service: s.name, serviceKey: s.key, servers, connectMs: svc.connect_timeout, serverMs: svc.read_timeout, retries: s.retries, httpchk, signature };
 }
+
+function signatureOf(connectMs: number, serverMs: number, retries: number, httpchk: string | null, checks: string): string {
+  return `c${connectMs}s${serverMs}r${retries}h${httpchk ?? '-'}k${checks}`;
+}
+
+/** The signature every spare backend is written with (see STATIC_VAR). */
+export const SPARE_SIGNATURE = hash(signatureOf(SPARE_DEFAULTS.connectMs, SPARE_DEFAULTS.serverMs, SPARE_DEFAULTS.retries, null, ''));
 
 function routeValue(e: RouteEntry, backends: ReadonlyMap<string, string>, warnings: string[]): string {
   const backend = e.service ? (backends.get(e.service.key) ?? UNAVAILABLE_BACKEND) : UNAVAILABLE_BACKEND;
@@ -230,7 +249,7 @@ export function desiredOf(table: RoutingTable): Desired {
   return { version: table.version, backends, hosts: sortedMap(hosts), paths: sortedMap(paths), warnings: [...new Set(warnings)], staticSignature };
 }
 
-function hash(s: string): string {
+export function hash(s: string): string {
   return createHash('sha1').update(s).digest('hex').slice(0, 10);
 }
 

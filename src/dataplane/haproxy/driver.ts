@@ -14,7 +14,7 @@
  */
 import type { RoutingTable } from '../../core/table.js';
 import type { ApplyResult, DataPlane, DataPlaneReport, InstanceReport, InstanceResult, TargetReport } from '../types.js';
-import { HOSTS_MAP, PATHS_MAP, STATIC_VAR, desiredOf, type Desired } from './desired.js';
+import { HOSTS_MAP, PATHS_MAP, SPARES_MAP, STATIC_VAR, desiredOf, type Desired } from './desired.js';
 import { plan, type Actual } from './plan.js';
 import { RuntimeClient, RuntimeUnreachable, type StatRow } from './runtime.js';
 
@@ -121,11 +121,12 @@ export class HaproxyFleet implements DataPlane {
   private async readActual(inst: Instance): Promise<{ actual: Actual; identity: string }> {
     const c = inst.client;
     const [info, backends, servers, maps, staticSignature] = await Promise.all([c.showInfo(), c.showBackends(), c.showServersState(), c.showMaps(), c.getVar(STATIC_VAR)]);
-    const hostsMap = maps.find((m) => m.file.endsWith(`/${HOSTS_MAP}`) || m.file === HOSTS_MAP)?.file ?? null;
-    const pathsMap = maps.find((m) => m.file.endsWith(`/${PATHS_MAP}`) || m.file === PATHS_MAP)?.file ?? null;
-    const [hosts, paths] = await Promise.all([hostsMap ? c.showMap(hostsMap) : null, pathsMap ? c.showMap(pathsMap) : null]);
+    const find = (name: string) => maps.find((m) => m.file.endsWith(`/${name}`) || m.file === name)?.file ?? null;
+    const [hostsMap, pathsMap, sparesMap] = [find(HOSTS_MAP), find(PATHS_MAP), find(SPARES_MAP)];
+    const read = (m: string | null) => (m ? c.showMap(m) : null);
+    const [hosts, paths, spares] = await Promise.all([read(hostsMap), read(pathsMap), read(sparesMap)]);
     return {
-      actual: { backends: new Set(backends), servers, hostsMap, pathsMap, hosts, paths, staticSignature },
+      actual: { backends: new Set(backends), servers, hostsMap, pathsMap, hosts, paths, staticSignature, sparesMap, spares },
       identity: `${info.Pid}@${info.Start_time_sec ?? info.Uptime_sec}`,
     };
   }
@@ -227,10 +228,10 @@ export class HaproxyFleet implements DataPlane {
             inst.appliedVersion = null;
             void this.schedule(inst, false);
           }
-          return { inst, stat, drift: p?.drift ?? [], reloadNeeded: p && p.reloadNeeded.length ? p.reloadNeeded.join('; ') : null };
+          return { inst, stat, placed: p?.desired ?? null, drift: p?.drift ?? [], reloadNeeded: p && p.reloadNeeded.length ? p.reloadNeeded.join('; ') : null };
         } catch (e) {
           this.failed(inst, e);
-          return { inst, stat: null, drift: [], reloadNeeded: inst.reloadNeeded };
+          return { inst, stat: null, placed: null, drift: [], reloadNeeded: inst.reloadNeeded };
         }
       }),
     );
@@ -242,7 +243,7 @@ export class HaproxyFleet implements DataPlane {
       appliedVersion: stat !== null ? inst.appliedVersion : null,
       reloadNeeded,
     }));
-    return { targets: d ? sumTargets(d, perInstance.map((p) => p.stat)) : [], instances };
+    return { targets: d ? sumTargets(d, perInstance) : [], instances };
   }
 
   async close(): Promise<void> {
@@ -263,23 +264,25 @@ interface Sum {
   healthy: boolean;
 }
 
-/** `show stat` of every reachable instance, summed per target (a target in several services counts once, all its servers summed). */
-function sumTargets(d: Desired, stats: readonly (readonly StatRow[] | null)[]): TargetReport[] {
+/**
+ * `show stat` of every reachable instance, summed per target (a target in several services counts
+ * once, all its servers summed). Each instance is read with its own placement: a service added
+ * later may sit on a different spare backend on each.
+ */
+function sumTargets(d: Desired, perInstance: readonly { stat: readonly StatRow[] | null; placed: Desired | null }[]): TargetReport[] {
   const byKey = new Map<string, Sum>();
-  const byServer = new Map<string, Sum>();
   for (const b of d.backends) {
     for (const s of b.servers) {
-      let sum = byKey.get(s.key);
-      if (!sum) {
-        sum = { key: s.key, upstream: s.upstream, target: s.target, requests: 0, rate: 0, status: { '1xx': 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0 }, errors: 0, healthy: true };
-        byKey.set(s.key, sum);
+      if (!byKey.has(s.key)) {
+        byKey.set(s.key, { key: s.key, upstream: s.upstream, target: s.target, requests: 0, rate: 0, status: { '1xx': 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0 }, errors: 0, healthy: true });
       }
-      byServer.set(`${b.name}/${s.name}`, sum);
     }
   }
-  for (const rows of stats) {
-    if (rows === null) continue;
-    for (const r of rows) {
+  for (const { stat, placed } of perInstance) {
+    if (stat === null) continue;
+    const byServer = new Map<string, Sum>();
+    for (const b of (placed ?? d).backends) for (const s of b.servers) byServer.set(`${b.name}/${s.name}`, byKey.get(s.key)!);
+    for (const r of stat) {
       const sum = byServer.get(`${r.pxname}/${r.svname}`);
       if (!sum) continue;
       sum.requests += r.stot;

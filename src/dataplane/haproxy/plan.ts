@@ -11,6 +11,7 @@
 import { addServerArgs } from './config.js';
 import { HOSTS_MAP, PATHS_MAP, parseStaticSignature, type Desired, type DesiredServer } from './desired.js';
 import { adminStateOf, type ServerStateRow } from './runtime.js';
+import { placeOnSpares } from './spares.js';
 
 /** What an instance has, read through the runtime API. */
 export interface Actual {
@@ -22,6 +23,9 @@ export interface Actual {
   readonly hosts: ReadonlyMap<string, string> | null;
   readonly paths: ReadonlyMap<string, string> | null;
   readonly staticSignature: string | null;
+  /** The spares map's identifier and entries (spare backend → service); null without one. */
+  readonly sparesMap?: string | null;
+  readonly spares?: ReadonlyMap<string, string> | null;
 }
 
 export type Step =
@@ -34,6 +38,8 @@ export interface Plan {
   readonly reloadNeeded: readonly string[];
   /** Servers taken out of the table that are still there (waiting to be deleted). */
   readonly pendingRemovals: number;
+  /** The desired state as placed on this instance (new services on spare backends). */
+  readonly desired: Desired;
 }
 
 function label(s: DesiredServer, service: string): string {
@@ -55,12 +61,14 @@ function mapDrift(name: string, want: ReadonlyMap<string, string>, have: Readonl
   for (const [k, v] of have) if (!want.has(k)) out.push(`route ${k} → ${v} is not in switchyard's table`);
 }
 
-export function plan(d: Desired, a: Actual, force = false): Plan {
+export function plan(intended: Desired, a: Actual, force = false): Plan {
+  const placement = placeOnSpares(intended, a);
+  const d = placement.desired;
   const ups: Step[] = [];
   const downs: Step[] = [];
   const removals: Step[] = [];
   const drift: string[] = [];
-  const reloadNeeded: string[] = [];
+  const reloadNeeded: string[] = [...placement.reloadNeeded];
   let pendingRemovals = 0;
   const have = new Map<string, ServerStateRow>();
   for (const r of a.servers) have.set(`${r.backend}/${r.server}`, r);
@@ -68,10 +76,7 @@ export function plan(d: Desired, a: Actual, force = false): Plan {
   const want = parseStaticSignature(d.staticSignature);
 
   for (const b of d.backends) {
-    if (!a.backends.has(b.name)) {
-      reloadNeeded.push(`service ${b.service} has no backend ${b.name} (added after the configuration was written)`);
-      continue;
-    }
+    if (!a.backends.has(b.name)) continue; // said by the placement: reload needed
     const was = running?.get(b.name);
     if (was !== undefined && was !== want.get(b.name)) {
       reloadNeeded.push(`service ${b.service}: timeouts, retries or health checks changed since the configuration was written`);
@@ -107,16 +112,24 @@ export function plan(d: Desired, a: Actual, force = false): Plan {
         if (force || row.weight !== 0) downs.push({ kind: 'cmd', command: `set server ${at} weight 0` });
       }
     }
+    pendingRemovals += removeOthers(b.name, b.service, wanted);
+  }
+  // A spare no service needs any more: its servers go, and it is free for the next new service.
+  for (const spare of placement.free) pendingRemovals += removeOthers(spare, `spare backend ${spare}`, new Set());
+
+  function removeOthers(backend: string, what: string, keep: ReadonlySet<string>): number {
+    let n = 0;
     for (const row of a.servers) {
-      if (row.backend !== b.name || wanted.has(row.server)) continue;
+      if (row.backend !== backend || keep.has(row.server)) continue;
       const state = adminStateOf(row.adminState);
-      pendingRemovals++;
+      n++;
       if (state !== 'maint') {
-        drift.push(`${b.service}: server ${row.server} (${row.addr}:${row.port}, weight ${row.weight}, ${state}) is not in switchyard's table`);
-        removals.push({ kind: 'cmd', command: `set server ${b.name}/${row.server} state maint` });
+        drift.push(`${what}: server ${row.server} (${row.addr}:${row.port}, weight ${row.weight}, ${state}) is not in switchyard's table`);
+        removals.push({ kind: 'cmd', command: `set server ${backend}/${row.server} state maint` });
       }
-      removals.push({ kind: 'cmd', command: `del server ${b.name}/${row.server}`, soft: true });
+      removals.push({ kind: 'cmd', command: `del server ${backend}/${row.server}`, soft: true });
     }
+    return n;
   }
 
   const maps: Step[] = [];
@@ -131,5 +144,9 @@ export function plan(d: Desired, a: Actual, force = false): Plan {
     mapDrift(name, want, got, drift);
     if (force || !sameMap(want, got)) maps.push({ kind: 'map', map: file, entries: want });
   }
-  return { steps: [...ups, ...maps, ...downs, ...removals], drift, reloadNeeded, pendingRemovals };
+  // The placement first, so that a switchyard reading the instance back sees where services are.
+  if (a.sparesMap && a.spares && placement.spares && (force || !sameMap(placement.spares, a.spares))) {
+    maps.unshift({ kind: 'map', map: a.sparesMap, entries: placement.spares });
+  }
+  return { steps: [...ups, ...maps, ...downs, ...removals], drift, reloadNeeded, pendingRemovals, desired: d };
 }
