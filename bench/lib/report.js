@@ -124,9 +124,9 @@ function dataPlanes(d, p) {
   out.push(table(['Switching on the fleet', 'result'], rows));
   out.push('');
   out.push(
-    'The HAProxy driver applies a change after the store has accepted it (the PATCH returns then; the runtime API commands to each instance follow, in parallel), ' +
-      'so the first requests after the PATCH may still reach the old side: that window is what the admin API rows measure, probing the instances one request at a time, in turn. ' +
-      'The in-process proxy reads the new table on the next request, hence its 0.',
+    'The admin API answers a change once every reachable HAProxy instance has taken it (the driver sends the runtime API commands to each instance in parallel after the store accepts the change), ' +
+      'so the PATCH round trip includes the fleet\'s apply, and the admin API rows, probing the instances one request at a time in turn right after it returns, should find no request on the old side. ' +
+      'A key press in the UI does not wait: the key press row is the time until both instances answer from the new side. The in-process proxy reads the new table on the next request.',
   );
   return out;
 }

@@ -58,6 +58,8 @@ export interface AdminOptions {
 }
 
 const VERSION = readVersion();
+/** How long a change waits for the data plane (HAProxy instances) before it is answered anyway. */
+const APPLY_WAIT_MS = 3000;
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
@@ -241,7 +243,25 @@ export class AdminServer {
     } catch (e) {
       reply = errorReply(e);
     }
+    if (req.method !== 'GET' && req.method !== 'HEAD' && reply.status < 400) reply = await this.afterDataPlane(reply);
     this.send(res, reply);
+  }
+
+  /**
+   * A change is answered once the data plane has it: at once in-process (the proxy swaps tables
+   * inside the dispatch), after every reachable HAProxy instance took it otherwise, so that a
+   * script's next request after `switchyard weight …` meets the new weights. Bounded; what an
+   * instance did not take is said in a header, the Kong-shaped body is left as it is.
+   */
+  private async afterDataPlane(reply: Reply): Promise<Reply> {
+    const plane = this.options.dataPlane?.();
+    if (!plane || plane.kind === 'in-process') return reply;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), APPLY_WAIT_MS)));
+    const result = await Promise.race([plane.settled(), late]).finally(() => clearTimeout(timer));
+    if (result === null) return reply;
+    const said = result === 'late' ? `still applying after ${APPLY_WAIT_MS} ms` : summarize(result).replace(/\n/g, '; ').replace(/[^\x20-\x7e]/g, '?');
+    return { ...reply, headers: { ...reply.headers, 'x-switchyard-data-plane': said } };
   }
 
   private send(res: http.ServerResponse, reply: Reply): void {

@@ -39,6 +39,9 @@ export class AdminClient {
       const fields = j?.fields && Object.keys(j.fields).length ? `\n${Object.entries(j.fields).map(([k, v]) => `  ${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`).join('\n')}` : '';
       throw new Error(`${res.status} ${j?.message ?? text}${fields}`);
     }
+    // Steering HAProxy, a change is answered once the instances took it; say so when one did not.
+    const plane = res.headers.get('x-switchyard-data-plane');
+    if (plane && !plane.startsWith('applied to')) process.stderr.write(`note: not applied everywhere: ${plane}\n`);
     return { status: res.status, json, text };
   }
 

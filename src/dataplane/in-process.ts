@@ -30,6 +30,11 @@ export class InProcessDataPlane implements DataPlane {
     return this.apply(this.source.table());
   }
 
+  /** The proxy swaps tables inside the store's dispatch: a change is in effect when it returns. */
+  settled(): Promise<ApplyResult> {
+    return this.apply(this.source.table());
+  }
+
   report(): Promise<DataPlaneReport> {
     const table = this.source.table();
     const snap = this.source.stats.snapshot();

@@ -69,6 +69,12 @@ export interface DataPlane {
   report(): Promise<DataPlaneReport>;
   /** Pushes the whole desired state again, whatever each instance is believed to have (drift). */
   reapply(): Promise<ApplyResult>;
+  /**
+   * The outcome of applying the newest table given to `apply` (null before the first). The admin
+   * API waits for it before it answers a change, so that "acknowledged" means "in effect" on
+   * every instance that took it. Never rejects.
+   */
+  settled(): Promise<ApplyResult | null>;
   close(): Promise<void>;
 }
 

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { findHaproxy, freePort, startHaproxy, waitFor, type RunningHaproxy } from '../dataplane/haproxy-helpers.js';
+import { findHaproxy, freePort, startHaproxy, type RunningHaproxy } from '../dataplane/haproxy-helpers.js';
 import { run, serve, type Running } from '../helpers/cli.js';
 import { startBackend, tally, type Backend } from '../helpers/net.js';
 
@@ -50,17 +50,29 @@ describe.skipIf(!bin)('switchyard steering HAProxy (skipped: haproxy is not inst
     cleanup.push(() => sy.stop('SIGTERM'));
     const patch = await fetch(`${sy.adminUrl}/services/web`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: '{"host":"green"}' });
     expect(patch.status).toBe(200);
-    for (const h of fleet) await waitFor('HAProxy to send traffic to green', async () => (await tally(h.port, 'web.localhost', 4)).green === 4);
+    // Answered once both instances took it: the very next requests through each go to green.
+    expect(patch.headers.get('x-switchyard-data-plane')).toBe('applied to 2 instance(s)');
+    for (const h of fleet) expect(await tally(h.port, 'web.localhost', 4)).toEqual({ green: 4 });
     // A service and route created after the configuration was written: served from a spare backend.
     const json = { 'content-type': 'application/json' };
     expect((await fetch(`${sy.adminUrl}/services`, { method: 'POST', headers: json, body: '{"name":"shop","host":"blue"}' })).status).toBe(201);
     expect((await fetch(`${sy.adminUrl}/services/shop/routes`, { method: 'POST', headers: json, body: '{"hosts":["shop.localhost"]}' })).status).toBe(201);
-    for (const h of fleet) await waitFor('HAProxy to serve the new service', async () => (await tally(h.port, 'shop.localhost', 2)).blue === 2);
+    for (const h of fleet) expect(await tally(h.port, 'shop.localhost', 2)).toEqual({ blue: 2 });
+    // The CLI's verbs go through the same API: when `weight` returns, both instances have it.
+    const w = await run(['split', 'web', 'blue=0', 'green=1', '--admin', sy.adminUrl]);
+    expect(w.code, w.stderr).toBe(0);
+    expect(w.stderr).toBe('');
     const status = await run(['dataplane', '--admin', sy.adminUrl]);
     expect(status.stdout).toMatch(/data plane: haproxy/);
     expect(status.stdout.match(/reachable\s+\d+\s+in sync/g)).toHaveLength(2);
     for (const h of fleet) expect(await tally(h.port, 'web.localhost', 10)).toEqual({ green: 10 });
     // Nothing was reloaded: the same processes answer.
     for (const h of fleet) expect(Number((await h.client.showInfo()).Pid)).toBe(h.pid);
+    // With one instance gone, a change still reaches the other, and the CLI says what it missed.
+    await fleet[1]!.kill();
+    const half = await run(['split', 'web', 'blue=1', 'green=0', '--admin', sy.adminUrl]);
+    expect(half.code).toBe(0);
+    expect(half.stderr).toMatch(new RegExp(`^note: not applied everywhere: ${fleet[1]!.socket.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: unreachable`));
+    expect(await tally(fleet[0]!.port, 'web.localhost', 3)).toEqual({ blue: 3 });
   }, 60_000);
 });

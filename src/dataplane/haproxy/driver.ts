@@ -46,6 +46,7 @@ interface Instance {
 export class HaproxyFleet implements DataPlane {
   readonly kind = 'haproxy' as const;
   private desired: Desired | null = null;
+  private latest: Promise<ApplyResult | null> = Promise.resolve(null);
   private readonly fleet: Instance[];
   private readonly log: (line: string) => void;
   private readonly timer: NodeJS.Timeout;
@@ -87,7 +88,13 @@ export class HaproxyFleet implements DataPlane {
 
   apply(table: RoutingTable): Promise<ApplyResult> {
     this.desired = desiredOf(table);
-    return this.all(false);
+    const result = this.all(false);
+    this.latest = result;
+    return result;
+  }
+
+  settled(): Promise<ApplyResult | null> {
+    return this.latest;
   }
 
   reapply(): Promise<ApplyResult> {
