@@ -10,6 +10,7 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Store } from '../../src/core/store.js';
+import { match } from '../../src/core/table.js';
 import { exportHaproxy, haproxyConfig, writeHaproxy } from '../../src/dataplane/haproxy/config.js';
 import { HAPROXY_MAX_WEIGHT, desiredOf, toHaproxyWeights, type Desired } from '../../src/dataplane/haproxy/desired.js';
 import { HaproxyFleet } from '../../src/dataplane/haproxy/driver.js';
@@ -53,6 +54,8 @@ function actualOf(d: Desired): Actual & { servers: ServerStateRow[] } {
     hosts: new Map(d.hosts),
     paths: new Map(d.paths),
     staticSignature: d.staticSignature,
+    wildcardsMap: '/x/switchyard-wildcards.map',
+    wildcards: new Map(d.wildcards),
     sparesMap: '/x/switchyard-spares.map',
     spares: new Map(),
   };
@@ -65,7 +68,7 @@ function after(a: Actual, p: ReturnType<typeof plan>): Actual {
     .filter((b) => a.backends.has(b.name))
     .flatMap((b) => b.servers.map((s) => ({ backend: b.name, server: s.name, addr: s.host, port: s.port, opState: 2, adminState: s.weight > 0 ? 0 : 8, weight: s.weight, initialWeight: s.weight })));
   const spares = p.steps.find((s) => s.kind === 'map' && s.map.endsWith('spares.map'));
-  return { ...a, servers, hosts: new Map(d.hosts), paths: new Map(d.paths), spares: spares?.kind === 'map' ? spares.entries : a.spares };
+  return { ...a, servers, hosts: new Map(d.hosts), paths: new Map(d.paths), wildcards: new Map(d.wildcards), spares: spares?.kind === 'map' ? spares.entries : a.spares };
 }
 
 function commands(p: ReturnType<typeof plan>): string[] {
@@ -138,10 +141,31 @@ describe('routes as maps', () => {
       ['web.example.com/api/v1', 'be_api|7|/base'],
     ]);
     expect([...d.paths]).toEqual([['/lit', 'be_lit|0|']]);
-    expect(d.warnings).toEqual([
-      'route lit: methods (GET) are not matched by HAProxy; it takes every method',
-      'route wild: wildcard host *.wild.test is not routed by HAProxy',
+    expect([...d.wildcards]).toEqual([['^[^/]*[.]wild[.]test/', 'be_lit|0|']]);
+    expect(d.warnings).toEqual(['route lit: methods (GET) are not matched by HAProxy; it takes every method']);
+  });
+
+  it('writes wildcard hosts as regular expressions without backslashes, in the order the proxy tries them', () => {
+    const store = scene();
+    store.dispatch({ op: 'route.create', service: 'api', fields: { name: 'wild-api', hosts: ['*.wild.test', 'shop.*'], paths: ['/a.b', '/a.b/c+d'] } });
+    store.dispatch({ op: 'route.create', service: 'api', fields: { name: 'odd', hosts: ['*.odd.test'], paths: ['/x^y'] } });
+    const d = desiredOf(store.table);
+    expect([...d.wildcards]).toEqual([
+      ['^[^/]*[.]wild[.]test/a[.]b/c[+]d', 'be_api|8|/base'],
+      ['^[^/]*[.]wild[.]test/a[.]b', 'be_api|4|/base'],
+      ['^[^/]*[.]wild[.]test/', 'be_lit|0|'],
+      ['^shop[.][^/]*/a[.]b/c[+]d', 'be_api|8|/base'],
+      ['^shop[.][^/]*/a[.]b', 'be_api|4|/base'],
     ]);
+    expect(d.warnings).toContain('route odd: path "/x^y" has a character (] \\ ^) a wildcard route cannot hold in HAProxy; not routed');
+    // The same choice as the in-process matcher, for hosts and paths of every kind.
+    const re = [...d.wildcards].map(([k, v]) => [new RegExp(k), v] as const);
+    for (const [host, p] of [['a.wild.test', '/a.b/c+d/e'], ['x.y.wild.test', '/a.b'], ['a.wild.test', '/axb'], ['shop.eu', '/a.b/c'], ['shop.eu', '/'], ['wild.test', '/']] as const) {
+      const inProcess = match(store.table, host, p, 'GET');
+      const viaMap = re.find(([r]) => r.test(host + p))?.[1];
+      const expected = inProcess && !inProcess.route.hosts?.some((h) => h === host) ? `be_${inProcess.service!.name}` : undefined;
+      expect(viaMap?.split('|')[0], `${host}${p}`).toBe(expected);
+    }
   });
 
   it('sends a route without a service to the 503 backend', () => {
@@ -282,6 +306,18 @@ describe('the plan for one instance', () => {
     expect(p.steps).toEqual([]);
   });
 
+  it('replaces the wildcard map when only the order of its entries changed (the first match wins)', () => {
+    const store = scene();
+    store.dispatch({ op: 'route.create', service: 'api', fields: { name: 'w2', hosts: ['*.two.test'] } });
+    const d = desiredOf(store.table);
+    const reversed = new Map([...d.wildcards].reverse());
+    const p = plan(d, { ...actualOf(d), wildcards: reversed });
+    expect(commands(p)).toEqual(['replace map /x/switchyard-wildcards.map']);
+    // A configuration exported before wildcard maps existed: said, not half-done.
+    const old = plan(d, { ...actualOf(d), wildcardsMap: null, wildcards: null });
+    expect(old.reloadNeeded).toEqual(['wildcard hosts need switchyard-wildcards.map, which the running configuration predates; re-export and reload']);
+  });
+
   it('forces every weight, state and map on reapply', () => {
     const d = desiredOf(scene().table);
     const p = plan(d, actualOf(d), true);
@@ -314,7 +350,9 @@ describe('the configuration', () => {
     expect(cfg).toContain('map(/run/sy/switchyard-spares.map) if FALSE');
     expect(exp.files['/run/sy/switchyard-spares.map']).toMatch(/^#[^\n]*\n$/);
     expect(exportHaproxy(store.table, { bind: '127.0.0.1:8000', socket: '/run/sy/admin.sock', spares: 0 }).config).not.toContain('sy_spare');
-    expect(cfg).toContain('#   - route wild: wildcard host *.wild.test is not routed by HAProxy');
+    expect(cfg).toContain('#   - route lit: methods (GET) are not matched by HAProxy; it takes every method');
+    expect(cfg).toContain('var(txn.sy_key),map_reg(/run/sy/switchyard-wildcards.map) if !{ var(txn.sy_route) -m found }');
+    expect(exp.files['/run/sy/switchyard-wildcards.map']).toContain('\n^[^/]*[.]wild[.]test/ be_lit|0|\n');
     expect(exp.files['/run/sy/switchyard-hosts.map']).toContain('web.example.com/api/v1 be_api|7|/base\n');
     expect(haproxyConfig(store.table, { bind: '127.0.0.1:8000', socket: '/run/sy/admin.sock' })).toBe(cfg);
   });

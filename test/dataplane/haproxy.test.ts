@@ -82,6 +82,7 @@ describe.skipIf(!HAPROXY)('HAProxy data plane (two real instances)', () => {
     store.dispatch({ op: 'route.create', service: 'web', fields: { name: 'web', hosts: ['web.localhost'] } });
     store.dispatch({ op: 'route.create', service: 'api', fields: { name: 'api', hosts: ['web.localhost'], paths: ['/api'] } });
     store.dispatch({ op: 'route.create', service: 'api', fields: { name: 'any-api', paths: ['/v1/api'] } });
+    store.dispatch({ op: 'route.create', service: 'api', fields: { name: 'wild-api', hosts: ['*.wild.localhost'], paths: ['/w', '/w.x/deep'] } });
     for (let i = 0; i < 2; i++) {
       const port = await freePort();
       const socket = path.join(dir, `hx${i}`, 'admin.sock');
@@ -116,6 +117,12 @@ describe.skipIf(!HAPROXY)('HAProxy data plane (two real instances)', () => {
       ['other.test', '/v1/api'],
       [undefined, '/v1/api/q?x'],
       ['other.test', '/nothing'],
+      ['a.wild.localhost', '/w/x?y'],
+      ['A.B.Wild.localhost:8080', '/w.x/deep/z'],
+      ['a.wild.localhost', '/w.x/other'],
+      ['a.wild.localhost', '/wx'],
+      ['a.wild.localhost', '/v1/api/after-the-wildcard'],
+      ['wild.localhost', '/w'],
     ];
     for (const h of hx) {
       for (const [host, url] of cases) {
@@ -132,6 +139,23 @@ describe.skipIf(!HAPROXY)('HAProxy data plane (two real instances)', () => {
         if (want.service!.name === 'api') expect(api.paths[before]).toBe(upstreamPath(want, url));
       }
     }
+  });
+
+  it('takes a wildcard route added at runtime, in front of the host-less routes, without a reload', async () => {
+    store.dispatch({ op: 'route.create', service: 'api', fields: { name: 'shop-any', hosts: ['shop.*'], paths: ['/v1'] } });
+    expect(await fleet.apply(store.table)).toMatchObject({ ok: true });
+    for (const h of hx) {
+      const before = api.paths.length;
+      const r = await request(h.port, { host: 'shop.example.eu', path: '/v1/api/q' });
+      expect(r.status).toBe(200);
+      // shop.* matched first (strips /v1), not the host-less /v1/api route
+      expect(api.paths[before]).toBe('/base/api/q');
+    }
+    store.dispatch({ op: 'route.delete', route: 'shop-any' });
+    expect(await fleet.apply(store.table)).toMatchObject({ ok: true });
+    const before = api.paths.length;
+    expect((await request(hx[0]!.port, { host: 'shop.example.eu', path: '/v1/api/q' })).status).toBe(200);
+    expect(api.paths[before]).toBe('/base/q'); // now the host-less /v1/api route
   });
 
   it('shifts 80/20 through both instances at once', async () => {

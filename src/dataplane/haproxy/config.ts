@@ -24,7 +24,9 @@
  *   switchyard-paths.map. A map value is `backend|strip|base`: the backend, how many characters
  *   of the path Kong's `strip_path` removes, and the service's `path` to prepend. The maps are
  *   changed at runtime atomically (`prepare map`, `add map @v`, `commit map`), so new or changed
- *   routes need no reload. Not expressed: wildcard hosts, route `methods`, `preserve_host: false`
+ *   routes need no reload. Wildcard hosts (`*.example.com`, `example.*`) are regular
+ *   expressions on host + path in switchyard-wildcards.map (`map_reg`, tried in order after the
+ *   exact hosts, as in-process). Not expressed: route `methods`, `preserve_host: false`
  *   (HAProxy forwards the client's Host). They are listed as warnings at the top of the file.
  * - New services. HAProxy 2.6 cannot add a backend at runtime: the file ends with empty spare
  *   backends (`sy_spare_N`, 16 unless `spares` says otherwise, Kong's default timeouts and
@@ -50,6 +52,7 @@ import {
   SPARE_SIGNATURE,
   STATIC_VAR,
   UNAVAILABLE_BACKEND,
+  WILDCARDS_MAP,
   desiredOf,
   type Desired,
   type DesiredBackend,
@@ -83,9 +86,9 @@ function mapsDirOf(opts: HaproxyConfigOptions): string {
   return isTcp(opts.socket) ? process.cwd() : path.dirname(path.resolve(opts.socket));
 }
 
-export function mapPaths(opts: HaproxyConfigOptions): { hosts: string; paths: string; spares: string } {
+export function mapPaths(opts: HaproxyConfigOptions): { hosts: string; paths: string; wildcards: string; spares: string } {
   const dir = mapsDirOf(opts);
-  return { hosts: path.join(dir, HOSTS_MAP), paths: path.join(dir, PATHS_MAP), spares: path.join(dir, SPARES_MAP) };
+  return { hosts: path.join(dir, HOSTS_MAP), paths: path.join(dir, PATHS_MAP), wildcards: path.join(dir, WILDCARDS_MAP), spares: path.join(dir, SPARES_MAP) };
 }
 
 function sparesOf(opts: HaproxyConfigOptions): number {
@@ -156,6 +159,7 @@ function render(d: Desired, opts: HaproxyConfigOptions): string {
     '# re-export and reload only when switchyard says "reload needed". Map files:',
     `#   ${maps.hosts}`,
     `#   ${maps.paths}`,
+    `#   ${maps.wildcards}`,
     ...(spares > 0 ? [`#   ${maps.spares}`] : []),
     '# The split: one backend per service, one server per (upstream, target), weighted by both levels.',
     spares > 0
@@ -192,6 +196,8 @@ function render(d: Desired, opts: HaproxyConfigOptions): string {
     '    # The route: Host without port, lower-case, then the path; the longest prefix wins.',
     '    http-request set-var-fmt(txn.sy_key) %[req.hdr(host),host_only]%[path]',
     `    http-request set-var(txn.sy_route) var(txn.sy_key),map_beg(${maps.hosts})`,
+    '    # Wildcard hosts next (regular expressions, the first that matches wins), then routes without hosts.',
+    `    http-request set-var(txn.sy_route) var(txn.sy_key),map_reg(${maps.wildcards}) if !{ var(txn.sy_route) -m found }`,
     `    http-request set-var(txn.sy_route) path,map_beg(${maps.paths}) if !{ var(txn.sy_route) -m found }`,
     `    http-request return status 404 content-type ${JSON_TYPE} string ${NO_ROUTE} if !{ var(txn.sy_route) -m found }`,
     '    # Kong\'s strip_path (remove the matched prefix), then the service path prepended.',
@@ -241,6 +247,7 @@ export function exportHaproxy(table: RoutingTable, opts: HaproxyConfigOptions): 
     files: {
       [maps.hosts]: mapFile(d.hosts, 'host + path prefix'),
       [maps.paths]: mapFile(d.paths, 'path prefix (routes without hosts)'),
+      [maps.wildcards]: mapFile(d.wildcards, 'wildcard host + path prefix, a regular expression (in order: the first match wins)'),
       ...(sparesOf(opts) > 0 ? { [maps.spares]: `# switchyard: spare backend → the service placed on it at runtime\n` } : {}),
     },
     warnings: d.warnings,

@@ -21,6 +21,8 @@ export const UNAVAILABLE_BACKEND = 'switchyard_unavailable';
 /** Map files, found again at runtime by these names in `show map`. */
 export const HOSTS_MAP = 'switchyard-hosts.map';
 export const PATHS_MAP = 'switchyard-paths.map';
+/** Wildcard hosts (`*.example.com`, `example.*`): regular expressions on host + path, in matching order. */
+export const WILDCARDS_MAP = 'switchyard-wildcards.map';
 /** Spare backends (`sy_spare_1`…), for services added after the configuration was written. */
 export const SPARE_PREFIX = 'sy_spare_';
 /** Which service each spare backend carries: `sy_spare_2 web-green`. */
@@ -86,6 +88,8 @@ export interface Desired {
   readonly hosts: ReadonlyMap<string, string>;
   /** `/prefix` → `backend|strip|base`, for routes without hosts. */
   readonly paths: ReadonlyMap<string, string>;
+  /** `^[^/]*[.]example[.]com/prefix` → `backend|strip|base`, in the order they are tried (the first match wins). */
+  readonly wildcards: ReadonlyMap<string, string>;
   /** What this table asks for that the HAProxy data plane does not express. */
   readonly warnings: readonly string[];
   /** `backend=signature;…`, what the config stores in STATIC_VAR. */
@@ -211,10 +215,14 @@ function routeValue(e: RouteEntry, backends: ReadonlyMap<string, string>, warnin
   return `${backend}|${strip}|${base}`;
 }
 
-function addRoutes(into: Map<string, string>, entries: readonly RouteEntry[], keyOf: (prefix: string) => string, backends: ReadonlyMap<string, string>, warnings: string[]): void {
+function addRoutes(into: Map<string, string>, entries: readonly RouteEntry[], keyOf: (prefix: string) => string | null, backends: ReadonlyMap<string, string>, warnings: string[]): void {
   for (const e of entries) {
     if (e.methods !== null) warnings.push(`route ${e.name}: methods (${e.methods.join(', ')}) are not matched by HAProxy; it takes every method`);
     const key = keyOf(e.prefix);
+    if (key === null) {
+      warnings.push(`route ${e.name}: path ${JSON.stringify(e.prefix)} has a character (] \\ ^) a wildcard route cannot hold in HAProxy; not routed`);
+      continue;
+    }
     if (/\s/.test(key)) {
       warnings.push(`route ${e.name}: ${JSON.stringify(key)} has a space and cannot be a map key; not routed`);
       continue;
@@ -222,6 +230,15 @@ function addRoutes(into: Map<string, string>, entries: readonly RouteEntry[], ke
     if (into.has(key)) continue; // candidates come longest prefix first, methods first on a tie: the first wins, as in-process
     into.set(key, routeValue(e, backends, warnings));
   }
+}
+
+/**
+ * Text matched literally by an HAProxy regular expression, without backslashes (a map file would
+ * read them as escapes): every character that is not a letter, digit, `/`, `-` or `_` goes in a
+ * bracket of its own. Paths with a character that cannot (`]`, `\`, `^`) are not routed.
+ */
+function literal(s: string): string {
+  return s.replace(/[^A-Za-z0-9/_-]/g, (c) => `[${c}]`);
 }
 
 function sortedMap(m: Map<string, string>): Map<string, string> {
@@ -242,11 +259,16 @@ export function desiredOf(table: RoutingTable): Desired {
   for (const [host, c] of table.byHost) addRoutes(hosts, c.entries, (prefix) => `${host}${prefix || '/'}`, byService, warnings);
   const paths = new Map<string, string>();
   addRoutes(paths, table.anyHost.entries, (prefix) => prefix || '/', byService, warnings);
+  // Tried after the exact hosts and before host-less routes, each wildcard in the table's order
+  // and, within one, longest prefix first: the order the in-process matcher follows.
+  const wildcards = new Map<string, string>();
   for (const w of table.wildcard) {
-    for (const e of w.entries.entries) warnings.push(`route ${e.name}: wildcard host ${w.suffix ? '*' + w.suffix : w.prefix + '*'} is not routed by HAProxy`);
+    const host = w.suffix ? `^[^/]*${literal(w.suffix)}` : `^${literal(w.prefix)}[^/]*`;
+    const byLength = [...w.entries.entries].sort((a, b) => b.prefix.length - a.prefix.length);
+    addRoutes(wildcards, byLength, (prefix) => (/[\]\\^]/.test(prefix) ? null : `${host}${literal(prefix || '/')}`), byService, warnings);
   }
   const staticSignature = backends.map((b) => `${b.name}=${hash(b.signature)}`).join(';');
-  return { version: table.version, backends, hosts: sortedMap(hosts), paths: sortedMap(paths), warnings: [...new Set(warnings)], staticSignature };
+  return { version: table.version, backends, hosts: sortedMap(hosts), paths: sortedMap(paths), wildcards, warnings: [...new Set(warnings)], staticSignature };
 }
 
 export function hash(s: string): string {

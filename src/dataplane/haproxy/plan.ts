@@ -9,7 +9,7 @@
  * backend has no server with a weight: no request fails for want of a server.
  */
 import { addServerArgs } from './config.js';
-import { HOSTS_MAP, PATHS_MAP, parseStaticSignature, type Desired, type DesiredServer } from './desired.js';
+import { HOSTS_MAP, PATHS_MAP, WILDCARDS_MAP, parseStaticSignature, type Desired, type DesiredServer } from './desired.js';
 import { adminStateOf, type ServerStateRow } from './runtime.js';
 import { placeOnSpares } from './spares.js';
 
@@ -23,6 +23,9 @@ export interface Actual {
   readonly hosts: ReadonlyMap<string, string> | null;
   readonly paths: ReadonlyMap<string, string> | null;
   readonly staticSignature: string | null;
+  /** The wildcard map's identifier and entries, in order; null without one (a file written before it existed). */
+  readonly wildcardsMap?: string | null;
+  readonly wildcards?: ReadonlyMap<string, string> | null;
   /** The spares map's identifier and entries (spare backend → service); null without one. */
   readonly sparesMap?: string | null;
   readonly spares?: ReadonlyMap<string, string> | null;
@@ -50,6 +53,12 @@ function sameMap(a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string>)
   if (a.size !== b.size) return false;
   for (const [k, v] of a) if (b.get(k) !== v) return false;
   return true;
+}
+
+function sameOrder(a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string>): boolean {
+  if (a.size !== b.size) return false;
+  const bs = [...b];
+  return [...a].every(([k, v], i) => bs[i]![0] === k && bs[i]![1] === v);
 }
 
 function mapDrift(name: string, want: ReadonlyMap<string, string>, have: ReadonlyMap<string, string>, out: string[]): void {
@@ -143,6 +152,13 @@ export function plan(intended: Desired, a: Actual, force = false): Plan {
     }
     mapDrift(name, want, got, drift);
     if (force || !sameMap(want, got)) maps.push({ kind: 'map', map: file, entries: want });
+  }
+  // Wildcard entries are tried in order (map_reg: the first match wins), so order is compared too.
+  if (a.wildcardsMap && a.wildcards) {
+    mapDrift(WILDCARDS_MAP, d.wildcards, a.wildcards, drift);
+    if (force || !sameOrder(d.wildcards, a.wildcards)) maps.push({ kind: 'map', map: a.wildcardsMap, entries: d.wildcards });
+  } else if (d.wildcards.size > 0) {
+    reloadNeeded.push(`wildcard hosts need ${WILDCARDS_MAP}, which the running configuration predates; re-export and reload`);
   }
   // The placement first, so that a switchyard reading the instance back sees where services are.
   if (a.sparesMap && a.spares && placement.spares && (force || !sameMap(placement.spares, a.spares))) {

@@ -120,6 +120,7 @@ export function placeOnSpares(d: Desired, a: SpareView): Placement {
       backends,
       hosts: point(d.hosts),
       paths: point(d.paths),
+      wildcards: point(d.wildcards),
       staticSignature: [...running].map(([b, sig]) => `${b}=${sig}`).join(';'),
     },
     spares: new Map([...spares].sort(([x], [y]) => spareNumber(x) - spareNumber(y))),
