@@ -12,7 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Store } from '../../src/core/store.js';
 import { match } from '../../src/core/table.js';
 import { exportHaproxy, haproxyConfig, writeHaproxy } from '../../src/dataplane/haproxy/config.js';
-import { HAPROXY_MAX_WEIGHT, desiredOf, toHaproxyWeights, type Desired } from '../../src/dataplane/haproxy/desired.js';
+import { HAPROXY_MAX_WEIGHT, desiredOf, pinsOf, toHaproxyWeights, type Desired } from '../../src/dataplane/haproxy/desired.js';
 import { HaproxyFleet } from '../../src/dataplane/haproxy/driver.js';
 import { plan, type Actual } from '../../src/dataplane/haproxy/plan.js';
 import { connectOptions, parseStat, type ServerStateRow } from '../../src/dataplane/haproxy/runtime.js';
@@ -56,6 +56,10 @@ function actualOf(d: Desired): Actual & { servers: ServerStateRow[] } {
     staticSignature: d.staticSignature,
     wildcardsMap: '/x/switchyard-wildcards.map',
     wildcards: new Map(d.wildcards),
+    pinsMap: '/x/switchyard-pins.map',
+    pins: pinsOf(d).servers,
+    pinCountsMap: '/x/switchyard-pin-counts.map',
+    pinCounts: pinsOf(d).counts,
     sparesMap: '/x/switchyard-spares.map',
     spares: new Map(),
   };
@@ -68,7 +72,8 @@ function after(a: Actual, p: ReturnType<typeof plan>): Actual {
     .filter((b) => a.backends.has(b.name))
     .flatMap((b) => b.servers.map((s) => ({ backend: b.name, server: s.name, addr: s.host, port: s.port, opState: 2, adminState: s.weight > 0 ? 0 : 8, weight: s.weight, initialWeight: s.weight })));
   const spares = p.steps.find((s) => s.kind === 'map' && s.map.endsWith('spares.map'));
-  return { ...a, servers, hosts: new Map(d.hosts), paths: new Map(d.paths), wildcards: new Map(d.wildcards), spares: spares?.kind === 'map' ? spares.entries : a.spares };
+  const pins = pinsOf(d);
+  return { ...a, servers, hosts: new Map(d.hosts), paths: new Map(d.paths), wildcards: new Map(d.wildcards), pins: pins.servers, pinCounts: pins.counts, spares: spares?.kind === 'map' ? spares.entries : a.spares };
 }
 
 function commands(p: ReturnType<typeof plan>): string[] {
@@ -145,6 +150,22 @@ describe('routes as maps', () => {
     expect(d.warnings).toEqual(['route lit: methods (GET) are not matched by HAProxy; it takes every method']);
   });
 
+  it('lists, for the pin header, each upstream of each backend with its targets above weight 0, at any upstream weight', () => {
+    const store = scene();
+    store.dispatch({ op: 'service.split', service: 'web', split: [{ name: 'blue', weight: 1 }, { name: 'green', weight: 0 }] });
+    store.dispatch({ op: 'target.create', upstream: 'green', fields: { target: '127.0.0.1:3009', weight: 0 } });
+    const pins = pinsOf(desiredOf(store.table));
+    expect([...pins.counts].filter(([k]) => k.startsWith('be_web/'))).toEqual([
+      ['be_web/blue', '1'],
+      ['be_web/green', '2'],
+    ]);
+    expect([...pins.servers].filter(([k]) => k.startsWith('be_web/'))).toEqual([
+      ['be_web/blue/0', 'blue_127.0.0.1_3001'],
+      ['be_web/green/0', 'green_127.0.0.1_3002'],
+      ['be_web/green/1', 'green_--1_3003'],
+    ]);
+  });
+
   it('writes wildcard hosts as regular expressions without backslashes, in the order the proxy tries them', () => {
     const store = scene();
     store.dispatch({ op: 'route.create', service: 'api', fields: { name: 'wild-api', hosts: ['*.wild.test', 'shop.*'], paths: ['/a.b', '/a.b/c+d'] } });
@@ -214,6 +235,9 @@ describe('the plan for one instance', () => {
       'set server be_web/green_127.0.0.1_3002 weight 128',
       'add server be_api/blue_127.0.0.1_3004 127.0.0.1:3004 weight 256',
       'set server be_api/blue_127.0.0.1_3004 state ready',
+      // a pinned request may now take the new target, and no longer the old one
+      'replace map /x/switchyard-pins.map',
+      'replace map /x/switchyard-pin-counts.map',
       'set server be_web/green_--1_3003 state maint',
       'del server be_web/green_--1_3003',
     ]);
@@ -244,6 +268,13 @@ describe('the plan for one instance', () => {
       'set server sy_spare_1/green_--1_3003 state ready',
       'replace map /x/switchyard-spares.map',
       'replace map /x/switchyard-hosts.map',
+      'replace map /x/switchyard-pins.map',
+      'replace map /x/switchyard-pin-counts.map',
+    ]);
+    const pins = p.steps.find((s) => s.kind === 'map' && s.map.endsWith('/switchyard-pins.map'));
+    expect(pins?.kind === 'map' && [...pins.entries].filter(([k]) => k.startsWith('sy_spare_1/'))).toEqual([
+      ['sy_spare_1/green/0', 'green_127.0.0.1_3002'],
+      ['sy_spare_1/green/1', 'green_--1_3003'],
     ]);
     const spares = p.steps.find((s) => s.kind === 'map' && s.map.endsWith('spares.map'));
     expect(spares?.kind === 'map' && [...spares.entries]).toEqual([['sy_spare_1', 'late']]);
@@ -264,6 +295,8 @@ describe('the plan for one instance', () => {
     const p = plan(desiredOf(store.table), placed);
     expect(commands(p)).toEqual([
       'replace map /x/switchyard-spares.map',
+      'replace map /x/switchyard-pins.map',
+      'replace map /x/switchyard-pin-counts.map',
       'set server sy_spare_1/green_127.0.0.1_3002 state maint',
       'del server sy_spare_1/green_127.0.0.1_3002',
       'set server sy_spare_1/green_--1_3003 state maint',
@@ -353,6 +386,9 @@ describe('the configuration', () => {
     expect(cfg).toContain('#   - route lit: methods (GET) are not matched by HAProxy; it takes every method');
     expect(cfg).toContain('var(txn.sy_key),map_reg(/run/sy/switchyard-wildcards.map) if !{ var(txn.sy_route) -m found }');
     expect(exp.files['/run/sy/switchyard-wildcards.map']).toContain('\n^[^/]*[.]wild[.]test/ be_lit|0|\n');
+    expect(exp.files['/run/sy/switchyard-pin-counts.map']).toContain('\nbe_web/green 2\n');
+    expect(exp.files['/run/sy/switchyard-pins.map']).toContain('\nbe_web/green/1 green_--1_3003\n');
+    expect(cfg).toContain('use-server %[var(txn.sy_pinsrv)] if { var(txn.sy_pinsrv) -m found }');
     expect(exp.files['/run/sy/switchyard-hosts.map']).toContain('web.example.com/api/v1 be_api|7|/base\n');
     expect(haproxyConfig(store.table, { bind: '127.0.0.1:8000', socket: '/run/sy/admin.sock' })).toBe(cfg);
   });

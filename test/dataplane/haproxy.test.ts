@@ -278,6 +278,29 @@ describe.skipIf(!HAPROXY)('HAProxy data plane (two real instances)', () => {
     expect((await fleet.report()).instances.map((i) => i.drift)).toEqual([[], []]);
   });
 
+  it('pins a request to one upstream with X-Switchyard-Upstream, whatever its weight, as in-process', async () => {
+    const split = store.state.services.find((x) => x.name === 'web')!.upstreams;
+    store.dispatch({ op: 'service.split', service: 'web', split: [{ name: 'blue', weight: 100 }, { name: 'green', weight: 0 }] });
+    store.dispatch({ op: 'target.create', upstream: 'green', fields: { target: green2.address, weight: 100 } });
+    expect(await fleet.apply(store.table)).toMatchObject({ ok: true });
+    for (const h of hx) {
+      const pinned: Record<string, number> = {};
+      for (let i = 0; i < 40; i++) {
+        const r = await request(h.port, { host: 'web.localhost', headers: { 'x-switchyard-upstream': 'green' } });
+        pinned[r.body] = (pinned[r.body] ?? 0) + 1;
+      }
+      // every pinned request on green (weight 0), spread over both of its targets
+      expect(Object.keys(pinned).sort()).toEqual(['green', 'green2']);
+      expect(await count(h.port, 5)).toEqual({ blue: 5 });
+      const r = await request(h.port, { host: 'web.localhost', headers: { 'x-switchyard-upstream': 'nope' } });
+      expect([r.status, JSON.parse(r.body)]).toEqual([404, { message: "no app or upstream 'nope' on this route" }]);
+    }
+    store.dispatch({ op: 'target.delete', upstream: 'green', target: green2.address });
+    store.dispatch({ op: 'service.split', service: 'web', split: split ?? [] });
+    expect(await fleet.apply(store.table)).toMatchObject({ ok: true });
+    for (const h of hx) expect(await count(h.port, 4, '/', 'web.localhost')).not.toHaveProperty('green2');
+  });
+
   it('serves a service added later on a spare backend of every instance, without a reload, and frees it when the service goes', async () => {
     const pids = hx.map((h) => h.pid);
     store.dispatch({ op: 'service.create', fields: { name: 'late', host: 'api' } });

@@ -51,9 +51,13 @@ import {
   SPARE_PREFIX,
   SPARE_SIGNATURE,
   STATIC_VAR,
+  PIN_COUNTS_MAP,
+  PIN_HEADER,
+  PINS_MAP,
   UNAVAILABLE_BACKEND,
   WILDCARDS_MAP,
   desiredOf,
+  pinsOf,
   type Desired,
   type DesiredBackend,
   type DesiredServer,
@@ -86,9 +90,16 @@ function mapsDirOf(opts: HaproxyConfigOptions): string {
   return isTcp(opts.socket) ? process.cwd() : path.dirname(path.resolve(opts.socket));
 }
 
-export function mapPaths(opts: HaproxyConfigOptions): { hosts: string; paths: string; wildcards: string; spares: string } {
+export function mapPaths(opts: HaproxyConfigOptions): { hosts: string; paths: string; wildcards: string; spares: string; pins: string; pinCounts: string } {
   const dir = mapsDirOf(opts);
-  return { hosts: path.join(dir, HOSTS_MAP), paths: path.join(dir, PATHS_MAP), wildcards: path.join(dir, WILDCARDS_MAP), spares: path.join(dir, SPARES_MAP) };
+  return {
+    hosts: path.join(dir, HOSTS_MAP),
+    paths: path.join(dir, PATHS_MAP),
+    wildcards: path.join(dir, WILDCARDS_MAP),
+    spares: path.join(dir, SPARES_MAP),
+    pins: path.join(dir, PINS_MAP),
+    pinCounts: path.join(dir, PIN_COUNTS_MAP),
+  };
 }
 
 function sparesOf(opts: HaproxyConfigOptions): number {
@@ -106,7 +117,28 @@ function serverLine(s: DesiredServer): string {
   return `${line}  # ${s.upstream} ${s.target}`;
 }
 
-function backendBlock(b: DesiredBackend): string[] {
+/** As the in-process proxy answers a pin to an upstream the service does not have (404). */
+const NO_PIN = `"{\\"message\\":\\"no app or upstream '%[var(txn.sy_up),json(utf8s)]' on this route\\"}"`;
+
+/**
+ * `X-Switchyard-Upstream: APP-green` pins a request to one upstream of the service, whatever its
+ * weight: a server of that upstream picked at random (rand mod the count) from the pin maps,
+ * which the driver keeps up to date. An upstream the service does not have: 404, as in-process.
+ */
+function pinRules(pins: string, counts: string): string[] {
+  return [
+    `    http-request set-var(txn.sy_up) req.hdr(${PIN_HEADER})`,
+    '    acl sy_pinned var(txn.sy_up) -m found',
+    '    http-request set-var(txn.sy_pin) be_name,concat(/,txn.sy_up,) if sy_pinned',
+    `    http-request set-var(txn.sy_pinn) var(txn.sy_pin),map_str_int(${counts}) if sy_pinned`,
+    `    http-request return status 404 content-type ${JSON_TYPE} lf-string ${NO_PIN} if sy_pinned !{ var(txn.sy_pinn) -m found }`,
+    '    http-request set-var(txn.sy_pini) rand,mod(txn.sy_pinn) if sy_pinned',
+    `    http-request set-var(txn.sy_pinsrv) var(txn.sy_pin),concat(/,txn.sy_pini,),map(${pins}) if sy_pinned`,
+    '    use-server %[var(txn.sy_pinsrv)] if { var(txn.sy_pinsrv) -m found }',
+  ];
+}
+
+function backendBlock(b: DesiredBackend, pins: string[]): string[] {
   const lines = [
     '',
     `backend ${b.name}  # service ${b.service}`,
@@ -116,6 +148,7 @@ function backendBlock(b: DesiredBackend): string[] {
     `    timeout server ${b.serverMs}ms`,
   ];
   if (b.httpchk) lines.push(`    option httpchk ${b.httpchk}`);
+  lines.push(...pins);
   for (const s of b.servers) lines.push(serverLine(s));
   return lines;
 }
@@ -136,7 +169,7 @@ function stripRules(): string[] {
   return lines;
 }
 
-function spareBlock(i: number): string[] {
+function spareBlock(i: number, pins: string[]): string[] {
   return [
     '',
     `backend ${SPARE_PREFIX}${i}  # spare: a service added later is placed here at runtime`,
@@ -144,6 +177,7 @@ function spareBlock(i: number): string[] {
     `    retries ${SPARE_DEFAULTS.retries}`,
     `    timeout connect ${SPARE_DEFAULTS.connectMs}ms`,
     `    timeout server ${SPARE_DEFAULTS.serverMs}ms`,
+    ...pins,
   ];
 }
 
@@ -160,6 +194,7 @@ function render(d: Desired, opts: HaproxyConfigOptions): string {
     `#   ${maps.hosts}`,
     `#   ${maps.paths}`,
     `#   ${maps.wildcards}`,
+    `#   ${maps.pins} and ${maps.pinCounts} (the ${PIN_HEADER} pin)`,
     ...(spares > 0 ? [`#   ${maps.spares}`] : []),
     '# The split: one backend per service, one server per (upstream, target), weighted by both levels.',
     spares > 0
@@ -221,10 +256,15 @@ function render(d: Desired, opts: HaproxyConfigOptions): string {
     '    use_backend %[var(txn.sy_route),field(1,|)]',
     `    default_backend ${UNAVAILABLE_BACKEND}`,
   );
-  for (const b of d.backends) out.push(...backendBlock(b));
-  for (let i = 1; i <= spares; i++) out.push(...spareBlock(i));
+  const pins = pinRules(maps.pins, maps.pinCounts);
+  for (const b of d.backends) out.push(...backendBlock(b, pins));
+  for (let i = 1; i <= spares; i++) out.push(...spareBlock(i, pins));
   out.push('', `backend ${UNAVAILABLE_BACKEND}`, `    http-request return status 503 content-type ${JSON_TYPE} string ${UNAVAILABLE}`, '');
   return out.join('\n');
+}
+
+function pinFile(entries: ReadonlyMap<string, string>, what: string): string {
+  return [`# switchyard: ${what}`, ...[...entries].map(([k, v]) => `${k} ${v}`)].join('\n') + '\n';
 }
 
 export function mapFile(entries: ReadonlyMap<string, string>, what: string): string {
@@ -241,6 +281,7 @@ export function haproxyConfig(table: RoutingTable, opts: HaproxyConfigOptions): 
 /** The configuration and the map files it references: what `config export --format haproxy` produces. */
 export function exportHaproxy(table: RoutingTable, opts: HaproxyConfigOptions): HaproxyExport {
   const d = desiredOf(table);
+  const pins = pinsOf(d);
   const maps = mapPaths(opts);
   return {
     config: render(d, opts),
@@ -248,6 +289,8 @@ export function exportHaproxy(table: RoutingTable, opts: HaproxyConfigOptions): 
       [maps.hosts]: mapFile(d.hosts, 'host + path prefix'),
       [maps.paths]: mapFile(d.paths, 'path prefix (routes without hosts)'),
       [maps.wildcards]: mapFile(d.wildcards, 'wildcard host + path prefix, a regular expression (in order: the first match wins)'),
+      [maps.pins]: pinFile(pins.servers, 'backend/upstream/i → the i-th server a pinned request can take'),
+      [maps.pinCounts]: pinFile(pins.counts, 'backend/upstream → how many servers a pinned request picks from'),
       ...(sparesOf(opts) > 0 ? { [maps.spares]: `# switchyard: spare backend → the service placed on it at runtime\n` } : {}),
     },
     warnings: d.warnings,

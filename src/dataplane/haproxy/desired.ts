@@ -23,6 +23,13 @@ export const HOSTS_MAP = 'switchyard-hosts.map';
 export const PATHS_MAP = 'switchyard-paths.map';
 /** Wildcard hosts (`*.example.com`, `example.*`): regular expressions on host + path, in matching order. */
 export const WILDCARDS_MAP = 'switchyard-wildcards.map';
+/**
+ * The `X-Switchyard-Upstream` pin: `backend/upstream` → how many targets it has to pick from
+ * (PIN_COUNTS_MAP), and `backend/upstream/i` → the i-th one's server name (PINS_MAP).
+ */
+export const PIN_HEADER = 'x-switchyard-upstream';
+export const PIN_COUNTS_MAP = 'switchyard-pin-counts.map';
+export const PINS_MAP = 'switchyard-pins.map';
 /** Spare backends (`sy_spare_1`…), for services added after the configuration was written. */
 export const SPARE_PREFIX = 'sy_spare_';
 /** Which service each spare backend carries: `sy_spare_2 web-green`. */
@@ -64,6 +71,8 @@ export interface DesiredServer {
   readonly weight: number;
   /** `ready` when the weight is above 0, `drain` otherwise. */
   readonly state: ServerState;
+  /** The target's own weight in its upstream (0..65535): a pinned request picks among those above 0. */
+  readonly targetWeight: number;
   readonly check: CheckSpec | null;
 }
 
@@ -179,6 +188,7 @@ function backendFor(s: ServiceEntry, name: string, warnings: string[]): DesiredB
       port: t.port,
       weight,
       state: weight > 0 ? 'ready' : 'drain',
+      targetWeight: t.weight,
       check,
     });
   });
@@ -273,6 +283,31 @@ export function desiredOf(table: RoutingTable): Desired {
 
 export function hash(s: string): string {
   return createHash('sha1').update(s).digest('hex').slice(0, 10);
+}
+
+/**
+ * What the pin maps hold for a desired state (after placement: keys carry the backend's name).
+ * A pinned request picks uniformly among the upstream's targets with a weight above 0, at any
+ * upstream weight (a new version at 0 is what a pin is for).
+ */
+export function pinsOf(d: Desired, existing?: ReadonlySet<string>): { counts: Map<string, string>; servers: Map<string, string> } {
+  const counts = new Map<string, string>();
+  const servers = new Map<string, string>();
+  for (const b of d.backends) {
+    if (existing && !existing.has(b.name)) continue;
+    const byUpstream = new Map<string, string[]>();
+    for (const s of b.servers) {
+      if (s.targetWeight <= 0 || /\s/.test(s.upstream)) continue;
+      const list = byUpstream.get(s.upstream) ?? [];
+      list.push(s.name);
+      byUpstream.set(s.upstream, list);
+    }
+    for (const [u, names] of byUpstream) {
+      counts.set(`${b.name}/${u}`, String(names.length));
+      names.forEach((n, i) => servers.set(`${b.name}/${u}/${i}`, n));
+    }
+  }
+  return { counts, servers };
 }
 
 /** `backend=sig;…` → Map. */

@@ -14,7 +14,7 @@
  */
 import type { RoutingTable } from '../../core/table.js';
 import type { ApplyResult, DataPlane, DataPlaneReport, InstanceReport, InstanceResult, TargetReport } from '../types.js';
-import { HOSTS_MAP, PATHS_MAP, SPARES_MAP, STATIC_VAR, WILDCARDS_MAP, desiredOf, type Desired } from './desired.js';
+import { HOSTS_MAP, PATHS_MAP, PINS_MAP, PIN_COUNTS_MAP, SPARES_MAP, STATIC_VAR, WILDCARDS_MAP, desiredOf, type Desired } from './desired.js';
 import { plan, type Actual } from './plan.js';
 import { RuntimeClient, RuntimeUnreachable, type StatRow } from './runtime.js';
 
@@ -129,11 +129,17 @@ export class HaproxyFleet implements DataPlane {
     const c = inst.client;
     const [info, backends, servers, maps, staticSignature] = await Promise.all([c.showInfo(), c.showBackends(), c.showServersState(), c.showMaps(), c.getVar(STATIC_VAR)]);
     const find = (name: string) => maps.find((m) => m.file.endsWith(`/${name}`) || m.file === name)?.file ?? null;
-    const [hostsMap, pathsMap, wildcardsMap, sparesMap] = [find(HOSTS_MAP), find(PATHS_MAP), find(WILDCARDS_MAP), find(SPARES_MAP)];
-    const read = (m: string | null) => (m ? c.showMap(m) : null);
-    const [hosts, paths, wildcards, spares] = await Promise.all([read(hostsMap), read(pathsMap), read(wildcardsMap), read(sparesMap)]);
+    const [hostsMap, pathsMap, wildcardsMap, sparesMap, pinsMap, pinCountsMap] = [HOSTS_MAP, PATHS_MAP, WILDCARDS_MAP, SPARES_MAP, PINS_MAP, PIN_COUNTS_MAP].map(find);
+    const read = (m: string | null | undefined) => (m ? c.showMap(m) : null);
+    const [hosts, paths, wildcards, spares, pins, pinCounts] = await Promise.all([hostsMap, pathsMap, wildcardsMap, sparesMap, pinsMap, pinCountsMap].map(read));
     return {
-      actual: { backends: new Set(backends), servers, hostsMap, pathsMap, hosts, paths, staticSignature, wildcardsMap, wildcards, sparesMap, spares },
+      actual: {
+        backends: new Set(backends),
+        servers,
+        staticSignature,
+        ...{ hostsMap: hostsMap ?? null, pathsMap: pathsMap ?? null, wildcardsMap, sparesMap, pinsMap, pinCountsMap },
+        ...{ hosts: hosts ?? null, paths: paths ?? null, wildcards, spares, pins, pinCounts },
+      },
       identity: `${info.Pid}@${info.Start_time_sec ?? info.Uptime_sec}`,
     };
   }

@@ -9,7 +9,7 @@
  * backend has no server with a weight: no request fails for want of a server.
  */
 import { addServerArgs } from './config.js';
-import { HOSTS_MAP, PATHS_MAP, WILDCARDS_MAP, parseStaticSignature, type Desired, type DesiredServer } from './desired.js';
+import { HOSTS_MAP, PATHS_MAP, WILDCARDS_MAP, parseStaticSignature, pinsOf, type Desired, type DesiredServer } from './desired.js';
 import { adminStateOf, type ServerStateRow } from './runtime.js';
 import { placeOnSpares } from './spares.js';
 
@@ -26,6 +26,11 @@ export interface Actual {
   /** The wildcard map's identifier and entries, in order; null without one (a file written before it existed). */
   readonly wildcardsMap?: string | null;
   readonly wildcards?: ReadonlyMap<string, string> | null;
+  /** The pin maps (`backend/upstream` → count, `backend/upstream/i` → server); null without them. */
+  readonly pinCountsMap?: string | null;
+  readonly pinCounts?: ReadonlyMap<string, string> | null;
+  readonly pinsMap?: string | null;
+  readonly pins?: ReadonlyMap<string, string> | null;
   /** The spares map's identifier and entries (spare backend → service); null without one. */
   readonly sparesMap?: string | null;
   readonly spares?: ReadonlyMap<string, string> | null;
@@ -159,6 +164,14 @@ export function plan(intended: Desired, a: Actual, force = false): Plan {
     if (force || !sameOrder(d.wildcards, a.wildcards)) maps.push({ kind: 'map', map: a.wildcardsMap, entries: d.wildcards });
   } else if (d.wildcards.size > 0) {
     reloadNeeded.push(`wildcard hosts need ${WILDCARDS_MAP}, which the running configuration predates; re-export and reload`);
+  }
+  // The pin maps follow the servers (a configuration written before them simply has no pins).
+  const pins = pinsOf(d, a.backends);
+  for (const [file, want, got] of [
+    [a.pinsMap, pins.servers, a.pins],
+    [a.pinCountsMap, pins.counts, a.pinCounts],
+  ] as const) {
+    if (file && got && (force || !sameMap(want, got))) maps.push({ kind: 'map', map: file, entries: want });
   }
   // The placement first, so that a switchyard reading the instance back sees where services are.
   if (a.sparesMap && a.spares && placement.spares && (force || !sameMap(placement.spares, a.spares))) {
