@@ -100,14 +100,14 @@ export class Engine {
     const stats = new Stats();
     const tempLogs = stateFile ? undefined : fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-logs-'));
     const logDir = tempLogs ?? path.join(path.dirname((stateFile as ConfStore).path), 'logs');
-    const supervisor = new Supervisor({ store, stats, logDir, log });
+    const self: { engine?: Engine } = {};
+    const supervisor = new Supervisor({ store, stats, logDir, log, drainDataPlane: (address, deadline) => drainPlane(self.engine?.dataPlane, address, deadline) });
     // Addresses of a previous run's processes are gone: clear them before the proxy takes traffic.
     supervisor.clearStale();
     const deployer = new DeployEngine(store, supervisor, stats, log);
     const proxy = new ProxyServer({ store, stats, host: o.proxyHost ?? '127.0.0.1', port: o.proxyPort ?? 8000, maxBodyBytes: o.maxBodyBytes });
     const proxyAddress = await proxy.listen();
     // GET / describes the engine, which exists only once the admin API listens.
-    const self: { engine?: Engine } = {};
     const admin = new AdminServer({ store, stats, proxy, supervisor, deployer, dataPlane: () => self.engine?.dataPlane, host: adminHost, port: o.adminPort ?? 8001, token, info: () => self.engine?.info() });
     let adminAddress: AddressInfo;
     try {
@@ -161,6 +161,16 @@ export class Engine {
     if (!this.store.readonly) this.stateFile?.save(this.store.state);
     if (this.tempLogs) fs.rmSync(this.tempLogs, { recursive: true, force: true });
   }
+}
+
+/** With a data plane other than the in-process proxy: the change applied, then its requests to `address` done. */
+async function drainPlane(plane: DataPlane | undefined, address: string, deadline: number): Promise<void> {
+  if (!plane || plane.kind === 'in-process') return;
+  const left = deadline - Date.now();
+  if (left <= 0) return;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([plane.settled(), new Promise((r) => (timer = setTimeout(r, left)))]).finally(() => clearTimeout(timer));
+  while (Date.now() < deadline && (await plane.inFlight(address)) > 0) await new Promise((r) => setTimeout(r, 20));
 }
 
 function hostForUrl(a: AddressInfo): string {

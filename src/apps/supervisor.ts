@@ -52,6 +52,11 @@ export interface SupervisorOptions {
   readonly startTimeoutMs?: number;
   /** How long a retired instance may take to finish its requests. @default 10000 */
   readonly drainTimeoutMs?: number;
+  /**
+   * Waits (until `deadline`) for a data plane other than the in-process proxy to stop sending to
+   * an address and finish what it sent: HAProxy takes a change a few ms after the store does.
+   */
+  readonly drainDataPlane?: (address: string, deadline: number) => Promise<void>;
 }
 
 const HOST = '127.0.0.1';
@@ -444,6 +449,7 @@ export class Supervisor {
         if (c.inFlight <= 0) break;
         await new Promise((r) => setTimeout(r, 20));
       }
+      if (!this.stopped) await this.options.drainDataPlane?.(`${HOST}:${inst.port}`, deadline);
       inst.state = 'stopping';
     }
     await this.kill(inst);

@@ -30,6 +30,13 @@ export class InProcessDataPlane implements DataPlane {
     return this.apply(this.source.table());
   }
 
+  inFlight(address: string): Promise<number> {
+    const snap = this.source.stats.snapshot();
+    let n = 0;
+    for (const u of this.source.table().upstreams) for (const t of u.targets) if (t.address === address) n += snap.targets[t.key]?.inFlight ?? 0;
+    return Promise.resolve(n);
+  }
+
   /** The proxy swaps tables inside the store's dispatch: a change is in effect when it returns. */
   settled(): Promise<ApplyResult> {
     return this.apply(this.source.table());

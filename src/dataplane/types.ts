@@ -75,6 +75,8 @@ export interface DataPlane {
    * every instance that took it. Never rejects.
    */
   settled(): Promise<ApplyResult | null>;
+  /** Requests in flight to a target address (`host:port`), over every reachable instance. Never rejects. */
+  inFlight(address: string): Promise<number>;
   close(): Promise<void>;
 }
 

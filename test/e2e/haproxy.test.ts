@@ -8,9 +8,10 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { findHaproxy, freePort, startHaproxy, type RunningHaproxy } from '../dataplane/haproxy-helpers.js';
 import { run, serve, type Running } from '../helpers/cli.js';
-import { startBackend, tally, type Backend } from '../helpers/net.js';
+import { request, startBackend, tally, type Backend } from '../helpers/net.js';
 
 const bin = findHaproxy();
+const HELLO = path.resolve(__dirname, '../../examples/hello-app.js');
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-haproxy-e2e-'));
 const cleanup: (() => Promise<unknown>)[] = [];
 afterAll(async () => {
@@ -75,4 +76,64 @@ describe.skipIf(!bin)('switchyard steering HAProxy (skipped: haproxy is not inst
     expect(half.stderr).toMatch(new RegExp(`^note: not applied everywhere: ${fleet[1]!.socket.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: unreachable`));
     expect(await tally(fleet[0]!.port, 'web.localhost', 3)).toEqual({ blue: 3 });
   }, 60_000);
+
+  it("runs SAP's bg-deploy through HAProxy: temporary route, pin, resume, with no failed request and no reload", async () => {
+    const stateDir = path.join(dir, 'bg-state');
+    fs.mkdirSync(stateDir);
+    const manifest = (v: string) => {
+      const file = path.join(dir, `shop-${v}.yaml`);
+      fs.writeFileSync(file, `ID: shop\nversion: ${v}.0.0\nmodules:\n  - name: shop-web\n    command: VERSION=v${v} node ${HELLO}\n    instances: 2\n    routes: [shop.example.com]\n`);
+      return file;
+    };
+    // HAProxy is configured before any app exists: every service will sit on a spare backend.
+    const port = await freePort();
+    const socket = path.join(dir, 'bg.sock');
+    const out = path.join(dir, 'haproxy-bg');
+    expect((await run(['config', 'export', '--format', 'haproxy', '--state-dir', stateDir, '-o', out, '--bind', `127.0.0.1:${port}`, '--socket', socket])).code).toBe(0);
+    const hap = await startHaproxy(bin!, path.join(out, 'haproxy.cfg'), socket, port);
+    cleanup.push(() => hap.kill());
+    const sy = await serve(['--state-dir', stateDir, '--data-plane', 'haproxy', '--haproxy', socket]);
+    cleanup.push(() => sy.stop('SIGTERM'));
+    const sw = (args: string[]) => run([...args, '--admin', sy.adminUrl], { timeoutMs: 60_000 });
+    const body = async (host: string, headers: Record<string, string> = {}) => {
+      const r = await request(port, { host, headers });
+      return r.status === 200 ? r.body.trim() : String(r.status);
+    };
+
+    let r = await sw(['bg-deploy', manifest('1')]);
+    expect(r.stderr).toBe('');
+    expect(await body('shop.example.com')).toMatch(/^shop-web-blue v1 /);
+
+    // Steady load through HAProxy from here to the end.
+    let stop = false;
+    const seen = { ok: 0, failed: [] as string[] };
+    const load = Promise.all(
+      Array.from({ length: 4 }, async () => {
+        while (!stop) {
+          const b = await body('shop.example.com').catch((e: Error) => e.message);
+          if (/^shop-web-(blue v1|green v2) /.test(b)) seen.ok++;
+          else seen.failed.push(b);
+          await new Promise((res) => setTimeout(res, 5));
+        }
+      }),
+    );
+    r = await sw(['bg-deploy', manifest('2')]);
+    expect(r.stdout).toMatch(/pending \(shop-web-green beside shop-web-blue\)/);
+    const id = /bg-deploy -i (\d+) -a resume/.exec(r.stdout)![1]!;
+    expect(await body('shop-idle.example.com')).toMatch(/^shop-web-green v2 /);
+    expect(await body('shop.example.com')).toMatch(/^shop-web-blue v1 /);
+    expect(await body('shop.example.com', { 'x-switchyard-upstream': 'shop-web-green' })).toMatch(/^shop-web-green v2 /);
+
+    r = await sw(['bg-deploy', '-i', id, '-a', 'resume']);
+    expect(r.stdout).toMatch(/resumed/);
+    expect(await body('shop.example.com')).toMatch(/^shop-web-green v2 /);
+    expect(await body('shop-idle.example.com')).toBe('404');
+    await new Promise((res) => setTimeout(res, 300));
+    stop = true;
+    await load;
+    expect(seen.failed).toEqual([]);
+    expect(seen.ok).toBeGreaterThan(20);
+    expect(Number((await hap.client.showInfo()).Pid)).toBe(hap.pid);
+    expect((await run(['dataplane', '--admin', sy.adminUrl])).stdout).toMatch(/reachable\s+\d+\s+in sync/);
+  }, 90_000);
 });

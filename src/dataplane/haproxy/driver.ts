@@ -97,6 +97,21 @@ export class HaproxyFleet implements DataPlane {
     return this.latest;
   }
 
+  /** Sessions each reachable instance has open with a server at this address (any backend), summed. */
+  async inFlight(address: string): Promise<number> {
+    const per = await Promise.all(
+      this.fleet
+        .filter((i) => i.reachable !== false)
+        .map((i) =>
+          i.client.showStat().then(
+            (rows) => rows.reduce((n, r) => (r.addr === address && r.svname !== 'BACKEND' && r.svname !== 'FRONTEND' ? n + r.scur : n), 0),
+            () => 0,
+          ),
+        ),
+    );
+    return per.reduce((a, b) => a + b, 0);
+  }
+
   reapply(): Promise<ApplyResult> {
     return this.all(true);
   }
