@@ -540,7 +540,10 @@ export class AdminServer {
         const t = findTarget(u, params.t as string);
         if (!t) throw notFound();
         const h = this.store.table.upstreams.find((x) => x.key === u.id)?.targets.find((x) => x.address === t.target)?.health;
-        if (h) Object.assign(h, { healthy: verdict === 'healthy', successes: 0, tcpFailures: 0, httpFailures: 0, timeouts: 0 });
+        if (h) Object.assign(h, { healthy: verdict === 'healthy', manual: true, successes: 0, tcpFailures: 0, httpFailures: 0, timeouts: 0 });
+        // Health is not part of the routing table's version: a fleet is handed the same table again.
+        const plane = this.options.dataPlane?.();
+        if (plane && plane.kind !== 'in-process') void plane.apply(this.store.table);
         return noContent;
       });
     }

@@ -351,6 +351,24 @@ describe('the plan for one instance', () => {
     expect(old.reloadNeeded).toEqual(['wildcard hosts need switchyard-wildcards.map, which the running configuration predates; re-export and reload']);
   });
 
+  it('puts a target marked unhealthy by hand in maint (no traffic, no pin), and back when marked healthy', () => {
+    const store = scene();
+    const before = desiredOf(store.table);
+    const h = store.table.upstreams.find((u) => u.name === 'green')!.targets.find((t) => t.address === '127.0.0.1:3002')!.health;
+    Object.assign(h, { healthy: false, manual: true });
+    const d = desiredOf(store.table);
+    const p = plan(d, actualOf(before));
+    expect(commands(p)).toEqual([
+      'replace map /x/switchyard-pins.map',
+      'replace map /x/switchyard-pin-counts.map',
+      'set server be_web/green_127.0.0.1_3002 state maint',
+    ]);
+    expect(pinsOf(d).counts.get('be_web/green')).toBe('1');
+    Object.assign(h, { healthy: true });
+    const back = plan(desiredOf(store.table), { ...actualOf(before), servers: actualOf(before).servers.map((r) => (r.server === 'green_127.0.0.1_3002' ? { ...r, adminState: 1 } : r)) });
+    expect(commands(back)).toContain('set server be_web/green_127.0.0.1_3002 state ready');
+  });
+
   it('forces every weight, state and map on reapply', () => {
     const d = desiredOf(scene().table);
     const p = plan(d, actualOf(d), true);

@@ -69,6 +69,13 @@ describe.skipIf(!bin)('switchyard steering HAProxy (skipped: haproxy is not inst
     for (const h of fleet) expect(await tally(h.port, 'web.localhost', 10)).toEqual({ green: 10 });
     // Nothing was reloaded: the same processes answer.
     for (const h of fleet) expect(Number((await h.client.showInfo()).Pid)).toBe(h.pid);
+    // Kong's manual health: a target marked unhealthy takes no traffic on any instance, then is back.
+    const mark = (verdict: string) => fetch(`${sy.adminUrl}/upstreams/green/targets/${backends[1]!.address}/${verdict}`, { method: 'POST' });
+    expect((await mark('unhealthy')).status).toBe(204);
+    for (const h of fleet) expect(await tally(h.port, 'web.localhost', 2)).toEqual({ 503: 2 });
+    expect((await fetch(`${sy.adminUrl}/upstreams/green/health`).then((r) => r.json())).data[0].health).toBe('UNHEALTHY');
+    expect((await mark('healthy')).status).toBe(204);
+    for (const h of fleet) expect(await tally(h.port, 'web.localhost', 2)).toEqual({ green: 2 });
     // With one instance gone, a change still reaches the other, and the CLI says what it missed.
     await fleet[1]!.kill();
     const half = await run(['split', 'web', 'blue=1', 'green=0', '--admin', sy.adminUrl]);

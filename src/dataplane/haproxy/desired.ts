@@ -187,7 +187,8 @@ function backendFor(s: ServiceEntry, name: string, warnings: string[]): DesiredB
       host: bareHost(t.host),
       port: t.port,
       weight,
-      state: weight > 0 ? 'ready' : 'drain',
+      // Marked unhealthy by hand (Kong's POST …/unhealthy): no traffic at all until marked healthy.
+      state: t.health.manual && !t.health.healthy ? 'maint' : weight > 0 ? 'ready' : 'drain',
       targetWeight: t.weight,
       check,
     });
@@ -297,7 +298,7 @@ export function pinsOf(d: Desired, existing?: ReadonlySet<string>): { counts: Ma
     if (existing && !existing.has(b.name)) continue;
     const byUpstream = new Map<string, string[]>();
     for (const s of b.servers) {
-      if (s.targetWeight <= 0 || /\s/.test(s.upstream)) continue;
+      if (s.targetWeight <= 0 || s.state === 'maint' || /\s/.test(s.upstream)) continue;
       const list = byUpstream.get(s.upstream) ?? [];
       list.push(s.name);
       byUpstream.set(s.upstream, list);

@@ -317,7 +317,7 @@ function sumTargets(d: Desired, perInstance: readonly { stat: readonly StatRow[]
       sum.rate += r.rate;
       for (const k of ['1xx', '2xx', '3xx', '4xx', '5xx'] as const) sum.status[k] += r.hrsp[k];
       sum.errors += r.econ + r.eresp;
-      if (r.status.startsWith('DOWN')) sum.healthy = false;
+      if (r.status.startsWith('DOWN') || r.status.startsWith('MAINT')) sum.healthy = false;
     }
   }
   return [...byKey.values()];

@@ -105,7 +105,7 @@ export function plan(intended: Desired, a: Actual, force = false): Plan {
         drift.push(`${what} missing`);
         ups.push({ kind: 'cmd', command: `add server ${at} ${addServerArgs(s)}` });
         if (s.check) ups.push({ kind: 'cmd', command: `enable health ${at}` });
-        ups.push({ kind: 'cmd', command: `set server ${at} state ${s.weight > 0 ? 'ready' : 'drain'}` });
+        ups.push({ kind: 'cmd', command: `set server ${at} state ${s.state === 'maint' ? 'maint' : s.weight > 0 ? 'ready' : 'drain'}` });
         continue;
       }
       const state = adminStateOf(row.adminState);
@@ -114,7 +114,12 @@ export function plan(intended: Desired, a: Actual, force = false): Plan {
         ups.push({ kind: 'cmd', command: `set server ${at} addr ${s.host} port ${s.port}` });
       }
       if (row.weight !== s.weight) drift.push(`${what} weight ${row.weight}, expected ${s.weight}`);
-      if (s.weight > 0) {
+      if (s.state === 'maint') {
+        // Marked unhealthy by hand: out first, and its weight kept in step for when it comes back.
+        if (state !== 'maint') drift.push(`${what} ${state}, expected maint (marked unhealthy)`);
+        if (force || state !== 'maint') downs.unshift({ kind: 'cmd', command: `set server ${at} state maint` });
+        if (force || row.weight !== s.weight) downs.push({ kind: 'cmd', command: `set server ${at} weight ${s.weight}` });
+      } else if (s.weight > 0) {
         if (state !== 'ready') drift.push(`${what} ${state}, expected ready`);
         const steps = s.weight < row.weight ? downs : ups;
         if (force || row.weight !== s.weight) steps.push({ kind: 'cmd', command: `set server ${at} weight ${s.weight}` });
