@@ -159,8 +159,12 @@ export function formToObject(entries: Iterable<readonly [string, string]>): Reco
  * anything else with a body is 415, and a JSON body that does not parse is 400.
  */
 export async function parseBody(req: http.IncomingMessage): Promise<Record<string, unknown>> {
-  const buf = await readBody(req);
-  const type = (req.headers['content-type'] ?? '').toLowerCase();
+  return parseBodyOf(await readBody(req), req.headers['content-type']);
+}
+
+/** parseBody for a body already read. */
+export async function parseBodyOf(buf: Buffer, contentType: string | undefined): Promise<Record<string, unknown>> {
+  const type = (contentType ?? '').toLowerCase();
   if (type === '') {
     if (buf.length === 0) return {};
     throw new HttpError(415, { message: 'Unsupported Media Type' });
@@ -182,7 +186,8 @@ export async function parseBody(req: http.IncomingMessage): Promise<Record<strin
   if (type.startsWith('multipart/form-data')) {
     let form: FormData;
     try {
-      form = await new Response(new Uint8Array(buf), { headers: { 'content-type': type } }).formData();
+      // The boundary is case-sensitive: the header as sent, not lower-cased.
+      form = await new Response(new Uint8Array(buf), { headers: { 'content-type': contentType as string } }).formData();
     } catch {
       throw new HttpError(400, { message: 'Cannot parse multipart body' });
     }

@@ -30,6 +30,7 @@ import {
   KONG_CODES,
   notFound,
   parseBody,
+  parseBodyOf,
   readBody,
   replaceFields,
   routeJson,
@@ -456,17 +457,15 @@ export class AdminServer {
         : ok({ config: exportYaml(this.state) }),
     );
     this.on('POST', '/config', async ({ req }) => {
-      const raw = (await readBody(req)).toString('utf8');
-      // Kong accepts `{"config": "<yaml>"}` as well as the document itself.
-      let text = raw;
-      if ((req.headers['content-type'] ?? '').includes('json')) {
-        let doc: { config?: unknown };
-        try {
-          doc = JSON.parse(raw) as { config?: unknown };
-        } catch {
-          throw new HttpError(400, { message: 'Cannot parse JSON body' });
-        }
-        if (typeof doc === 'object' && doc !== null && typeof doc.config === 'string') text = doc.config;
+      const buf = await readBody(req);
+      const type = (req.headers['content-type'] ?? '').toLowerCase();
+      // Kong's DB-less /config takes the document in a `config` field (JSON, form or multipart:
+      // `curl -F config=@kong.yaml`); switchyard also takes the document itself as the body.
+      let text = buf.toString('utf8');
+      if (/^(application\/json|application\/x-www-form-urlencoded|multipart\/form-data)/.test(type)) {
+        const fields = await parseBodyOf(buf, req.headers['content-type']);
+        if (typeof fields.config === 'string') text = fields.config;
+        else if (!type.startsWith('application/json')) throw new HttpError(400, { message: 'give the declarative configuration as the field "config" (curl -F config=@kong.yaml)' });
       }
       const state = loadDeclarative(text, { now: Math.floor(Date.now() / 1000), newId: randomUUID }, 'config');
       const outcome = this.store.dispatch({ op: 'state.replace', state }, 'admin');

@@ -31,6 +31,25 @@ describe('/config and /undo', () => {
     expect(got.config).toContain('target: 127.0.0.1:3002');
   });
 
+  it("takes Kong's upload forms too: multipart (curl -F config=@file), form-encoded and JSON", async () => {
+    const multipart = new FormData();
+    multipart.append('config', new Blob([yaml]), 'kong.yaml');
+    expect((await fetch(`${h.adminUrl}/config`, { method: 'POST', body: multipart })).status).toBe(201);
+    expect(h.store.state.services.map((s) => s.name)).toEqual(['web']);
+    const other = yaml.replace('name: web', 'name: shop');
+    const form = await fetch(`${h.adminUrl}/config`, { method: 'POST', body: new URLSearchParams({ config: other }) });
+    expect(form.status).toBe(201);
+    expect(h.store.state.services.map((s) => s.name)).toEqual(['shop']);
+    const json = await fetch(`${h.adminUrl}/config`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ config: yaml }) });
+    expect(json.status).toBe(201);
+    expect(h.store.state.services.map((s) => s.name)).toEqual(['web']);
+    // A form without the field: said, and nothing changes.
+    const before = JSON.stringify(h.store.state);
+    const missing = await fetch(`${h.adminUrl}/config`, { method: 'POST', body: new URLSearchParams({ conf: yaml }) });
+    expect([missing.status, ((await missing.json()) as { message: string }).message]).toEqual([400, 'give the declarative configuration as the field "config" (curl -F config=@kong.yaml)']);
+    expect(JSON.stringify(h.store.state)).toBe(before);
+  });
+
   it('rejects a bad config whole, with the path of the field, and keeps the state', async () => {
     await fetch(`${h.adminUrl}/config`, { method: 'POST', headers: { 'content-type': 'application/yaml' }, body: yaml });
     const before = JSON.stringify(h.store.state);
