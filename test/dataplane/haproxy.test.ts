@@ -136,7 +136,11 @@ describe.skipIf(!HAPROXY)('HAProxy data plane (two real instances)', () => {
         }
         expect(r.status, `${host} ${url}`).toBe(200);
         expect(r.body).toBe(want.service!.name === 'api' ? 'api' : 'blue');
-        if (want.service!.name === 'api') expect(api.paths[before]).toBe(upstreamPath(want, url));
+        if (want.service!.name === 'api') {
+          expect(api.paths[before]).toBe(upstreamPath(want, url));
+          const hd = api.headers[before]!;
+          expect([hd['x-forwarded-for'], hd['x-forwarded-host'], hd['x-forwarded-proto'], hd['x-forwarded-port']], `${host} ${url}`).toEqual(['127.0.0.1', host ?? `127.0.0.1:${h.port}`, 'http', String(h.port)]);
+        }
       }
     }
   });
