@@ -3,6 +3,7 @@
  * client verbs that steer a running instance through its admin API.
  */
 import fs from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Command, InvalidArgumentError, Option } from 'commander';
@@ -84,6 +85,10 @@ function engineOptions(f: EngineFlags, extra: Partial<EngineOptions> = {}): Engi
   };
 }
 
+function hostPort(a: AddressInfo): string {
+  return a.address.includes(':') ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`;
+}
+
 const stderrLog = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
 
 /**
@@ -129,7 +134,14 @@ async function serve(f: EngineFlags): Promise<void> {
   const stopWith = onShutdownSignals(stderrLog);
   const engine = await Engine.start(engineOptions(f, { log: stderrLog }));
   const where = engine.stateFile ? `state ${engine.stateFile.path}` : 'state in memory';
-  stderrLog(`switchyard ${VERSION} serving: proxy ${engine.proxyUrl}, admin API ${engine.adminUrl} (${where})`);
+  const notes = [where];
+  // The URLs are where to point a client; a wildcard bind says so, as does a data plane elsewhere.
+  const wide = (a: AddressInfo) => a.address === '0.0.0.0' || a.address === '::';
+  if (wide(engine.proxyAddress) || wide(engine.adminAddress)) {
+    notes.push(`bound to ${hostPort(engine.proxyAddress)} and ${hostPort(engine.adminAddress)}`);
+  }
+  if (engine.dataPlane.kind === 'haproxy') notes.push(`steering HAProxy: ${f.haproxy?.join(', ')}; the local proxy answers too`);
+  stderrLog(`switchyard ${VERSION} serving: proxy ${engine.proxyUrl}, admin API ${engine.adminUrl} (${notes.join('; ')})`);
   stopWith(() => engine.stop());
 }
 
