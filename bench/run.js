@@ -5,7 +5,7 @@
  * through switchyard with its UI running, through nginx (when installed) and through HAProxy steered
  * by switchyard (when installed), under the same load; then switching (latency, under load, and on
  * the HAProxy fleet), split accuracy, steady memory and the scale of the config.
- * Results go to bench/results/latest.json and latest.md. See bench/README.md.
+ * Results go to bench/results/latest.json and latest.md (a quick run: quick.json and quick.md). See bench/README.md.
  *
  * Options: --quick (under a minute, for CI smoke use), --loadgen auto|wrk|autocannon,
  * --connections N, --duration S, --warmup S, --rounds N (repeat the subjects, keep the median),
@@ -881,10 +881,12 @@ async function main() {
 
   fs.mkdirSync(opt.out, { recursive: true });
   const md = markdown(report);
-  fs.writeFileSync(path.join(opt.out, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
-  fs.writeFileSync(path.join(opt.out, 'latest.md'), md);
+  // A quick run is a smoke test: it must not overwrite the full run's committed figures.
+  const base = QUICK ? 'quick' : 'latest';
+  fs.writeFileSync(path.join(opt.out, `${base}.json`), `${JSON.stringify(report, null, 2)}\n`);
+  fs.writeFileSync(path.join(opt.out, `${base}.md`), md);
   process.stdout.write(`${md}\n`);
-  log(`wrote ${path.relative(process.cwd(), path.join(opt.out, 'latest.json'))} and latest.md`);
+  log(`wrote ${path.relative(process.cwd(), path.join(opt.out, `${base}.json`))} and ${base}.md`);
   if (!QUICK && opt.out === path.join(ROOT, 'bench', 'results')) updateReadme(md);
   const required = ['direct', 'bare', 'serve'].filter(want);
   for (const k of required) if (!report.subjects.some((s) => s.key === k && !s.skipped)) failed = true;
