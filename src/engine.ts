@@ -80,6 +80,17 @@ export class Engine {
       throw new Error(`refusing to bind the admin API to ${adminHost} without a token: pass --admin-token (or set SWITCHYARD_ADMIN_TOKEN), or keep it on 127.0.0.1`);
     }
     const stateFile = o.persist === false ? undefined : new ConfStore({ dir: o.stateDir, reset: o.resetState });
+    // One switchyard per state directory: a second would run the same apps and overwrite the state.
+    stateFile?.lock();
+    try {
+      return await Engine.startOn(o, stateFile, log, adminHost, token);
+    } catch (e) {
+      stateFile?.unlock();
+      throw e;
+    }
+  }
+
+  private static async startOn(o: EngineOptions, stateFile: ConfStore | undefined, log: (line: string) => void, adminHost: string, token: string | undefined): Promise<Engine> {
     let initial = stateFile?.load(o.resetState) ?? emptyState;
     if (stateFile?.movedAside) log(`moved the unreadable state file aside to ${stateFile.movedAside}`);
     if (o.configFile) {
@@ -159,6 +170,7 @@ export class Engine {
     if (this.dataPlane.kind !== 'in-process') await this.dataPlane.close();
     this.stats.stop();
     if (!this.store.readonly) this.stateFile?.save(this.store.state);
+    this.stateFile?.unlock();
     if (this.tempLogs) fs.rmSync(this.tempLogs, { recursive: true, force: true });
   }
 }

@@ -337,7 +337,8 @@ export class Supervisor {
       try {
         child = spawn('sh', ['-c', app.command as string], {
           cwd: app.cwd ?? process.cwd(),
-          env: { ...process.env, ...app.env, PORT: String(port), INSTANCE_INDEX: String(index), APP_NAME: app.name },
+          // The app's own --env wins over APP_NAME; PORT and INSTANCE_INDEX are switchyard's to give.
+          env: { ...process.env, APP_NAME: app.name, ...app.env, PORT: String(port), INSTANCE_INDEX: String(index) },
           stdio: ['ignore', 'pipe', 'pipe'],
           detached: true,
         });

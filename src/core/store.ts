@@ -100,8 +100,8 @@ export class Store {
     if (this.readonly) throw new SwitchyardError('invalid', 'switchyard is read-only (--readonly): changes are refused');
     const prev = this.history.pop();
     if (!prev) throw new SwitchyardError('invalid', 'nothing to undo');
-    this.commit(prev.state, { op: 'undo' }, `undo: ${prev.summary}`, source, false);
-    return { state: prev.state, summary: `undo: ${prev.summary}` };
+    this.commit(prev.state, { op: 'undo' }, `undid "${prev.summary}"`, source, false);
+    return { state: prev.state, summary: `undid "${prev.summary}"` };
   }
 
   private commit(next: State, command: Change['command'], summary: string, source: string, record = true): void {

@@ -37,6 +37,18 @@ export interface ConfStoreOptions {
   readonly reset?: boolean;
 }
 
+/** Lock files this process holds. */
+const held = new Set<string>();
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 export class ConfStore {
   private readonly conf: Conf<StoredState>;
   /** Set when `reset` moved an unreadable file aside. */
@@ -69,6 +81,46 @@ export class ConfStore {
     return this.conf.path;
   }
 
+  private get lockPath(): string {
+    return path.join(path.dirname(this.conf.path), 'switchyard.lock');
+  }
+
+  /**
+   * Claims the state directory for this process (`switchyard.lock`: pid and start time). A lock
+   * whose process is gone (killed, crashed) is taken over; a live one is an error naming it.
+   */
+  lock(): void {
+    const file = this.lockPath;
+    const mine = `${process.pid} ${new Date().toISOString()}\n`;
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        fs.mkdirSync(path.dirname(file), { recursive: true });
+        fs.writeFileSync(file, mine, { flag: 'wx' });
+        held.add(file);
+        return;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      }
+      const [pidText, since] = fs.readFileSync(file, 'utf8').trim().split(' ');
+      const pid = Number(pidText);
+      if (Number.isInteger(pid) && pid > 0 && (pid === process.pid ? held.has(file) : alive(pid))) {
+        throw new Error(`the state directory ${path.dirname(file)} is in use by another switchyard (pid ${pid}, since ${since ?? '?'}); stop it, or give this one its own --state-dir`);
+      }
+      fs.rmSync(file, { force: true }); // left by a process that is gone
+    }
+    throw new Error(`could not claim ${file}`);
+  }
+
+  unlock(): void {
+    const file = this.lockPath;
+    if (!held.delete(file)) return;
+    try {
+      if (Number(fs.readFileSync(file, 'utf8').split(' ')[0]) === process.pid) fs.rmSync(file, { force: true });
+    } catch {
+      // already gone
+    }
+  }
+
   /** The saved state, validated like any change; a fresh install gives the empty state. */
   load(reset = false): State {
     let raw: unknown;
@@ -82,6 +134,7 @@ export class ConfStore {
       const doc = JSON.parse(raw as string) as Partial<StoredState>;
       if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new Error('expected a JSON object');
       if (Object.keys(doc).length === 0) return emptyState;
+      if (doc.format === undefined) throw new Error(`no "format" field: not a switchyard state file (expected {"format": ${STATE_FORMAT}, "state": …})`);
       if (doc.format !== STATE_FORMAT) throw new Error(`unknown format ${JSON.stringify(doc.format)} (expected ${STATE_FORMAT})`);
       return replaceState(doc.state, { now: Math.floor(Date.now() / 1000), newId: () => crypto.randomUUID() });
     } catch (e) {

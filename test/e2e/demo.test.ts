@@ -179,7 +179,7 @@ describe.skipIf(!hasTmux)('switchyard demo in a terminal (tmux)', () => {
 
     // z undoes; s switches; the help lists the keys; esc closes it.
     keys(name, 'z');
-    await waitForScreen(name, 'undo: service demo');
+    await waitForScreen(name, 'undid "service demo');
     await waitForScreen(name, 'blue 100%');
     keys(name, 's');
     await waitForScreen(name, '100% green');

@@ -104,6 +104,20 @@ describe('switchyard serve', () => {
     }
   }, 70_000);
 
+  it('refuses a second switchyard on the same state directory, and takes over from one that was killed', async () => {
+    const stateDir = path.join(dir, 'locked');
+    const first = await serve(['--state-dir', stateDir]);
+    running.push(first);
+    const second = await run(['serve', '--proxy-port', '0', '--admin-port', '0', '--state-dir', stateDir]);
+    expect(second.code).toBe(1);
+    expect(second.stderr).toMatch(new RegExp(`^switchyard: the state directory ${stateDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is in use by another switchyard \\(pid ${first.child.pid}, since `));
+    await first.stop('SIGKILL');
+    const third = await serve(['--state-dir', stateDir]);
+    running.push(third);
+    expect(await third.stop('SIGTERM')).toBe(0);
+    expect(fs.existsSync(path.join(stateDir, 'switchyard.lock'))).toBe(false);
+  });
+
   it('says clearly when a port is taken', async () => {
     const blocker = http.createServer();
     await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));

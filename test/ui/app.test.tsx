@@ -101,12 +101,12 @@ describe('the ratio slider', () => {
     expect(split()).toEqual({ blue: 0, green: 100 });
     expect(await countColours(engine.proxyUrl, 'demo.localhost', 10)).toEqual({ green: 10 });
 
-    await press(r, 'z', 'undo:');
+    await press(r, 'z', 'undid "');
     await waitForContent(r.lastFrame, 'blue 100%');
     expect(engine.store.state.services.find((x) => x.name === 'demo')?.host).toBe('blue');
     expect(await countColours(engine.proxyUrl, 'demo.localhost', 10)).toEqual({ blue: 10 });
     // Back where it started: one more z says there is nothing left to undo (the demo scene is one change).
-    await press(r, 'z', 'undo: demo scene');
+    await press(r, 'z', 'undid "demo scene');
     await press(r, 'z', 'nothing to undo');
   });
 
@@ -204,7 +204,7 @@ describe('target weights', () => {
     const after = demo.backends.map((b, i) => b.served - (before[i] ?? 0));
     // blue 1 has weight 0 now; blue 2 and 3 (100, 50) share 15 requests 10:5.
     expect(after).toEqual([0, 10, 5, 0, 0]);
-    await press(r, 'z', 'undo:');
+    await press(r, 'z', 'undid "');
     expect(engine.store.state.upstreams.find((u) => u.name === 'blue')!.targets[0]!.weight).toBe(100);
   });
 });
