@@ -30,6 +30,8 @@ export interface SplitPart {
   readonly weight: number;
   /** Exact share in percent. */
   readonly share: number;
+  /** No target that can take traffic (a stopped app, no targets, all at weight 0): its share goes nowhere. */
+  readonly idle: boolean;
 }
 
 export interface ServiceRow {
@@ -46,6 +48,8 @@ export interface ServiceRow {
   /** `host:port` for a service on a literal address. */
   readonly address?: string;
   readonly stats: CounterSnapshot | undefined;
+  /** A split of which no part with a weight can take traffic: its routes answer 503. */
+  readonly noTarget: boolean;
 }
 
 export interface Health {
@@ -83,6 +87,11 @@ function matches(filter: string, ...texts: readonly string[]): boolean {
   return texts.some((t) => t.toLowerCase().includes(f));
 }
 
+/** Whether an upstream has a target with a weight (a stopped app has none). */
+function canServe(state: State, upstream: string): boolean {
+  return state.upstreams.some((u) => u.name === upstream && u.targets.some((t) => t.weight > 0));
+}
+
 export function serviceRows(
   state: State,
   stats: StatsSnapshot,
@@ -96,12 +105,14 @@ export function serviceRows(
     const split = effectiveSplit(state, s);
     if (!matches(filter, name, ...routes, ...(split ?? []).map((e) => e.name))) continue;
     const shares = split ? exactShares(split) : [];
+    const parts = split?.map((e, i) => ({ name: e.name, weight: e.weight, share: shares[i] as number, idle: !canServe(state, e.name) }));
     rows.push({
       key: s.id,
       service: s,
       name,
       routes,
-      split: split?.map((e, i) => ({ name: e.name, weight: e.weight, share: shares[i] as number })),
+      split: parts,
+      noTarget: parts !== undefined && !parts.some((p) => p.weight > 0 && !p.idle),
       focus: split ? focusIndex(split, focus[s.id]) : 0,
       address: split ? undefined : `${s.host}:${s.port}`,
       stats: stats.services[s.id],
@@ -119,6 +130,7 @@ export function serviceRows(
       split: undefined,
       focus: 0,
       stats: stats.routes[r.id],
+      noTarget: false,
     });
   }
   return rows;

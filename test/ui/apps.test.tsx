@@ -114,6 +114,15 @@ describe('the apps pane', () => {
     // A stopped app's route serves its other app, from the very next request.
     expect(await countColours(engine.proxyUrl, 'my-app.example.com', 10)).toEqual({ 'app-v2': 10 });
     expect(r.frame()).toContain('s start');
+    expect(r.frame()).not.toContain('no target');
+    // With both stopped, the route has nowhere to send: its row says so where the rate was.
+    r.stdin.write('j'); // keys are taken in order: the next s is on app-v2
+    await press(r, 's', 'app app-v2 stopped');
+    frame = await waitForContent(r.lastFrame, /my-app\.example\.com .* no target/);
+    expect(await countColours(engine.proxyUrl, 'my-app.example.com', 2)).toEqual({ 'HTTP 503': 2 });
+    await press(r, 's', 'app app-v2 started');
+    await healthy('app-v2');
+    r.stdin.write('k');
 
     await press(r, 's', 'app app-v1 started');
     await healthy('app-v1');

@@ -81,7 +81,8 @@ export function ServicesPanel({
             bold: selected,
             color: row.service ? undefined : theme.tone('muted'),
           };
-          const rate = padStart(row.stats ? `${fmtRate(row.stats.rate)}/s` : '', RATE_W);
+          // A split with nowhere to send says so where its rate would be.
+          const rate = padStart(row.noTarget ? 'no target' : row.stats ? `${fmtRate(row.stats.rate)}/s` : '', RATE_W);
           return (
             <Line
               key={row.key}
@@ -89,7 +90,7 @@ export function ServicesPanel({
                 label,
                 { text: '  ' },
                 ...splitSegments(row, section, leftW, rightW, theme, colourIndex),
-                { text: rate, color: theme.tone('muted') },
+                { text: rate, color: theme.tone(row.noTarget ? 'error' : 'muted'), bold: row.noTarget },
               ]}
             />
           );
@@ -131,8 +132,8 @@ function splitSegments(
       {
         text: padStart(`${a.name} ${pct[0]}%`, leftW),
         color: colour(a),
-        bold: (pct[0] ?? 0) > 0,
-        dim: (pct[0] ?? 0) === 0,
+        bold: (pct[0] ?? 0) > 0 && !a.idle,
+        dim: (pct[0] ?? 0) === 0 || a.idle,
       },
       { text: ' ' },
       ...bar(parts, barW, theme, colour),
@@ -140,8 +141,8 @@ function splitSegments(
       {
         text: padEnd(`${pct[1]}% ${b.name}`, rightW),
         color: colour(b),
-        bold: (pct[1] ?? 0) > 0,
-        dim: (pct[1] ?? 0) === 0,
+        bold: (pct[1] ?? 0) > 0 && !b.idle,
+        dim: (pct[1] ?? 0) === 0 || b.idle,
       },
       { text: padEnd('', w - leftW - rightW - 2 - barW) },
     ];
