@@ -13,16 +13,20 @@ export class AdminClient {
     private readonly token?: string,
   ) {}
 
-  private async call(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<{ status: number; json: unknown; text: string }> {
+  private fetch(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<Response> {
     const url = new URL(path, this.base.endsWith('/') ? this.base : this.base + '/');
+    return fetch(url, {
+      method,
+      headers: { ...(body !== undefined ? { 'content-type': contentType } : {}), ...(this.token ? { authorization: `Bearer ${this.token}` } : {}) },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+      signal: AbortSignal.timeout(10_000),
+    });
+  }
+
+  private async call(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<{ status: number; json: unknown; text: string }> {
     let res: Response;
     try {
-      res = await fetch(url, {
-        method,
-        headers: { ...(body !== undefined ? { 'content-type': contentType } : {}), ...(this.token ? { authorization: `Bearer ${this.token}` } : {}) },
-        body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-        signal: AbortSignal.timeout(10_000),
-      });
+      res = await this.fetch(method, path, body, contentType);
     } catch (e) {
       const cause = (e as { cause?: { code?: string } }).cause?.code ?? (e as Error).message;
       throw new Error(`no switchyard admin API answering at ${this.base} (${cause}); start one with "switchyard serve", or pass --admin URL`);
@@ -36,8 +40,19 @@ export class AdminClient {
     }
     if (res.status >= 400) {
       const j = json as { message?: string; fields?: Record<string, unknown> } | undefined;
-      const fields = j?.fields && Object.keys(j.fields).length ? `\n${Object.entries(j.fields).map(([k, v]) => `  ${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`).join('\n')}` : '';
-      throw new Error(`${res.status} ${j?.message ?? text}${fields}`);
+      let message = j?.message ?? text;
+      // Kong's 404 names nothing: name what the path asked for.
+      if (res.status === 404 && message === 'Not found') message = (await this.missing(path)) ?? message;
+      if (res.status === 401) {
+        message += this.token
+          ? ': the admin token given was refused; pass the right one with --admin-token TOKEN or set SWITCHYARD_ADMIN_TOKEN'
+          : ': pass --admin-token TOKEN or set SWITCHYARD_ADMIN_TOKEN';
+      }
+      const entries = Object.entries(j?.fields ?? {}).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)] as const);
+      // Kong's message often lists the fields already ("schema violation (weight: …)"): say them once.
+      const said = entries.every(([k, v]) => message.includes(k === '@entity' ? v : `${k}: ${v}`));
+      const fields = entries.length && !said ? `\n${entries.map(([k, v]) => `  ${k}: ${v}`).join('\n')}` : '';
+      throw new Error(`${res.status} ${message}${fields}`);
     }
     // Steering HAProxy, a change is answered once the instances took it; say so when one did not.
     const plane = res.headers.get('x-switchyard-data-plane');
@@ -56,7 +71,21 @@ export class AdminClient {
     }
     if (j?.target !== undefined) return `target ${j.target}: weight ${j.weight}`;
     if (j?.host !== undefined) return `service ${j.name}: host ${j.host}`;
-    return `${req.method} ${req.path}: ${r.status}`;
+    return done(req.method, req.path) ?? `${req.method} ${req.path}: ${r.status}`;
+  }
+
+  /** What a bare 404 of Kong's was about, from the path (asking whether an upstream exists when a target's path failed). */
+  private async missing(path: string): Promise<string | undefined> {
+    const e = entityOf(path);
+    if (!e) return undefined;
+    if (e.target === undefined) return `${e.kind} '${e.key}' not found`;
+    let upstreamThere = true;
+    try {
+      upstreamThere = (await this.fetch('GET', `/upstreams/${encodeURIComponent(e.key)}`)).status !== 404;
+    } catch {
+      // The question is only to word the error better: without an answer, name the target.
+    }
+    return upstreamThere ? `target '${e.target}' of upstream '${e.key}' not found` : `upstream '${e.key}' not found`;
   }
 
   async get(path: string): Promise<unknown> {
@@ -99,4 +128,31 @@ export class AdminClient {
     const j = r.json as { summary?: string } | undefined;
     return j?.summary ?? 'applied';
   }
+}
+
+const KINDS: Record<string, string> = { services: 'service', routes: 'route', upstreams: 'upstream', apps: 'app', deployments: 'deployment' };
+
+/**
+ * `/upstreams/u/targets/127.0.0.1%3A3005` → the entity it names, its key decoded; `whole` when the
+ * path is the entity itself (not something under it).
+ */
+function entityOf(path: string): { kind: string; key: string; target?: string; whole: boolean } | undefined {
+  let segs: string[];
+  try {
+    segs = new URL(path, 'http://admin.invalid').pathname.split('/').filter(Boolean).map(decodeURIComponent);
+  } catch {
+    return undefined;
+  }
+  const [collection, key, sub, target] = segs;
+  const kind = collection === undefined ? undefined : KINDS[collection];
+  if (!kind || key === undefined) return undefined;
+  if (kind === 'upstream' && sub === 'targets' && target !== undefined) return { kind, key, target, whole: segs.length === 4 };
+  return { kind, key, whole: segs.length === 2 };
+}
+
+/** A sentence for a change the admin API answered without a body (204): a DELETE. */
+function done(method: string, path: string): string | undefined {
+  const e = entityOf(path);
+  if (method !== 'DELETE' || !e?.whole) return undefined;
+  return e.target === undefined ? `deleted ${e.kind} ${e.key}` : `removed target ${e.target} from upstream ${e.key}`;
 }

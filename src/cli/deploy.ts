@@ -43,8 +43,30 @@ export function rate(text: string): number {
   return n;
 }
 
-export function describeDeployment(d: DeploymentReply): string {
-  const what = d.modules.map((m) => (m.old_app ? `${m.new_app} beside ${m.old_app}` : m.new_app)).join(', ');
+/** `cleanup` records itself in the message only: "aborted by the operator; cleaned up". */
+function cleanedUp(d: DeploymentReply): boolean {
+  return d.message?.endsWith('; cleaned up') ?? false;
+}
+
+/** A deployment that went wrong: it failed, or its gradual resume aborted it (not the operator). */
+function wentWrong(d: DeploymentReply): boolean {
+  return d.state === 'failed' || (d.state === 'aborted' && !d.message?.startsWith('aborted by the operator'));
+}
+
+/**
+ * What a deployment says about itself. `superseded`: a later deployment of the same MTA reuses its
+ * apps and routes, so there is nothing of it left to clean up.
+ */
+export function describeDeployment(d: DeploymentReply, opts: { superseded?: boolean } = {}): string {
+  const gone = cleanedUp(d);
+  const what = d.modules
+    .map((m) => {
+      // Resumed: the old version was retired. Cleaned up: the new one was removed.
+      if (gone) return m.old_app ? `${m.new_app} removed, ${m.old_app} kept` : `${m.new_app} removed`;
+      if (!m.old_app) return m.new_app;
+      return d.state === 'resumed' ? `${m.new_app} replaced ${m.old_app}` : `${m.new_app} beside ${m.old_app}`;
+    })
+    .join(', ');
   const lines = [`Deployment ${d.id} of ${d.mta}${d.version ? ` ${d.version}` : ''}: ${d.state} (${what})${d.message ? `: ${d.message}` : ''}`];
   if (d.state === 'pending') {
     for (const m of d.modules) for (const r of m.temp_routes) lines.push(`  ${m.new_app} answers on ${r}`);
@@ -59,7 +81,7 @@ export function describeDeployment(d: DeploymentReply): string {
         (f ? ` (${f.responses} responses, 5xx ${f.errorRate === null ? '-' : `${(f.errorRate * 100).toFixed(1)}%`}, p99 ${f.p99 === null ? '-' : `${f.p99.toFixed(0)} ms`})` : ''),
     );
   }
-  if (d.state === 'aborted') lines.push(`The new version and its temporary routes stay for inspection; remove them with "switchyard bg-deploy -i ${d.id} -a cleanup"`);
+  if (d.state === 'aborted' && !gone && !opts.superseded) lines.push(`The new version and its temporary routes stay for inspection; remove them with "switchyard bg-deploy -i ${d.id} -a cleanup"`);
   return lines.join('\n') + '\n';
 }
 
@@ -77,17 +99,29 @@ export async function deploymentAction(client: AdminClient, id: string, action: 
   throw new Error(`unknown action '${action}': use resume, abort, monitor or cleanup`);
 }
 
-/** Prints each change of a deployment until it is resumed, aborted or failed (or pending, waiting for you). */
+/** Whether a later deployment of the same MTA took over this one's apps and routes. */
+async function superseded(client: AdminClient, d: DeploymentReply): Promise<boolean> {
+  const list = ((await client.get('/deployments')) as { data: DeploymentReply[] }).data;
+  const i = list.findIndex((x) => x.id === d.id);
+  return i >= 0 && list.slice(i + 1).some((x) => x.mta === d.mta);
+}
+
+/**
+ * Prints each change of a deployment until it has ended (resumed, aborted, failed) or is pending,
+ * waiting for you. Exits 1 only when it went wrong: it failed, or its gradual resume aborted it.
+ */
 async function monitor(client: AdminClient, path: string): Promise<void> {
   let last = '';
   for (;;) {
     const d = (await client.get(path)) as DeploymentReply;
-    const text = describeDeployment(d);
+    const end = FINAL.has(d.state) || d.state === 'pending';
+    const taken = d.state === 'aborted' && !cleanedUp(d) && (await superseded(client, d));
+    const text = describeDeployment(d, { superseded: taken });
     const head = `${d.state}/${d.step}/${d.message}`;
     if (head !== last) process.stdout.write(text);
     last = head;
-    if (FINAL.has(d.state) || d.state === 'pending') {
-      if (d.state === 'failed' || d.state === 'aborted') process.exitCode = 1;
+    if (end) {
+      if (wentWrong(d)) process.exitCode = 1;
       return;
     }
     await new Promise((r) => setTimeout(r, 500));

@@ -175,7 +175,7 @@ describe("SAP's bg-deploy with switchyard", () => {
     const file = path.join(dir, 'cart.yaml');
     fs.writeFileSync(file, `ID: cart\nversion: 1.0.0\nmodules:\n  - name: cart-web\n    command: VERSION=v1 node ${HELLO}\n    routes: [cart.example.com]\n`);
     r = await sw(['bg-deploy', file, '--no-confirm']);
-    expect(r.stdout).toMatch(/resumed \(cart-web-green beside cart-web-blue\)/);
+    expect(r.stdout).toMatch(/resumed \(cart-web-green replaced cart-web-blue\)/);
     expect(await body('cart.example.com')).toMatch(/^cart-web-green v1 /);
     const apps = (await sw(['apps'])).stdout;
     expect(apps).not.toMatch(/^cart-web\s/m);
