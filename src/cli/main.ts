@@ -314,6 +314,8 @@ export function buildProgram(): Command {
         no_confirm: o.confirm === false,
         ...gradual,
       })) as DeploymentReply;
+      // --no-confirm with --steps starts a gradual resume: follow it to the end, as -a resume does.
+      if (d.state === 'resuming') return deploymentAction(client, d.id, 'monitor');
       process.stdout.write(describeDeployment(d));
       if (d.state === 'failed') process.exitCode = 1;
     });

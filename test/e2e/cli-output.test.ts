@@ -208,6 +208,17 @@ describe('CLI output', () => {
     expect((await api('GET', '/apps/shop-web-blue')).status).toBe(404);
   }, 90_000);
 
+  it('bg-deploy --no-confirm --steps follows the gradual resume to the end, as -a resume --steps does', async () => {
+    const hello = (v: string) => `VERSION=${v} node ${HELLO}`;
+    expect((await sw(['bg-deploy', manifest('cart', '1.0.0', hello('v1'))])).code).toBe(0);
+    const r = await sw(['bg-deploy', manifest('cart', '2.0.0', hello('v2')), '--no-confirm', '--steps', '50,100', '--interval', '300ms']);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^Deployment \d+ of cart 2\.0\.0: resuming \(cart-web-green beside cart-web-blue\)/);
+    expect(lines.at(-1)).toMatch(/^Deployment \d+ of cart 2\.0\.0: resumed \(cart-web-green replaced cart-web-blue\)/);
+    expect((await api('GET', '/apps/cart-web-blue')).status).toBe(404);
+  }, 60_000);
+
   it('bg-deploy: monitoring a failed deployment still exits 1', async () => {
     let r = await sw(['bg-deploy', manifest('broken', '1.0.0', 'node -e "process.exit(3)"')]);
     expect(r.code).toBe(1);
