@@ -4,6 +4,8 @@ interface AppRow {
   name: string;
   state: string;
   command: string | null;
+  instances: number;
+  targets: string[] | null;
   addresses: string[];
   status: { healthy: number; desired: number; crashed: { reason: string } | null; rolling: boolean } | null;
   routes: { route: string; weight: number; percent: number }[];
@@ -33,7 +35,9 @@ export function formatApps(reply: unknown): string {
     ['Name', 'State', 'Instances', 'Req/s', 'Requests', 'Routes'],
     apps.map((a) => {
       const st = a.status;
-      const instances = st ? `${st.healthy}/${st.desired}${st.crashed ? ' crashed' : st.rolling ? ' rolling' : ''}` : `${a.addresses.length}/${a.addresses.length}`;
+      // Answering / configured, as the UI shows it (a stopped app of 2 instances is 0/2, as kf apps says).
+      const total = a.command === null ? (a.targets?.length ?? a.addresses.length) : a.instances;
+      const instances = st ? `${st.healthy}/${total}${st.crashed ? ' crashed' : st.rolling ? ' rolling' : ''}` : `${a.addresses.length}/${a.addresses.length}`;
       const routes = a.routes.map((r) => `${r.route} (weight ${r.weight}, ${r.percent}%)`).join(', ') || '-';
       return [a.name, a.state, instances, a.stats.rate.toFixed(1), String(a.stats.requests), routes];
     }),

@@ -83,7 +83,7 @@ describe("Kf's blue-green recipe, verbatim, with switchyard in place of kf", () 
     expect(r.code).toBe(0);
     expect(await split(20)).toEqual({ 'app-v2': 20 });
     const apps = await sw('apps');
-    expect(apps.stdout).toMatch(/app-v1\s+stopped\s+0\/0/);
+    expect(apps.stdout).toMatch(/app-v1\s+stopped\s+0\/1/); // answering / configured, as kf apps and the UI say
     expect(apps.stdout).toMatch(/app-v2\s+started\s+1\/1/);
 
     r = await sw('delete app-v1');
