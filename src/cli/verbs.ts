@@ -72,6 +72,11 @@ function flags<T extends FlagSpec>(name: string, args: readonly string[], spec: 
 }
 
 function one(name: string, positionals: readonly string[], count: number): string[] {
+  if (positionals.length > count && count > 0) {
+    const v = VERBS.find((x) => x.name === name);
+    const hint = name === 'push' ? ' (a flag takes one value: repeat it for more, --target A --target B)' : '';
+    throw new SwitchyardError('invalid', `${name}: unexpected '${positionals[count]}'${hint}${v ? `\nusage: ${v.usage}` : ''}`);
+  }
   if (positionals.length !== count) usage(name);
   return [...positionals];
 }

@@ -96,6 +96,10 @@ function push(state: State, input: Fields, ctx: Context): Outcome {
     });
   }
   if (route !== undefined && route !== null && noRoute === true) throw SwitchyardError.schema({ route: 'give --route or --no-route, not both' });
+  const env = f.env as Record<string, string> | null | undefined;
+  if (targets?.length && env && Object.keys(env).length) {
+    throw SwitchyardError.schema({ env: 'applies to an app switchyard starts (--command); an app given by --target runs with its own environment' });
+  }
   const existing = state.apps.find((a) => a.name === name);
   // What a push sets, on a new app or on the one it replaces.
   const pushed = {

@@ -93,5 +93,18 @@ describe('apps (Kf verbs as commands)', () => {
     expect(parseCommandLine('map-route a example.com --hostname h --path /p --weight -1')).toEqual({ op: 'app.map-route', app: 'a', route: 'h.example.com/p', weight: '-1' });
     expect(() => parseCommandLine('map-route a example.com --bogus')).toThrow(/Unknown option '--bogus'/);
     expect(() => parseCommandLine('stop')).toThrow(/usage: stop APP/);
+    // Two values after one flag: the second is named, with how to give several.
+    expect(() => parseCommandLine('push web --no-route --target 127.0.0.1:1 127.0.0.1:2')).toThrow(
+      "push: unexpected '127.0.0.1:2' (a flag takes one value: repeat it for more, --target A --target B)",
+    );
+  });
+
+  it('refuses --env for an app given by address (it would be silently ignored), leaving the state as it was', () => {
+    const store = new Store();
+    const before = JSON.stringify(store.state);
+    expect(() => store.dispatch(parseCommandLine('push web --no-route --target 127.0.0.1:3001 --env A=1') as never)).toThrow(
+      /env: applies to an app switchyard starts \(--command\)/,
+    );
+    expect(JSON.stringify(store.state)).toBe(before);
   });
 });
