@@ -56,6 +56,12 @@ function actualOf(d: Desired): Actual & { servers: ServerStateRow[] } {
     staticSignature: d.staticSignature,
     wildcardsMap: '/x/switchyard-wildcards.map',
     wildcards: new Map(d.wildcards),
+    hostMethodsMap: '/x/switchyard-host-methods.map',
+    hostMethods: new Map(d.hostMethods),
+    wildcardMethodsMap: '/x/switchyard-wildcard-methods.map',
+    wildcardMethods: new Map(d.wildcardMethods),
+    pathMethodsMap: '/x/switchyard-path-methods.map',
+    pathMethods: new Map(d.pathMethods),
     pinsMap: '/x/switchyard-pins.map',
     pins: pinsOf(d).servers,
     pinCountsMap: '/x/switchyard-pin-counts.map',
@@ -73,7 +79,7 @@ function after(a: Actual, p: ReturnType<typeof plan>): Actual {
     .flatMap((b) => b.servers.map((s) => ({ backend: b.name, server: s.name, addr: s.host, port: s.port, opState: 2, adminState: s.weight > 0 ? 0 : 8, weight: s.weight, initialWeight: s.weight })));
   const spares = p.steps.find((s) => s.kind === 'map' && s.map.endsWith('spares.map'));
   const pins = pinsOf(d);
-  return { ...a, servers, hosts: new Map(d.hosts), paths: new Map(d.paths), wildcards: new Map(d.wildcards), pins: pins.servers, pinCounts: pins.counts, spares: spares?.kind === 'map' ? spares.entries : a.spares };
+  return { ...a, servers, hosts: new Map(d.hosts), paths: new Map(d.paths), wildcards: new Map(d.wildcards), hostMethods: new Map(d.hostMethods), wildcardMethods: new Map(d.wildcardMethods), pathMethods: new Map(d.pathMethods), pins: pins.servers, pinCounts: pins.counts, spares: spares?.kind === 'map' ? spares.entries : a.spares };
 }
 
 function commands(p: ReturnType<typeof plan>): string[] {
@@ -145,9 +151,16 @@ describe('routes as maps', () => {
       ['web.example.com/', 'be_web|0|'],
       ['web.example.com/api/v1', 'be_api|7|/base'],
     ]);
-    expect([...d.paths]).toEqual([['/lit', 'be_lit|0|']]);
+    // lit takes GET only: it is in the GET@ maps, with every route that takes GET, and not in the plain ones.
+    expect([...d.paths]).toEqual([]);
+    expect([...d.pathMethods]).toEqual([['GET@/lit', 'be_lit|0|']]);
+    expect([...d.hostMethods]).toEqual([
+      ['GET@web.example.com/', 'be_web|0|'],
+      ['GET@web.example.com/api/v1', 'be_api|7|/base'],
+    ]);
     expect([...d.wildcards]).toEqual([['^[^/]*[.]wild[.]test/', 'be_lit|0|']]);
-    expect(d.warnings).toEqual(['route lit: methods (GET) are not matched by HAProxy; it takes every method']);
+    expect([...d.wildcardMethods]).toEqual([['^GET@[^/]*[.]wild[.]test/', 'be_lit|0|']]);
+    expect(d.warnings).toEqual([]);
   });
 
   it('lists, for the pin header, each upstream of each backend with its targets above weight 0, at any upstream weight', () => {
@@ -250,8 +263,13 @@ describe('the plan for one instance', () => {
     const before = desiredOf(store.table);
     store.dispatch({ op: 'route.update', route: 'api', fields: { paths: ['/api/v2'] } });
     const p = plan(desiredOf(store.table), actualOf(before));
-    expect(commands(p)).toEqual(['replace map /x/switchyard-hosts.map']);
-    expect(p.drift).toEqual(['route web.example.com/api/v2 missing from switchyard-hosts.map', "route web.example.com/api/v1 → be_api|7|/base is not in switchyard's table"]);
+    expect(commands(p)).toEqual(['replace map /x/switchyard-hosts.map', 'replace map /x/switchyard-host-methods.map']);
+    expect(p.drift).toEqual([
+      'route web.example.com/api/v2 missing from switchyard-hosts.map',
+      "route web.example.com/api/v1 → be_api|7|/base is not in switchyard's table",
+      'route GET@web.example.com/api/v2 missing from switchyard-host-methods.map',
+      "route GET@web.example.com/api/v1 → be_api|7|/base is not in switchyard's table",
+    ]);
   });
 
   it('places a new service on a spare backend: its servers, its routes and the placement, no reload', () => {
@@ -268,6 +286,7 @@ describe('the plan for one instance', () => {
       'set server sy_spare_1/green_--1_3003 state ready',
       'replace map /x/switchyard-spares.map',
       'replace map /x/switchyard-hosts.map',
+      'replace map /x/switchyard-host-methods.map',
       'replace map /x/switchyard-pins.map',
       'replace map /x/switchyard-pin-counts.map',
     ]);
@@ -401,7 +420,9 @@ describe('the configuration', () => {
     expect(cfg).toContain('map(/run/sy/switchyard-spares.map) if FALSE');
     expect(exp.files['/run/sy/switchyard-spares.map']).toMatch(/^#[^\n]*\n$/);
     expect(exportHaproxy(store.table, { bind: '127.0.0.1:8000', socket: '/run/sy/admin.sock', spares: 0 }).config).not.toContain('sy_spare');
-    expect(cfg).toContain('#   - route lit: methods (GET) are not matched by HAProxy; it takes every method');
+    expect(cfg).not.toContain('Not expressed in HAProxy');
+    expect(cfg).toContain('var(txn.sy_mkey),map_beg(/run/sy/switchyard-host-methods.map)');
+    expect(exp.files['/run/sy/switchyard-path-methods.map']).toContain('\nGET@/lit be_lit|0|\n');
     expect(cfg).toContain('var(txn.sy_key),map_reg(/run/sy/switchyard-wildcards.map) if !{ var(txn.sy_route) -m found }');
     expect(exp.files['/run/sy/switchyard-wildcards.map']).toContain('\n^[^/]*[.]wild[.]test/ be_lit|0|\n');
     expect(exp.files['/run/sy/switchyard-pin-counts.map']).toContain('\nbe_web/green 2\n');

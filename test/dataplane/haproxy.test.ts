@@ -162,6 +162,37 @@ describe.skipIf(!HAPROXY)('HAProxy data plane (two real instances)', () => {
     expect(api.paths[before]).toBe('/base/q'); // now the host-less /v1/api route
   });
 
+  it('matches route methods as the in-process proxy does, longest prefix first, added at runtime', async () => {
+    store.dispatch({ op: 'route.create', service: 'api', fields: { name: 'm-get', hosts: ['web.localhost'], paths: ['/m'], methods: ['GET'] } });
+    store.dispatch({ op: 'route.create', service: 'web', fields: { name: 'm-long', hosts: ['web.localhost'], paths: ['/m/long'] } });
+    store.dispatch({ op: 'route.create', service: 'api', fields: { name: 'm-post', paths: ['/v1'], methods: ['POST', 'PUT'] } });
+    store.dispatch({ op: 'route.create', service: 'web', fields: { name: 'm-wild', hosts: ['*.wild.localhost'], paths: ['/w'], methods: ['DELETE'] } });
+    expect(await fleet.apply(store.table)).toMatchObject({ ok: true });
+    const cases: [string, string, string][] = [
+      ['GET', 'web.localhost', '/m/x'],
+      ['OPTIONS', 'web.localhost', '/m/x'],
+      ['POST', 'web.localhost', '/m/x'],
+      ['GET', 'web.localhost', '/m/long/x'],
+      ['POST', 'other.test', '/v1/x'],
+      ['PUT', 'other.test', '/v1/api/x'],
+      ['GET', 'other.test', '/v1/x'],
+      ['PATCH', 'other.test', '/v1/api/x'],
+      ['DELETE', 'a.wild.localhost', '/w/x'],
+      ['GET', 'a.wild.localhost', '/w/x'],
+    ];
+    for (const h of hx) {
+      for (const [method, host, url] of cases) {
+        const want = match(store.table, host, url, method);
+        const r = await request(h.port, { host, path: url, method });
+        const got = r.status === 404 ? '404' : r.body === 'api' ? 'api' : r.status === 200 ? 'web' : `status ${r.status}`;
+        const expected = want === undefined ? '404' : want.service!.name === 'api' ? 'api' : 'web';
+        expect(got, `${method} ${host}${url}`).toBe(expected);
+      }
+    }
+    for (const name of ['m-get', 'm-long', 'm-post', 'm-wild']) store.dispatch({ op: 'route.delete', route: name });
+    expect(await fleet.apply(store.table)).toMatchObject({ ok: true });
+  });
+
   it('shifts 80/20 through both instances at once', async () => {
     store.dispatch({ op: 'service.split', service: 'web', split: [{ name: 'blue', weight: 80 }, { name: 'green', weight: 20 }] });
     const r = await fleet.apply(store.table);

@@ -26,8 +26,10 @@
  *   changed at runtime atomically (`prepare map`, `add map @v`, `commit map`), so new or changed
  *   routes need no reload. Wildcard hosts (`*.example.com`, `example.*`) are regular
  *   expressions on host + path in switchyard-wildcards.map (`map_reg`, tried in order after the
- *   exact hosts, as in-process). Not expressed: route `methods`, `preserve_host: false`
- *   (HAProxy forwards the client's Host). They are listed as warnings at the top of the file.
+ *   exact hosts, as in-process). Route `methods`: each tier is looked up first as
+ *   `METHOD@key` in a methods map holding, for each method some route names, every route that
+ *   takes it (so the longest prefix still wins across routes with and without methods).
+ *   Not expressed: `preserve_host: false` (HAProxy forwards the client's Host). They are listed as warnings at the top of the file.
  * - New services. HAProxy 2.6 cannot add a backend at runtime: the file ends with empty spare
  *   backends (`sy_spare_N`, 16 unless `spares` says otherwise, Kong's default timeouts and
  *   retries), and the driver places a new service on a free one (spares.ts): dynamic servers,
@@ -44,8 +46,10 @@ import type { RoutingTable } from '../../core/table.js';
 import {
   DEFAULT_SPARES,
   HOSTS_MAP,
+  HOST_METHODS_MAP,
   MAX_STRIP,
   PATHS_MAP,
+  PATH_METHODS_MAP,
   SPARES_MAP,
   SPARE_DEFAULTS,
   SPARE_PREFIX,
@@ -56,6 +60,7 @@ import {
   PINS_MAP,
   UNAVAILABLE_BACKEND,
   WILDCARDS_MAP,
+  WILDCARD_METHODS_MAP,
   desiredOf,
   pinsOf,
   type Desired,
@@ -90,9 +95,22 @@ function mapsDirOf(opts: HaproxyConfigOptions): string {
   return isTcp(opts.socket) ? process.cwd() : path.dirname(path.resolve(opts.socket));
 }
 
-export function mapPaths(opts: HaproxyConfigOptions): { hosts: string; paths: string; wildcards: string; spares: string; pins: string; pinCounts: string } {
+export function mapPaths(opts: HaproxyConfigOptions): {
+  hosts: string;
+  paths: string;
+  wildcards: string;
+  spares: string;
+  pins: string;
+  pinCounts: string;
+  hostMethods: string;
+  wildcardMethods: string;
+  pathMethods: string;
+} {
   const dir = mapsDirOf(opts);
   return {
+    hostMethods: path.join(dir, HOST_METHODS_MAP),
+    wildcardMethods: path.join(dir, WILDCARD_METHODS_MAP),
+    pathMethods: path.join(dir, PATH_METHODS_MAP),
     hosts: path.join(dir, HOSTS_MAP),
     paths: path.join(dir, PATHS_MAP),
     wildcards: path.join(dir, WILDCARDS_MAP),
@@ -194,6 +212,7 @@ function render(d: Desired, opts: HaproxyConfigOptions): string {
     `#   ${maps.hosts}`,
     `#   ${maps.paths}`,
     `#   ${maps.wildcards}`,
+    `#   ${maps.hostMethods}, ${maps.wildcardMethods} and ${maps.pathMethods} (route methods)`,
     `#   ${maps.pins} and ${maps.pinCounts} (the ${PIN_HEADER} pin)`,
     ...(spares > 0 ? [`#   ${maps.spares}`] : []),
     '# The split: one backend per service, one server per (upstream, target), weighted by both levels.',
@@ -232,11 +251,17 @@ function render(d: Desired, opts: HaproxyConfigOptions): string {
     '    http-request set-header X-Forwarded-Host %[req.hdr(host)] if { req.hdr(host) -m found } !{ req.hdr(x-forwarded-host) -m found }',
     '    http-request add-header X-Forwarded-Proto http',
     '    http-request add-header X-Forwarded-Port %[dst_port]',
-    '    # The route: Host without port, lower-case, then the path; the longest prefix wins.',
+    '    # The route: Host without port, lower-case, then the path; the longest prefix wins. Each tier',
+    '    # is looked up with the method first (METHOD@…, for the methods some route names), then without.',
     '    http-request set-var-fmt(txn.sy_key) %[req.hdr(host),host_only]%[path]',
-    `    http-request set-var(txn.sy_route) var(txn.sy_key),map_beg(${maps.hosts})`,
+    '    http-request set-var-fmt(txn.sy_mkey) %[method]@%[var(txn.sy_key)]',
+    '    http-request set-var-fmt(txn.sy_mpath) %[method]@%[path]',
+    `    http-request set-var(txn.sy_route) var(txn.sy_mkey),map_beg(${maps.hostMethods})`,
+    `    http-request set-var(txn.sy_route) var(txn.sy_key),map_beg(${maps.hosts}) if !{ var(txn.sy_route) -m found }`,
     '    # Wildcard hosts next (regular expressions, the first that matches wins), then routes without hosts.',
+    `    http-request set-var(txn.sy_route) var(txn.sy_mkey),map_reg(${maps.wildcardMethods}) if !{ var(txn.sy_route) -m found }`,
     `    http-request set-var(txn.sy_route) var(txn.sy_key),map_reg(${maps.wildcards}) if !{ var(txn.sy_route) -m found }`,
+    `    http-request set-var(txn.sy_route) var(txn.sy_mpath),map_beg(${maps.pathMethods}) if !{ var(txn.sy_route) -m found }`,
     `    http-request set-var(txn.sy_route) path,map_beg(${maps.paths}) if !{ var(txn.sy_route) -m found }`,
     `    http-request return status 404 content-type ${JSON_TYPE} string ${NO_ROUTE} if !{ var(txn.sy_route) -m found }`,
     '    # Kong\'s strip_path (remove the matched prefix), then the service path prepended.',
@@ -293,6 +318,9 @@ export function exportHaproxy(table: RoutingTable, opts: HaproxyConfigOptions): 
       [maps.hosts]: mapFile(d.hosts, 'host + path prefix'),
       [maps.paths]: mapFile(d.paths, 'path prefix (routes without hosts)'),
       [maps.wildcards]: mapFile(d.wildcards, 'wildcard host + path prefix, a regular expression (in order: the first match wins)'),
+      [maps.hostMethods]: mapFile(d.hostMethods, 'METHOD@host + path prefix (for the methods some route names)'),
+      [maps.wildcardMethods]: mapFile(d.wildcardMethods, 'METHOD@wildcard host + path prefix, a regular expression (in order)'),
+      [maps.pathMethods]: mapFile(d.pathMethods, 'METHOD@path prefix (routes without hosts)'),
       [maps.pins]: pinFile(pins.servers, 'backend/upstream/i → the i-th server a pinned request can take'),
       [maps.pinCounts]: pinFile(pins.counts, 'backend/upstream → how many servers a pinned request picks from'),
       ...(sparesOf(opts) > 0 ? { [maps.spares]: `# switchyard: spare backend → the service placed on it at runtime\n` } : {}),

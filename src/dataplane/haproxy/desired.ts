@@ -24,6 +24,15 @@ export const PATHS_MAP = 'switchyard-paths.map';
 /** Wildcard hosts (`*.example.com`, `example.*`): regular expressions on host + path, in matching order. */
 export const WILDCARDS_MAP = 'switchyard-wildcards.map';
 /**
+ * Routes with `methods`: the same three tiers keyed `METHOD@key`, for each method some route names.
+ * For such a method they hold every route that takes it (with methods or without), so the
+ * longest prefix still wins across both kinds; other methods fall through to the plain maps,
+ * which hold only the routes without methods.
+ */
+export const HOST_METHODS_MAP = 'switchyard-host-methods.map';
+export const WILDCARD_METHODS_MAP = 'switchyard-wildcard-methods.map';
+export const PATH_METHODS_MAP = 'switchyard-path-methods.map';
+/**
  * The `X-Switchyard-Upstream` pin: `backend/upstream` → how many targets it has to pick from
  * (PIN_COUNTS_MAP), and `backend/upstream/i` → the i-th one's server name (PINS_MAP).
  */
@@ -99,6 +108,10 @@ export interface Desired {
   readonly paths: ReadonlyMap<string, string>;
   /** `^[^/]*[.]example[.]com/prefix` → `backend|strip|base`, in the order they are tried (the first match wins). */
   readonly wildcards: ReadonlyMap<string, string>;
+  /** `GET@host/prefix`, `^GET@…` (in order) and `GET@/prefix`: see HOST_METHODS_MAP. */
+  readonly hostMethods: ReadonlyMap<string, string>;
+  readonly wildcardMethods: ReadonlyMap<string, string>;
+  readonly pathMethods: ReadonlyMap<string, string>;
   /** What this table asks for that the HAProxy data plane does not express. */
   readonly warnings: readonly string[];
   /** `backend=signature;…`, what the config stores in STATIC_VAR. */
@@ -228,7 +241,6 @@ function routeValue(e: RouteEntry, backends: ReadonlyMap<string, string>, warnin
 
 function addRoutes(into: Map<string, string>, entries: readonly RouteEntry[], keyOf: (prefix: string) => string | null, backends: ReadonlyMap<string, string>, warnings: string[]): void {
   for (const e of entries) {
-    if (e.methods !== null) warnings.push(`route ${e.name}: methods (${e.methods.join(', ')}) are not matched by HAProxy; it takes every method`);
     const key = keyOf(e.prefix);
     if (key === null) {
       warnings.push(`route ${e.name}: path ${JSON.stringify(e.prefix)} has a character (] \\ ^) a wildcard route cannot hold in HAProxy; not routed`);
@@ -266,20 +278,42 @@ export function desiredOf(table: RoutingTable): Desired {
     byService.set(s.key, name);
     backends.push(backendFor(s, name, warnings));
   }
+  const methods = [...new Set(table.routes.flatMap((e) => e.methods ?? []))].sort();
+  const plain = (list: readonly RouteEntry[]) => list.filter((e) => e.methods === null);
+  const taking = (list: readonly RouteEntry[], m: string) => list.filter((e) => e.methods === null || e.methods.includes(m));
   const hosts = new Map<string, string>();
-  for (const [host, c] of table.byHost) addRoutes(hosts, c.entries, (prefix) => `${host}${prefix || '/'}`, byService, warnings);
+  const hostMethods = new Map<string, string>();
+  for (const [host, c] of table.byHost) {
+    addRoutes(hosts, plain(c.entries), (prefix) => `${host}${prefix || '/'}`, byService, warnings);
+    for (const m of methods) addRoutes(hostMethods, taking(c.entries, m), (prefix) => `${m}@${host}${prefix || '/'}`, byService, warnings);
+  }
   const paths = new Map<string, string>();
-  addRoutes(paths, table.anyHost.entries, (prefix) => prefix || '/', byService, warnings);
+  const pathMethods = new Map<string, string>();
+  addRoutes(paths, plain(table.anyHost.entries), (prefix) => prefix || '/', byService, warnings);
+  for (const m of methods) addRoutes(pathMethods, taking(table.anyHost.entries, m), (prefix) => `${m}@${prefix || '/'}`, byService, warnings);
   // Tried after the exact hosts and before host-less routes, each wildcard in the table's order
-  // and, within one, longest prefix first: the order the in-process matcher follows.
+  // and, within one, longest prefix first (methods first on a tie): the in-process order.
   const wildcards = new Map<string, string>();
+  const wildcardMethods = new Map<string, string>();
   for (const w of table.wildcard) {
-    const host = w.suffix ? `^[^/]*${literal(w.suffix)}` : `^${literal(w.prefix)}[^/]*`;
-    const byLength = [...w.entries.entries].sort((a, b) => b.prefix.length - a.prefix.length);
-    addRoutes(wildcards, byLength, (prefix) => (/[\]\\^]/.test(prefix) ? null : `${host}${literal(prefix || '/')}`), byService, warnings);
+    const host = w.suffix ? `[^/]*${literal(w.suffix)}` : `${literal(w.prefix)}[^/]*`;
+    const keyOf = (lead: string) => (prefix: string) => (/[\]\\^]/.test(prefix) ? null : `^${lead}${host}${literal(prefix || '/')}`);
+    addRoutes(wildcards, plain(w.entries.entries), keyOf(''), byService, warnings);
+    for (const m of methods) addRoutes(wildcardMethods, taking(w.entries.entries, m), keyOf(`${m}@`), byService, warnings);
   }
   const staticSignature = backends.map((b) => `${b.name}=${hash(b.signature)}`).join(';');
-  return { version: table.version, backends, hosts: sortedMap(hosts), paths: sortedMap(paths), wildcards, warnings: [...new Set(warnings)], staticSignature };
+  return {
+    version: table.version,
+    backends,
+    hosts: sortedMap(hosts),
+    paths: sortedMap(paths),
+    wildcards,
+    hostMethods: sortedMap(hostMethods),
+    wildcardMethods,
+    pathMethods: sortedMap(pathMethods),
+    warnings: [...new Set(warnings)],
+    staticSignature,
+  };
 }
 
 export function hash(s: string): string {

@@ -9,7 +9,7 @@
  * backend has no server with a weight: no request fails for want of a server.
  */
 import { addServerArgs } from './config.js';
-import { HOSTS_MAP, PATHS_MAP, WILDCARDS_MAP, parseStaticSignature, pinsOf, type Desired, type DesiredServer } from './desired.js';
+import { HOSTS_MAP, HOST_METHODS_MAP, PATHS_MAP, PATH_METHODS_MAP, WILDCARDS_MAP, WILDCARD_METHODS_MAP, parseStaticSignature, pinsOf, type Desired, type DesiredServer } from './desired.js';
 import { adminStateOf, type ServerStateRow } from './runtime.js';
 import { placeOnSpares } from './spares.js';
 
@@ -26,6 +26,13 @@ export interface Actual {
   /** The wildcard map's identifier and entries, in order; null without one (a file written before it existed). */
   readonly wildcardsMap?: string | null;
   readonly wildcards?: ReadonlyMap<string, string> | null;
+  /** The route-methods maps (see HOST_METHODS_MAP); null without them (an older configuration). */
+  readonly hostMethodsMap?: string | null;
+  readonly hostMethods?: ReadonlyMap<string, string> | null;
+  readonly wildcardMethodsMap?: string | null;
+  readonly wildcardMethods?: ReadonlyMap<string, string> | null;
+  readonly pathMethodsMap?: string | null;
+  readonly pathMethods?: ReadonlyMap<string, string> | null;
   /** The pin maps (`backend/upstream` → count, `backend/upstream/i` → server); null without them. */
   readonly pinCountsMap?: string | null;
   readonly pinCounts?: ReadonlyMap<string, string> | null;
@@ -163,12 +170,20 @@ export function plan(intended: Desired, a: Actual, force = false): Plan {
     mapDrift(name, want, got, drift);
     if (force || !sameMap(want, got)) maps.push({ kind: 'map', map: file, entries: want });
   }
-  // Wildcard entries are tried in order (map_reg: the first match wins), so order is compared too.
-  if (a.wildcardsMap && a.wildcards) {
-    mapDrift(WILDCARDS_MAP, d.wildcards, a.wildcards, drift);
-    if (force || !sameOrder(d.wildcards, a.wildcards)) maps.push({ kind: 'map', map: a.wildcardsMap, entries: d.wildcards });
-  } else if (d.wildcards.size > 0) {
-    reloadNeeded.push(`wildcard hosts need ${WILDCARDS_MAP}, which the running configuration predates; re-export and reload`);
+  // Maps a configuration may predate (wildcards, methods): said when they are needed. Regular
+  // expression maps are tried in order (map_reg: the first match wins), so order is compared too.
+  for (const [name, file, want, got, ordered, what] of [
+    [WILDCARDS_MAP, a.wildcardsMap, d.wildcards, a.wildcards, true, 'wildcard hosts'],
+    [HOST_METHODS_MAP, a.hostMethodsMap, d.hostMethods, a.hostMethods, false, 'route methods'],
+    [WILDCARD_METHODS_MAP, a.wildcardMethodsMap, d.wildcardMethods, a.wildcardMethods, true, 'route methods'],
+    [PATH_METHODS_MAP, a.pathMethodsMap, d.pathMethods, a.pathMethods, false, 'route methods'],
+  ] as const) {
+    if (file && got) {
+      mapDrift(name, want, got, drift);
+      if (force || !(ordered ? sameOrder(want, got) : sameMap(want, got))) maps.push({ kind: 'map', map: file, entries: want });
+    } else if (want.size > 0) {
+      reloadNeeded.push(`${what} need ${name}, which the running configuration predates; re-export and reload`);
+    }
   }
   // The pin maps follow the servers (a configuration written before them simply has no pins).
   const pins = pinsOf(d, a.backends);
