@@ -305,15 +305,7 @@ async function keyPress(ui, presses) {
       }
       sendKeyMs.push(await sent);
       if (seen === null) {
-        const screen = ui
-          .screen()
-          .split('\n')
-          .filter((l) => l.trim())
-          .slice(0, 12)
-          .join(' / ');
-        throw new Error(
-          `no request went to ${next} within 5 s of pressing ${key} (screen: ${screen.slice(0, 600)})`,
-        );
+        throw new Error(`no request went to ${next} within 5 s of pressing ${key} (screen: ${ui.screenLine()})`);
       }
       ms.push(seen);
       side = next;

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { AdminServer } from './admin/server.js';
 import { Supervisor } from './apps/supervisor.js';
 import { DeployEngine } from './deploy/bg-deploy.js';
-import { attachDataPlane, HaproxyFleet, InProcessDataPlane, type DataPlane } from './dataplane/index.js';
+import { attachDataPlane, HaproxyFleet, InProcessDataPlane, settledWithin, type DataPlane } from './dataplane/index.js';
 import { loadDeclarative } from './config/yaml.js';
 import { emptyState, type State } from './core/model.js';
 import { Store } from './core/store.js';
@@ -178,10 +178,7 @@ export class Engine {
 /** With a data plane other than the in-process proxy: the change applied, then its requests to `address` done. */
 async function drainPlane(plane: DataPlane | undefined, address: string, deadline: number): Promise<void> {
   if (!plane || plane.kind === 'in-process') return;
-  const left = deadline - Date.now();
-  if (left <= 0) return;
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([plane.settled(), new Promise((r) => (timer = setTimeout(r, left)))]).finally(() => clearTimeout(timer));
+  await settledWithin(plane, deadline - Date.now());
   while (Date.now() < deadline && (await plane.inFlight(address)) > 0) await new Promise((r) => setTimeout(r, 20));
 }
 

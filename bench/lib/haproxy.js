@@ -330,13 +330,7 @@ export async function fleetKeyPress(ui, instances, host, presses, warmup = 2) {
       try {
         took = timeOrThrow(res, next, `pressing ${key}`);
       } catch (e) {
-        const screen = ui
-          .screen()
-          .split('\n')
-          .filter((l) => l.trim())
-          .slice(0, 12)
-          .join(' / ');
-        throw new Error(`${e.message} (screen: ${screen.slice(0, 600)})`);
+        throw new Error(`${e.message} (screen: ${ui.screenLine()})`);
       }
       side = next;
       if (n < warmup) {

@@ -263,6 +263,14 @@ export async function startUi(config, { nodeArgs = [], args = [] } = {}) {
     proxyUrl: `http://127.0.0.1:${proxyPort}`,
     adminUrl,
     screen,
+    /** The screen's first non-blank lines on one line, for an error message. */
+    screenLine: () =>
+      screen()
+        .split('\n')
+        .filter((l) => l.trim())
+        .slice(0, 12)
+        .join(' / ')
+        .slice(0, 600),
     sendKeys: (...keys) => tmux('send-keys', '-t', 'ui', ...keys),
     /** Sends one key without blocking the caller's probes; resolves with the ms tmux itself took. */
     pressKey: (key) => {

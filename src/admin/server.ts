@@ -20,7 +20,7 @@ import { findApp } from '../core/apps.js';
 import { SwitchyardError } from '../core/errors.js';
 import type { Supervisor } from '../apps/supervisor.js';
 import type { DeployEngine } from '../deploy/bg-deploy.js';
-import { summarize, type DataPlane } from '../dataplane/index.js';
+import { settledWithin, summarize, type DataPlane } from '../dataplane/index.js';
 import { parseManifest } from '../deploy/manifest.js';
 import { appJson, routesWithApps } from './apps.js';
 import type { CounterSnapshot, Stats, StatsSnapshot } from '../proxy/stats.js';
@@ -257,9 +257,7 @@ export class AdminServer {
   private async afterDataPlane(reply: Reply): Promise<Reply> {
     const plane = this.options.dataPlane?.();
     if (!plane || plane.kind === 'in-process') return reply;
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), APPLY_WAIT_MS)));
-    const result = await Promise.race([plane.settled(), late]).finally(() => clearTimeout(timer));
+    const result = await settledWithin(plane, APPLY_WAIT_MS);
     if (result === null) return reply;
     const said = result === 'late' ? `still applying after ${APPLY_WAIT_MS} ms` : summarize(result).replace(/\n/g, '; ').replace(/[^\x20-\x7e]/g, '?');
     return { ...reply, headers: { ...reply.headers, 'x-switchyard-data-plane': said } };

@@ -7,7 +7,7 @@ import type { Store } from '../core/store.js';
 import { summarize, type ApplyResult, type DataPlane } from './types.js';
 
 export type { ApplyResult, DataPlane, DataPlaneKind, DataPlaneReport, InstanceReport, InstanceResult, TargetReport } from './types.js';
-export { summarize } from './types.js';
+export { settledWithin, summarize } from './types.js';
 export { InProcessDataPlane } from './in-process.js';
 export { HaproxyFleet, type HaproxyFleetOptions } from './haproxy/driver.js';
 export { exportHaproxy, haproxyConfig, writeHaproxy, type HaproxyConfigOptions, type HaproxyExport } from './haproxy/config.js';

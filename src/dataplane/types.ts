@@ -87,3 +87,18 @@ export function summarize(result: ApplyResult): string {
     .map((i) => `${i.id}: ${[i.error, i.reloadNeeded && `reload needed: ${i.reloadNeeded}`].filter(Boolean).join('; ')}`)
     .join('\n');
 }
+
+/**
+ * `plane.settled()`, or `'late'` once `ms` have passed: how long a caller is willing to wait for
+ * the newest table to be in effect (the admin API before it answers, the supervisor before it
+ * stops an instance).
+ */
+export async function settledWithin(plane: DataPlane, ms: number): Promise<ApplyResult | null | 'late'> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), Math.max(0, ms))));
+  try {
+    return await Promise.race([plane.settled(), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

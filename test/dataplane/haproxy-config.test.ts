@@ -41,6 +41,31 @@ function scene(): Store {
   return store;
 }
 
+/** The instance's maps for a desired state, as `config export` writes them (spares: none placed). */
+function mapsOf(d: Desired, spares: ReadonlyMap<string, string> = new Map()): Actual['maps'] {
+  const pins = pinsOf(d);
+  const entries: [string, ReadonlyMap<string, string>][] = [
+    ['switchyard-hosts.map', d.hosts],
+    ['switchyard-paths.map', d.paths],
+    ['switchyard-wildcards.map', d.wildcards],
+    ['switchyard-host-methods.map', d.hostMethods],
+    ['switchyard-wildcard-methods.map', d.wildcardMethods],
+    ['switchyard-path-methods.map', d.pathMethods],
+    ['switchyard-pins.map', pins.servers],
+    ['switchyard-pin-counts.map', pins.counts],
+    ['switchyard-spares.map', spares],
+  ];
+  return Object.fromEntries(entries.map(([name, m]) => [name, { file: `/x/${name}`, entries: new Map(m) }]));
+}
+
+/** The same maps without one (a configuration that predates it), or with other entries in it. */
+function withMap(a: Actual, name: string, entries: ReadonlyMap<string, string> | null): Actual {
+  const maps = { ...a.maps };
+  if (entries === null) delete maps[name];
+  else maps[name] = { file: `/x/${name}`, entries };
+  return { ...a, maps };
+}
+
 /** What an instance started from the exported config has. */
 function actualOf(d: Desired): Actual & { servers: ServerStateRow[] } {
   const servers: ServerStateRow[] = d.backends.flatMap((b) =>
@@ -49,25 +74,8 @@ function actualOf(d: Desired): Actual & { servers: ServerStateRow[] } {
   return {
     backends: new Set([...d.backends.map((b) => b.name), 'switchyard_unavailable', 'sy_spare_1', 'sy_spare_2']),
     servers,
-    hostsMap: '/x/switchyard-hosts.map',
-    pathsMap: '/x/switchyard-paths.map',
-    hosts: new Map(d.hosts),
-    paths: new Map(d.paths),
     staticSignature: d.staticSignature,
-    wildcardsMap: '/x/switchyard-wildcards.map',
-    wildcards: new Map(d.wildcards),
-    hostMethodsMap: '/x/switchyard-host-methods.map',
-    hostMethods: new Map(d.hostMethods),
-    wildcardMethodsMap: '/x/switchyard-wildcard-methods.map',
-    wildcardMethods: new Map(d.wildcardMethods),
-    pathMethodsMap: '/x/switchyard-path-methods.map',
-    pathMethods: new Map(d.pathMethods),
-    pinsMap: '/x/switchyard-pins.map',
-    pins: pinsOf(d).servers,
-    pinCountsMap: '/x/switchyard-pin-counts.map',
-    pinCounts: pinsOf(d).counts,
-    sparesMap: '/x/switchyard-spares.map',
-    spares: new Map(),
+    maps: mapsOf(d),
   };
 }
 
@@ -78,8 +86,7 @@ function after(a: Actual, p: ReturnType<typeof plan>): Actual {
     .filter((b) => a.backends.has(b.name))
     .flatMap((b) => b.servers.map((s) => ({ backend: b.name, server: s.name, addr: s.host, port: s.port, opState: 2, adminState: s.weight > 0 ? 0 : 8, weight: s.weight, initialWeight: s.weight })));
   const spares = p.steps.find((s) => s.kind === 'map' && s.map.endsWith('spares.map'));
-  const pins = pinsOf(d);
-  return { ...a, servers, hosts: new Map(d.hosts), paths: new Map(d.paths), wildcards: new Map(d.wildcards), hostMethods: new Map(d.hostMethods), wildcardMethods: new Map(d.wildcardMethods), pathMethods: new Map(d.pathMethods), pins: pins.servers, pinCounts: pins.counts, spares: spares?.kind === 'map' ? spares.entries : a.spares };
+  return { ...a, servers, maps: mapsOf(d, spares?.kind === 'map' ? spares.entries : a.maps['switchyard-spares.map']?.entries) };
 }
 
 function commands(p: ReturnType<typeof plan>): string[] {
@@ -309,7 +316,7 @@ describe('the plan for one instance', () => {
     store.dispatch({ op: 'service.create', fields: { name: 'late', host: 'green' } });
     store.dispatch({ op: 'service.create', fields: { name: 'later', host: 'api' } });
     const placed = after(base, plan(desiredOf(store.table), base));
-    expect([...placed.spares!]).toEqual([['sy_spare_1', 'late'], ['sy_spare_2', 'later']]);
+    expect([...placed.maps['switchyard-spares.map']!.entries]).toEqual([['sy_spare_1', 'late'], ['sy_spare_2', 'later']]);
     store.dispatch({ op: 'service.delete', service: 'late' });
     const p = plan(desiredOf(store.table), placed);
     expect(commands(p)).toEqual([
@@ -326,7 +333,7 @@ describe('the plan for one instance', () => {
     expect(spares?.kind === 'map' && [...spares.entries]).toEqual([['sy_spare_2', 'later']]);
     // `later` stays where it is; a newer service gets spare 1 once its old servers are gone.
     store.dispatch({ op: 'service.create', fields: { name: 'newest', host: 'blue' } });
-    const freed = { ...placed, servers: placed.servers.filter((r) => r.backend !== 'sy_spare_1'), spares: new Map([['sy_spare_2', 'later']]) };
+    const freed = { ...withMap(placed, 'switchyard-spares.map', new Map([['sy_spare_2', 'later']])), servers: placed.servers.filter((r) => r.backend !== 'sy_spare_1') };
     const q = plan(desiredOf(store.table), freed);
     expect(commands(q)[0]).toBe('add server sy_spare_1/blue_127.0.0.1_3001 127.0.0.1:3001 weight 256');
     expect(q.reloadNeeded).toEqual([]);
@@ -353,7 +360,7 @@ describe('the plan for one instance', () => {
     const store = scene();
     const before = actualOf(desiredOf(store.table));
     store.dispatch({ op: 'service.create', fields: { name: 'late', host: 'green' } });
-    const p = plan(desiredOf(store.table), { ...before, sparesMap: null, spares: null });
+    const p = plan(desiredOf(store.table), withMap(before, 'switchyard-spares.map', null));
     expect(p.reloadNeeded).toEqual(['service late has no backend be_late (added after the configuration was written)']);
     expect(p.steps).toEqual([]);
   });
@@ -363,10 +370,10 @@ describe('the plan for one instance', () => {
     store.dispatch({ op: 'route.create', service: 'api', fields: { name: 'w2', hosts: ['*.two.test'] } });
     const d = desiredOf(store.table);
     const reversed = new Map([...d.wildcards].reverse());
-    const p = plan(d, { ...actualOf(d), wildcards: reversed });
+    const p = plan(d, withMap(actualOf(d), 'switchyard-wildcards.map', reversed));
     expect(commands(p)).toEqual(['replace map /x/switchyard-wildcards.map']);
     // A configuration exported before wildcard maps existed: said, not half-done.
-    const old = plan(d, { ...actualOf(d), wildcardsMap: null, wildcards: null });
+    const old = plan(d, withMap(actualOf(d), 'switchyard-wildcards.map', null));
     expect(old.reloadNeeded).toEqual(['wildcard hosts need switchyard-wildcards.map, which the running configuration predates; re-export and reload']);
   });
 
@@ -399,7 +406,7 @@ describe('the plan for one instance', () => {
 
   it('flags a configuration not written by switchyard', () => {
     const d = desiredOf(scene().table);
-    const p = plan(d, { ...actualOf(d), hostsMap: null, hosts: null });
+    const p = plan(d, withMap(actualOf(d), 'switchyard-hosts.map', null));
     expect(p.reloadNeeded).toEqual(['no switchyard-hosts.map: the running configuration was not written by switchyard (config export --format haproxy); routes are not steered']);
   });
 });

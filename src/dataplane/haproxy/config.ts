@@ -29,7 +29,7 @@
  *   exact hosts, as in-process). Route `methods`: each tier is looked up first as
  *   `METHOD@key` in a methods map holding, for each method some route names, every route that
  *   takes it (so the longest prefix still wins across routes with and without methods).
- *   Not expressed: `preserve_host: false` (HAProxy forwards the client's Host). They are listed as warnings at the top of the file.
+ *   Not expressed: `preserve_host: false` (HAProxy forwards the client's Host).
  * - New services. HAProxy 2.6 cannot add a backend at runtime: the file ends with empty spare
  *   backends (`sy_spare_N`, 16 unless `spares` says otherwise, Kong's default timeouts and
  *   retries), and the driver places a new service on a free one (spares.ts): dynamic servers,
@@ -292,15 +292,13 @@ function render(d: Desired, opts: HaproxyConfigOptions): string {
   return out.join('\n');
 }
 
-function pinFile(entries: ReadonlyMap<string, string>, what: string): string {
+/** A map file: a comment saying what it holds, then one `key value` line per entry. */
+function mapFile(entries: ReadonlyMap<string, string>, what: string): string {
   return [`# switchyard: ${what}`, ...[...entries].map(([k, v]) => `${k} ${v}`)].join('\n') + '\n';
 }
 
-export function mapFile(entries: ReadonlyMap<string, string>, what: string): string {
-  const lines = [`# switchyard: ${what} → backend|strip|service path`];
-  for (const [k, v] of entries) lines.push(`${k} ${v}`);
-  return lines.join('\n') + '\n';
-}
+/** What a route map's values are. */
+const ROUTE_VALUE = '→ backend|strip|service path';
 
 /** The full haproxy.cfg text for a table. */
 export function haproxyConfig(table: RoutingTable, opts: HaproxyConfigOptions): string {
@@ -315,15 +313,15 @@ export function exportHaproxy(table: RoutingTable, opts: HaproxyConfigOptions): 
   return {
     config: render(d, opts),
     files: {
-      [maps.hosts]: mapFile(d.hosts, 'host + path prefix'),
-      [maps.paths]: mapFile(d.paths, 'path prefix (routes without hosts)'),
-      [maps.wildcards]: mapFile(d.wildcards, 'wildcard host + path prefix, a regular expression (in order: the first match wins)'),
-      [maps.hostMethods]: mapFile(d.hostMethods, 'METHOD@host + path prefix (for the methods some route names)'),
-      [maps.wildcardMethods]: mapFile(d.wildcardMethods, 'METHOD@wildcard host + path prefix, a regular expression (in order)'),
-      [maps.pathMethods]: mapFile(d.pathMethods, 'METHOD@path prefix (routes without hosts)'),
-      [maps.pins]: pinFile(pins.servers, 'backend/upstream/i → the i-th server a pinned request can take'),
-      [maps.pinCounts]: pinFile(pins.counts, 'backend/upstream → how many servers a pinned request picks from'),
-      ...(sparesOf(opts) > 0 ? { [maps.spares]: `# switchyard: spare backend → the service placed on it at runtime\n` } : {}),
+      [maps.hosts]: mapFile(d.hosts, `host + path prefix ${ROUTE_VALUE}`),
+      [maps.paths]: mapFile(d.paths, `path prefix (routes without hosts) ${ROUTE_VALUE}`),
+      [maps.wildcards]: mapFile(d.wildcards, `wildcard host + path prefix, a regular expression (in order: the first match wins) ${ROUTE_VALUE}`),
+      [maps.hostMethods]: mapFile(d.hostMethods, `METHOD@host + path prefix (for the methods some route names) ${ROUTE_VALUE}`),
+      [maps.wildcardMethods]: mapFile(d.wildcardMethods, `METHOD@wildcard host + path prefix, a regular expression (in order) ${ROUTE_VALUE}`),
+      [maps.pathMethods]: mapFile(d.pathMethods, `METHOD@path prefix (routes without hosts) ${ROUTE_VALUE}`),
+      [maps.pins]: mapFile(pins.servers, 'backend/upstream/i → the i-th server a pinned request can take'),
+      [maps.pinCounts]: mapFile(pins.counts, 'backend/upstream → how many servers a pinned request picks from'),
+      ...(sparesOf(opts) > 0 ? { [maps.spares]: mapFile(new Map(), 'spare backend → the service placed on it at runtime') } : {}),
     },
     warnings: d.warnings,
   };

@@ -43,6 +43,8 @@ export const PINS_MAP = 'switchyard-pins.map';
 export const SPARE_PREFIX = 'sy_spare_';
 /** Which service each spare backend carries: `sy_spare_2 web-green`. */
 export const SPARES_MAP = 'switchyard-spares.map';
+/** Every map file switchyard writes and keeps up to date at runtime. */
+export const ALL_MAPS = [HOSTS_MAP, PATHS_MAP, WILDCARDS_MAP, HOST_METHODS_MAP, WILDCARD_METHODS_MAP, PATH_METHODS_MAP, PINS_MAP, PIN_COUNTS_MAP, SPARES_MAP] as const;
 export const DEFAULT_SPARES = 16;
 /** A spare backend is written with Kong's service defaults: 60 s timeouts, 5 retries, no checks. */
 export const SPARE_DEFAULTS = {

@@ -14,21 +14,8 @@
  */
 import type { RoutingTable } from '../../core/table.js';
 import type { ApplyResult, DataPlane, DataPlaneReport, InstanceReport, InstanceResult, TargetReport } from '../types.js';
-import {
-  HOSTS_MAP,
-  HOST_METHODS_MAP,
-  PATHS_MAP,
-  PATH_METHODS_MAP,
-  PINS_MAP,
-  PIN_COUNTS_MAP,
-  SPARES_MAP,
-  STATIC_VAR,
-  WILDCARDS_MAP,
-  WILDCARD_METHODS_MAP,
-  desiredOf,
-  type Desired,
-} from './desired.js';
-import { plan, type Actual } from './plan.js';
+import { ALL_MAPS, STATIC_VAR, desiredOf, type Desired } from './desired.js';
+import { plan, type Actual, type InstanceMap } from './plan.js';
 import { RuntimeClient, RuntimeUnreachable, type StatRow } from './runtime.js';
 
 export interface HaproxyFleetOptions {
@@ -155,21 +142,16 @@ export class HaproxyFleet implements DataPlane {
 
   private async readActual(inst: Instance): Promise<{ actual: Actual; identity: string }> {
     const c = inst.client;
-    const [info, backends, servers, maps, staticSignature] = await Promise.all([c.showInfo(), c.showBackends(), c.showServersState(), c.showMaps(), c.getVar(STATIC_VAR)]);
-    const find = (name: string) => maps.find((m) => m.file.endsWith(`/${name}`) || m.file === name)?.file ?? null;
-    const names = [HOSTS_MAP, PATHS_MAP, WILDCARDS_MAP, SPARES_MAP, PINS_MAP, PIN_COUNTS_MAP, HOST_METHODS_MAP, WILDCARD_METHODS_MAP, PATH_METHODS_MAP];
-    const files = names.map(find);
-    const read = (m: string | null | undefined) => (m ? c.showMap(m) : null);
-    const [hosts, paths, wildcards, spares, pins, pinCounts, hostMethods, wildcardMethods, pathMethods] = await Promise.all(files.map(read));
-    const [hostsMap, pathsMap, wildcardsMap, sparesMap, pinsMap, pinCountsMap, hostMethodsMap, wildcardMethodsMap, pathMethodsMap] = files;
+    const [info, backends, servers, loaded, staticSignature] = await Promise.all([c.showInfo(), c.showBackends(), c.showServersState(), c.showMaps(), c.getVar(STATIC_VAR)]);
+    const maps: Record<string, InstanceMap> = {};
+    await Promise.all(
+      ALL_MAPS.map(async (name) => {
+        const file = loaded.find((m) => m.file.endsWith(`/${name}`) || m.file === name)?.file;
+        if (file) maps[name] = { file, entries: await c.showMap(file) };
+      }),
+    );
     return {
-      actual: {
-        backends: new Set(backends),
-        servers,
-        staticSignature,
-        ...{ hostsMap: hostsMap ?? null, pathsMap: pathsMap ?? null, wildcardsMap, sparesMap, pinsMap, pinCountsMap, hostMethodsMap, wildcardMethodsMap, pathMethodsMap },
-        ...{ hosts: hosts ?? null, paths: paths ?? null, wildcards, spares, pins, pinCounts, hostMethods, wildcardMethods, pathMethods },
-      },
+      actual: { backends: new Set(backends), servers, staticSignature, maps },
       identity: `${info.Pid}@${info.Start_time_sec ?? info.Uptime_sec}`,
     };
   }

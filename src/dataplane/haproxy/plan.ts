@@ -9,38 +9,41 @@
  * backend has no server with a weight: no request fails for want of a server.
  */
 import { addServerArgs } from './config.js';
-import { HOSTS_MAP, HOST_METHODS_MAP, PATHS_MAP, PATH_METHODS_MAP, WILDCARDS_MAP, WILDCARD_METHODS_MAP, parseStaticSignature, pinsOf, type Desired, type DesiredServer } from './desired.js';
+import {
+  HOSTS_MAP,
+  HOST_METHODS_MAP,
+  PATHS_MAP,
+  PATH_METHODS_MAP,
+  PINS_MAP,
+  PIN_COUNTS_MAP,
+  SPARES_MAP,
+  WILDCARDS_MAP,
+  WILDCARD_METHODS_MAP,
+  parseStaticSignature,
+  pinsOf,
+  type Desired,
+  type DesiredServer,
+} from './desired.js';
 import { adminStateOf, type ServerStateRow } from './runtime.js';
 import { placeOnSpares } from './spares.js';
+
+/** A map file as an instance holds it: its identifier (the path it was loaded from) and entries, in order. */
+export interface InstanceMap {
+  readonly file: string;
+  readonly entries: ReadonlyMap<string, string>;
+}
 
 /** What an instance has, read through the runtime API. */
 export interface Actual {
   readonly backends: ReadonlySet<string>;
   readonly servers: readonly ServerStateRow[];
-  /** The map identifiers (file paths) as the instance knows them; null when it has no such map. */
-  readonly hostsMap: string | null;
-  readonly pathsMap: string | null;
-  readonly hosts: ReadonlyMap<string, string> | null;
-  readonly paths: ReadonlyMap<string, string> | null;
   readonly staticSignature: string | null;
-  /** The wildcard map's identifier and entries, in order; null without one (a file written before it existed). */
-  readonly wildcardsMap?: string | null;
-  readonly wildcards?: ReadonlyMap<string, string> | null;
-  /** The route-methods maps (see HOST_METHODS_MAP); null without them (an older configuration). */
-  readonly hostMethodsMap?: string | null;
-  readonly hostMethods?: ReadonlyMap<string, string> | null;
-  readonly wildcardMethodsMap?: string | null;
-  readonly wildcardMethods?: ReadonlyMap<string, string> | null;
-  readonly pathMethodsMap?: string | null;
-  readonly pathMethods?: ReadonlyMap<string, string> | null;
-  /** The pin maps (`backend/upstream` → count, `backend/upstream/i` → server); null without them. */
-  readonly pinCountsMap?: string | null;
-  readonly pinCounts?: ReadonlyMap<string, string> | null;
-  readonly pinsMap?: string | null;
-  readonly pins?: ReadonlyMap<string, string> | null;
-  /** The spares map's identifier and entries (spare backend → service); null without one. */
-  readonly sparesMap?: string | null;
-  readonly spares?: ReadonlyMap<string, string> | null;
+  /**
+   * The switchyard map files the instance has loaded, by name (HOSTS_MAP, …, SPARES_MAP). One
+   * that is missing was not in the configuration it runs: not written by switchyard, or by an
+   * older switchyard.
+   */
+  readonly maps: Readonly<Partial<Record<string, InstanceMap>>>;
 }
 
 export type Step =
@@ -159,43 +162,50 @@ export function plan(intended: Desired, a: Actual, force = false): Plan {
   }
 
   const maps: Step[] = [];
-  for (const [file, name, want, got] of [
-    [a.hostsMap, HOSTS_MAP, d.hosts, a.hosts],
-    [a.pathsMap, PATHS_MAP, d.paths, a.paths],
+  const replace = (m: InstanceMap, want: ReadonlyMap<string, string>, ordered = false) => {
+    if (force || !(ordered ? sameOrder(want, m.entries) : sameMap(want, m.entries))) maps.push({ kind: 'map', map: m.file, entries: want });
+  };
+  for (const [name, want] of [
+    [HOSTS_MAP, d.hosts],
+    [PATHS_MAP, d.paths],
   ] as const) {
-    if (file === null || got === null) {
+    const m = a.maps[name];
+    if (!m) {
       reloadNeeded.push(`no ${name}: the running configuration was not written by switchyard (config export --format haproxy); routes are not steered`);
       continue;
     }
-    mapDrift(name, want, got, drift);
-    if (force || !sameMap(want, got)) maps.push({ kind: 'map', map: file, entries: want });
+    mapDrift(name, want, m.entries, drift);
+    replace(m, want);
   }
   // Maps a configuration may predate (wildcards, methods): said when they are needed. Regular
   // expression maps are tried in order (map_reg: the first match wins), so order is compared too.
-  for (const [name, file, want, got, ordered, what] of [
-    [WILDCARDS_MAP, a.wildcardsMap, d.wildcards, a.wildcards, true, 'wildcard hosts'],
-    [HOST_METHODS_MAP, a.hostMethodsMap, d.hostMethods, a.hostMethods, false, 'route methods'],
-    [WILDCARD_METHODS_MAP, a.wildcardMethodsMap, d.wildcardMethods, a.wildcardMethods, true, 'route methods'],
-    [PATH_METHODS_MAP, a.pathMethodsMap, d.pathMethods, a.pathMethods, false, 'route methods'],
+  for (const [name, want, ordered, what] of [
+    [WILDCARDS_MAP, d.wildcards, true, 'wildcard hosts'],
+    [HOST_METHODS_MAP, d.hostMethods, false, 'route methods'],
+    [WILDCARD_METHODS_MAP, d.wildcardMethods, true, 'route methods'],
+    [PATH_METHODS_MAP, d.pathMethods, false, 'route methods'],
   ] as const) {
-    if (file && got) {
-      mapDrift(name, want, got, drift);
-      if (force || !(ordered ? sameOrder(want, got) : sameMap(want, got))) maps.push({ kind: 'map', map: file, entries: want });
+    const m = a.maps[name];
+    if (m) {
+      mapDrift(name, want, m.entries, drift);
+      replace(m, want, ordered);
     } else if (want.size > 0) {
       reloadNeeded.push(`${what} need ${name}, which the running configuration predates; re-export and reload`);
     }
   }
   // The pin maps follow the servers (a configuration written before them simply has no pins).
   const pins = pinsOf(d, a.backends);
-  for (const [file, want, got] of [
-    [a.pinsMap, pins.servers, a.pins],
-    [a.pinCountsMap, pins.counts, a.pinCounts],
+  for (const [name, want] of [
+    [PINS_MAP, pins.servers],
+    [PIN_COUNTS_MAP, pins.counts],
   ] as const) {
-    if (file && got && (force || !sameMap(want, got))) maps.push({ kind: 'map', map: file, entries: want });
+    const m = a.maps[name];
+    if (m) replace(m, want);
   }
   // The placement first, so that a switchyard reading the instance back sees where services are.
-  if (a.sparesMap && a.spares && placement.spares && (force || !sameMap(placement.spares, a.spares))) {
-    maps.unshift({ kind: 'map', map: a.sparesMap, entries: placement.spares });
+  const spares = a.maps[SPARES_MAP];
+  if (spares && placement.spares && (force || !sameMap(placement.spares, spares.entries))) {
+    maps.unshift({ kind: 'map', map: spares.file, entries: placement.spares });
   }
   return { steps: [...ups, ...maps, ...downs, ...removals], drift, reloadNeeded, pendingRemovals, desired: d };
 }

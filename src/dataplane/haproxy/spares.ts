@@ -11,6 +11,7 @@
  * dropped, and is free again.
  */
 import {
+  SPARES_MAP,
   SPARE_PREFIX,
   SPARE_SIGNATURE,
   hash,
@@ -18,13 +19,14 @@ import {
   type Desired,
   type DesiredBackend,
 } from './desired.js';
+import type { InstanceMap } from './plan.js';
 import type { ServerStateRow } from './runtime.js';
 
 export interface SpareView {
   readonly backends: ReadonlySet<string>;
   readonly servers: readonly ServerStateRow[];
-  /** spare backend → service name, as the instance's spares map holds it; null: no such map. */
-  readonly spares?: ReadonlyMap<string, string> | null;
+  /** The instance's maps: SPARES_MAP holds spare backend → service name. */
+  readonly maps: Readonly<Partial<Record<string, InstanceMap>>>;
 }
 
 export interface Placement {
@@ -43,14 +45,15 @@ function spareNumber(name: string): number {
 }
 
 export function placeOnSpares(d: Desired, a: SpareView): Placement {
+  const assigned = a.maps[SPARES_MAP]?.entries ?? null;
   const spareNames = [...a.backends]
     .filter((b) => b.startsWith(SPARE_PREFIX))
     .sort((x, y) => spareNumber(x) - spareNumber(y));
   const homeless = d.backends.filter((b) => !a.backends.has(b.name));
-  if (a.spares == null || spareNames.length === 0) {
+  if (assigned === null || spareNames.length === 0) {
     return {
       desired: d,
-      spares: a.spares ?? null,
+      spares: assigned,
       free: [],
       reloadNeeded: homeless.map(
         (b) => `service ${b.service} has no backend ${b.name} (added after the configuration was written)`,
@@ -60,7 +63,7 @@ export function placeOnSpares(d: Desired, a: SpareView): Placement {
   const wanted = new Map(homeless.map((b) => [b.service, b]));
   const placed = new Map<string, DesiredBackend>(); // spare → backend
   for (const spare of spareNames) {
-    const service = a.spares.get(spare);
+    const service = assigned.get(spare);
     if (service === undefined) continue;
     const b = wanted.get(service);
     if (b && ![...placed.values()].includes(b)) placed.set(spare, b);
