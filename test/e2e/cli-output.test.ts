@@ -68,6 +68,14 @@ afterAll(async () => {
 const RAW_HTTP = /^(GET|POST|PATCH|PUT|DELETE) \//m;
 
 describe('CLI output', () => {
+  it('config export refuses a bad --spares, naming it, and writes nothing', async () => {
+    const out = path.join(dir, 'spares-x');
+    const r = await run(['config', 'export', '--format', 'haproxy', '--state-dir', path.join(dir, 'state'), '-o', out, '--spares', 'x']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^switchyard: option '--spares <n>' argument 'x' is invalid\. expected a number of spare backends 0\.\.1000, got 'x'/);
+    expect(fs.existsSync(out)).toBe(false);
+  });
+
   it('remove-target and delete say what they did, not the HTTP request', async () => {
     const [b1, b2] = [backends[0]!.address, backends[1]!.address];
     let r = await sw(['remove-target', 'address.v2.service', b2]);
