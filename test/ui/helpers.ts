@@ -34,7 +34,7 @@ export function tick(): Promise<void> {
 export async function waitFor<T>(
   check: () => T | undefined | null | false,
   what: string | (() => string),
-  timeoutMs = 5000,
+  timeoutMs = 10_000,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -48,19 +48,58 @@ export async function waitFor<T>(
   }
 }
 
-/** Waits until the last frame contains `text` (a string or a pattern); returns the frame, without ANSI codes. */
-export async function waitForContent(
+/** What a frame must show: a text it contains, a pattern it matches, or a predicate over the whole frame. */
+export type FrameCheck = string | RegExp | ((frame: string) => boolean);
+
+function holds(check: FrameCheck, frame: string): boolean {
+  if (typeof check === 'string') return frame.includes(check);
+  if (check instanceof RegExp) return check.test(frame);
+  return check(frame);
+}
+
+function describeCheck(check: FrameCheck): string {
+  return typeof check === 'function' ? check.toString() : String(check);
+}
+
+/**
+ * Waits until the last frame satisfies every check at once; returns that frame, without ANSI
+ * codes. This is the one way the UI tests read the screen: wait for exactly what you assert, in
+ * the same frame, never for something that merely usually comes first. On timeout it names the
+ * checks that did not hold and shows the frame.
+ */
+export async function waitForFrame(
   lastFrame: () => string | undefined,
-  text: string | RegExp,
-  timeoutMs = 5000,
+  checks: FrameCheck | readonly FrameCheck[],
+  timeoutMs = 10_000,
 ): Promise<string> {
+  const all = Array.isArray(checks) ? (checks as readonly FrameCheck[]) : [checks as FrameCheck];
   let frame = '';
   return waitFor(
     () => {
       frame = stripAnsi(lastFrame() ?? '');
-      return (typeof text === 'string' ? frame.includes(text) : text.test(frame)) ? frame : undefined;
+      return all.every((c) => holds(c, frame)) ? frame : undefined;
     },
-    () => `${String(text)} in the frame:\n${frame}`,
+    () =>
+      `a frame where every check holds; these did not:\n${all
+        .filter((c) => !holds(c, frame))
+        .map((c) => `  ${describeCheck(c)}`)
+        .join('\n')}\nlast frame:\n${frame}`,
+    timeoutMs,
+  );
+}
+
+/** Waits until the last frame contains `text` (a string or a pattern); returns the frame, without ANSI codes. */
+export function waitForContent(
+  lastFrame: () => string | undefined,
+  text: string | RegExp,
+  timeoutMs = 10_000,
+): Promise<string> {
+  return waitFor<string>(
+    () => {
+      const frame = stripAnsi(lastFrame() ?? '');
+      return holds(text, frame) ? frame : undefined;
+    },
+    () => `${String(text)} in the frame:\n${stripAnsi(lastFrame() ?? '')}`,
     timeoutMs,
   );
 }
