@@ -57,6 +57,13 @@ function holds(check: FrameCheck, frame: string): boolean {
   return check(frame);
 }
 
+/** A check that holds while the frame does NOT contain (or match) `text`. */
+export function absent(text: string | RegExp): FrameCheck {
+  const check = (frame: string) => !holds(text, frame);
+  check.toString = () => `absent: ${String(text)}`;
+  return check;
+}
+
 function describeCheck(check: FrameCheck): string {
   return typeof check === 'function' ? check.toString() : String(check);
 }
