@@ -9,7 +9,7 @@
  *
  * Options: --quick (under a minute, for CI smoke use), --loadgen auto|wrk|autocannon,
  * --connections N, --duration S, --warmup S, --rounds N (repeat the subjects, keep the median),
- * --only LIST (direct,bare,serve,ui,nginx,haproxy,switch,accuracy,memory,scale; haproxy brings serve
+ * --only LIST (direct,bare,serve,ui,nginx,haproxy,switch,accuracy,memory,scale,render; haproxy brings serve
  * along, its point of comparison), --profile (CPU-profile switchyard serve and the UI under the same load),
  * --strict (exit 1 when a correctness goal is missed), --out DIR.
  */
@@ -36,6 +36,8 @@ import { markdown } from './lib/report.js';
 import { fleetAdminSwitch, fleetKeyPress, startHaproxyFleet, waitInSync } from './lib/haproxy.js';
 import { summarize } from './lib/profile.js';
 import { performance } from 'node:perf_hooks';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 
 const { values: opt } = parseArgs({
   options: {
@@ -56,7 +58,7 @@ const { values: opt } = parseArgs({
 if (opt.help) {
   process.stdout.write(
     'usage: node bench/run.js [--quick] [--loadgen auto|wrk|autocannon] [--connections N] [--duration S] [--warmup S] [--rounds N]\n' +
-      '                         [--only direct,bare,serve,ui,nginx,haproxy,switch,accuracy,memory,scale] [--profile] [--strict] [--out DIR]\n',
+      '                         [--only direct,bare,serve,ui,nginx,haproxy,switch,accuracy,memory,scale,render] [--profile] [--strict] [--out DIR]\n',
   );
   process.exit(0);
 }
@@ -72,6 +74,9 @@ const P = {
   switchRounds: QUICK ? 100 : 500,
   switchesUnderLoad: QUICK ? 300 : 1000,
   keyPresses: QUICK ? 3 : 10,
+  renderRate: 2000,
+  renderSamples: QUICK ? 8 : 40,
+  renderPresses: QUICK ? 6 : 40,
   haproxyInstances: 2,
   fleetKeyPresses: QUICK ? 4 : 10,
   fleetSwitches: QUICK ? 10 : 40,
@@ -323,6 +328,36 @@ async function keyPress(ui, presses) {
   };
 }
 
+/**
+ * The UI under load in its own process (bench/lib/ui-render.js): frames per second and per stats
+ * sample at `rate` req/s, and key press → the frame that shows it. The test suite only counts
+ * frames per sample; the timings live here.
+ */
+function uiRender(rate, samples, presses) {
+  const script = fileURLToPath(new URL('./lib/ui-render.js', import.meta.url));
+  return new Promise((resolve, reject) => {
+    const child = track(
+      spawn(process.execPath, [script, '--rate', String(rate), '--samples', String(samples), '--presses', String(presses)], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      }),
+    );
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c) => (out += c));
+    child.stderr.on('data', (c) => (err += c));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      if (code !== 0) return reject(new Error(`ui-render exited with ${code}: ${err.slice(-400)}`));
+      try {
+        resolve(JSON.parse(out));
+      } catch {
+        reject(new Error(`ui-render said: ${out.slice(-400)} ${err.slice(-400)}`));
+      }
+    });
+  });
+}
+
 /** RSS after the first and the second point (e.g. 100k and 1M requests). */
 async function steadyMemory(lg, backends, ports, points) {
   const sy = await startServe(benchConfig(ports), { label: 'memory' });
@@ -551,6 +586,21 @@ function targets(r) {
   );
   add('switchyard with the UI p99 ÷ bare http-proxy', xText(r.ratios.uiOverBareP99), '', null);
   add('switchyard with the UI req/s ÷ direct', pctText(r.ratios.uiOverDirectRps), '', null);
+  const u = r.uiRender;
+  if (u && !u.error) {
+    add(
+      `UI frames per stats sample at ${u.rate} req/s (${u.frames} frames, ${u.samples} samples of ${u.sampleMs} ms)`,
+      `${u.framesPerSample.toFixed(2)} (${u.framesPerSecond.toFixed(1)}/s)`,
+      '≤ 1 per sample, +2 for phase',
+      u.frames <= u.samples + 2,
+    );
+    add(
+      `UI key press → the frame showing it at ${u.rate} req/s, p50 / p99 (${u.presses} presses)`,
+      `${u.keyToScreenMs.p50.toFixed(0)} / ${u.keyToScreenMs.p99.toFixed(0)} ms`,
+      'p99 < 300 ms',
+      u.keyToScreenMs.p99 < 300,
+    );
+  }
   const correctness = [];
   if (r.switchLatency && !r.switchLatency.error)
     correctness.push([
@@ -839,6 +889,12 @@ async function main() {
       log('scale of the config…');
       report.scale = await scale(lg, ports).catch((e) => ({ error: e.message }));
     }
+    if (want('render')) {
+      log(`the UI under load (${P.renderRate} req/s in its process)…`);
+      report.uiRender = await uiRender(P.renderRate, P.renderSamples, P.renderPresses).catch((e) => ({
+        error: e.message,
+      }));
+    }
     if (opt.profile) {
       report.profiles = [];
       for (const which of ['serve', 'ui']) {
@@ -863,6 +919,7 @@ async function main() {
     'keyPress',
     'fleetAdminSwitch',
     'fleetKeyPress',
+    'uiRender',
     'memory',
     'scale',
   ])

@@ -37,6 +37,8 @@ export class TrafficGenerator {
   failed = 0;
   skipped = 0;
   inFlight = 0;
+  /** Timer ticks so far: each one sends what the rate has earned since the last (none at rate 0). */
+  ticks = 0;
 
   constructor(private readonly options: TrafficOptions) {
     this.target = new URL(options.url);
@@ -76,6 +78,7 @@ export class TrafficGenerator {
   }
 
   private tick(): void {
+    this.ticks++;
     const now = performance.now();
     this.credit += (this.currentRate * (now - this.last)) / 1000;
     this.last = now;

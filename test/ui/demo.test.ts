@@ -85,15 +85,16 @@ describe('demo', () => {
     await waitFor(() => demo.traffic.ok >= 40, 'the generator to get 40 answers', 5000);
     demo.rate = 0;
     const sent = demo.traffic.sent;
-    await new Promise((r) => setTimeout(r, 300));
+    // 30 ticks of its 10 ms timer: at 50 req/s those would have sent about 15 requests.
+    const ticks = demo.traffic.ticks;
+    await waitFor(() => demo.traffic.ticks >= ticks + 30, '30 more ticks of the generator', 10_000);
     expect(demo.traffic.sent).toBe(sent);
     expect(demo.setRate(1e9)).toBe(20_000);
     demo.rate = 100;
     await waitFor(() => demo.traffic.sent > sent + 20, 'more traffic at 100 req/s', 5000);
     await demo.stop();
-    const after = demo.traffic.sent;
-    await new Promise((r) => setTimeout(r, 200));
-    expect(demo.traffic.sent).toBe(after);
+    // Stopped means no timer left to send anything, and nothing in flight.
+    expect(demo.traffic.running).toBe(false);
     expect(demo.traffic.inFlight).toBe(0);
     expect(demo.traffic.failed).toBe(0);
   });

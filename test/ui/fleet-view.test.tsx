@@ -22,7 +22,7 @@ import {
 import { FleetSampler } from '../../src/ui/hooks/use-fleet.js';
 import { computeLayout } from '../../src/ui/hooks/use-layout.js';
 import { FleetPanel } from '../../src/ui/panels/FleetPanel.js';
-import { closeAgent, stripAnsi, tick, waitForContent } from './helpers.js';
+import { absent, closeAgent, stripAnsi, tick, waitForFrame } from './helpers.js';
 
 function scene() {
   const s = new Store();
@@ -168,9 +168,12 @@ describe('a fleet report as the panels show it', () => {
   it('reads the fleet once per period at most, one read at a time, and waits for a change to land', async () => {
     let reads = 0;
     let applied = 4;
+    /** The read at which version 5 shows as applied on the instance (none until set). */
+    let landsAt = Infinity;
     const plane = {
       report: async () => {
         reads++;
+        if (reads >= landsAt) applied = 5;
         await new Promise((r) => setTimeout(r, 20));
         return { targets: report.targets, instances: [instance('/r/a.sock', { appliedVersion: applied })] };
       },
@@ -182,8 +185,11 @@ describe('a fleet report as the panels show it', () => {
     expect(reads).toBe(1);
     expect(sampler.getSnapshot().report?.targets).toHaveLength(3);
     expect(Object.isFrozen(sampler.getSnapshot())).toBe(true);
-    setTimeout(() => (applied = 5), 250);
-    expect(await sampler.verdict(5, 2000)).toBeNull();
+    // The change lands on the instance two reads later: the verdict waits for it, however long reads take.
+    landsAt = reads + 2;
+    expect(await sampler.verdict(5, 60_000)).toBeNull();
+    expect(reads).toBeGreaterThanOrEqual(landsAt);
+    // A version that never lands: after its deadline the verdict names the instance.
     expect(await sampler.verdict(6, 300)).toBe('not applied to a.sock (not done yet)');
     off();
   });
@@ -273,13 +279,14 @@ describe('in-process, the UI is as it was', () => {
     const r = render(
       <App engine={engine} demo={demo} size={{ columns: 100, rows: 30 }} colour={false} sampleMs={50} />,
     );
-    const frame = await waitForContent(r.lastFrame, 'blue 100%');
-    expect(frame).toContain('proxy http://');
-    expect(frame).toContain('P50');
-    expect(frame).not.toMatch(/data plane|HAProxy|REQS|apply again/);
+    await waitForFrame(r.lastFrame, [
+      'blue 100%',
+      'proxy http://',
+      'P50',
+      absent(/data plane|HAProxy|REQS|apply again/),
+    ]);
     await tick();
     r.stdin.write('A');
-    await waitForContent(r.lastFrame, 'here the in-process proxy carries the traffic');
-    expect(stripAnsi(r.lastFrame() ?? '')).not.toContain('HAProxy instances');
+    await waitForFrame(r.lastFrame, ['here the in-process proxy carries the traffic', absent('HAProxy instances')]);
   });
 });
