@@ -82,7 +82,7 @@ describe('demo', () => {
     engine = await Engine.start({ persist: false, proxyPort: 0, adminPort: 0 });
     const demo = await startDemo(engine);
     expect(demo.rate).toBe(50);
-    await waitFor(() => demo.traffic.ok >= 40, 'the generator to get 40 answers', 5000);
+    await waitFor(() => demo.traffic.ok >= 40, 'the generator to get 40 answers', 20_000);
     demo.rate = 0;
     const sent = demo.traffic.sent;
     // 30 ticks of its 10 ms timer: at 50 req/s those would have sent about 15 requests.
@@ -91,7 +91,7 @@ describe('demo', () => {
     expect(demo.traffic.sent).toBe(sent);
     expect(demo.setRate(1e9)).toBe(20_000);
     demo.rate = 100;
-    await waitFor(() => demo.traffic.sent > sent + 20, 'more traffic at 100 req/s', 5000);
+    await waitFor(() => demo.traffic.sent > sent + 20, 'more traffic at 100 req/s', 20_000);
     await demo.stop();
     // Stopped means no timer left to send anything, and nothing in flight.
     expect(demo.traffic.running).toBe(false);
