@@ -76,9 +76,8 @@ export class Engine {
     const log = o.log ?? (() => {});
     const adminHost = o.adminHost ?? '127.0.0.1';
     const token = o.adminToken ?? process.env.SWITCHYARD_ADMIN_TOKEN;
-    if (!isLoopback(adminHost) && !token) {
-      throw new Error(`refusing to bind the admin API to ${adminHost} without a token: pass --admin-token (or set SWITCHYARD_ADMIN_TOKEN), or keep it on 127.0.0.1`);
-    }
+    // Options that cannot work are refused before anything is locked, made or bound.
+    checkOptions(o, adminHost, token);
     const stateFile = o.persist === false ? undefined : new ConfStore({ dir: o.stateDir, reset: o.resetState });
     // One switchyard per state directory: a second would run the same apps and overwrite the state.
     stateFile?.lock();
@@ -109,43 +108,57 @@ export class Engine {
     }
     const store = new Store({ initial, persist: stateFile ? (s) => stateFile.save(s) : undefined, readonly: o.readonly });
     const stats = new Stats();
-    const tempLogs = stateFile ? undefined : fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-logs-'));
-    const logDir = tempLogs ?? path.join(path.dirname((stateFile as ConfStore).path), 'logs');
-    const self: { engine?: Engine } = {};
-    const supervisor = new Supervisor({ store, stats, logDir, log, drainDataPlane: (address, deadline) => drainPlane(self.engine?.dataPlane, address, deadline) });
-    // Addresses of a previous run's processes are gone: clear them before the proxy takes traffic.
-    supervisor.clearStale();
-    const deployer = new DeployEngine(store, supervisor, stats, log);
-    const proxy = new ProxyServer({ store, stats, host: o.proxyHost ?? '127.0.0.1', port: o.proxyPort ?? 8000, maxBodyBytes: o.maxBodyBytes });
-    const proxyAddress = await proxy.listen();
-    // GET / describes the engine, which exists only once the admin API listens.
-    const admin = new AdminServer({ store, stats, proxy, supervisor, deployer, dataPlane: () => self.engine?.dataPlane, host: adminHost, port: o.adminPort ?? 8001, token, info: () => self.engine?.info() });
-    let adminAddress: AddressInfo;
+    // What is opened from here on is closed again, last first, if the start fails at any later
+    // step: no port stays bound, no timer or child process outlives a start that did not happen.
+    const opened: (() => unknown)[] = [];
     try {
-      adminAddress = await admin.listen();
+      const tempLogs = stateFile ? undefined : fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-logs-'));
+      if (tempLogs) opened.push(() => fs.rmSync(tempLogs, { recursive: true, force: true }));
+      const logDir = tempLogs ?? path.join(path.dirname((stateFile as ConfStore).path), 'logs');
+      const self: { engine?: Engine } = {};
+      const supervisor = new Supervisor({ store, stats, logDir, log, drainDataPlane: (address, deadline) => drainPlane(self.engine?.dataPlane, address, deadline) });
+      opened.push(() => supervisor.stop());
+      // Addresses of a previous run's processes are gone: clear them before the proxy takes traffic.
+      supervisor.clearStale();
+      const deployer = new DeployEngine(store, supervisor, stats, log);
+      opened.push(() => deployer.stop());
+      const proxy = new ProxyServer({ store, stats, host: o.proxyHost ?? '127.0.0.1', port: o.proxyPort ?? 8000, maxBodyBytes: o.maxBodyBytes });
+      opened.push(() => proxy.close(0));
+      const proxyAddress = await proxy.listen();
+      // GET / describes the engine, which exists only once the admin API listens.
+      const admin = new AdminServer({ store, stats, proxy, supervisor, deployer, dataPlane: () => self.engine?.dataPlane, host: adminHost, port: o.adminPort ?? 8001, token, info: () => self.engine?.info() });
+      opened.push(() => admin.close());
+      const adminAddress = await admin.listen();
+      stats.start();
+      opened.push(() => stats.stop());
+      supervisor.start();
+      deployer.start();
+      let dataPlane: DataPlane = new InProcessDataPlane({ table: () => store.table, stats });
+      let detachPlane = () => {};
+      if (o.dataPlane === 'haproxy') {
+        const fleet = new HaproxyFleet(o.haproxy ?? [], { log });
+        opened.push(() => fleet.close());
+        dataPlane = fleet;
+        // Every change is applied to every instance; what one of them did not take is said, never dropped.
+        detachPlane = attachDataPlane(store, fleet, (r, summary) => {
+          if (!r.ok || r.perInstance.some((i) => i.reloadNeeded)) log(`[haproxy] ${summary}`);
+        });
+        opened.push(detachPlane);
+      }
+      const engine = new Engine(store, stats, proxy, admin, stateFile, supervisor, deployer, dataPlane, detachPlane, tempLogs, proxyAddress, adminAddress);
+      self.engine = engine;
+      store.subscribe((c) => log(`[${c.source}] ${c.summary}`));
+      return engine;
     } catch (e) {
-      await proxy.close(0);
-      await supervisor.stop();
+      for (const close of opened.reverse()) {
+        try {
+          await close();
+        } catch {
+          // What made the start fail is what to report, not a failure to undo it.
+        }
+      }
       throw e;
     }
-    stats.start();
-    supervisor.start();
-    deployer.start();
-    let dataPlane: DataPlane = new InProcessDataPlane({ table: () => store.table, stats });
-    let detachPlane = () => {};
-    if (o.dataPlane === 'haproxy') {
-      if (!o.haproxy?.length) throw new Error('--data-plane haproxy needs at least one --haproxy SOCKET_OR_HOST:PORT');
-      const fleet = new HaproxyFleet(o.haproxy, { log });
-      dataPlane = fleet;
-      // Every change is applied to every instance; what one of them did not take is said, never dropped.
-      detachPlane = attachDataPlane(store, fleet, (r, summary) => {
-        if (!r.ok || r.perInstance.some((i) => i.reloadNeeded)) log(`[haproxy] ${summary}`);
-      });
-    }
-    const engine = new Engine(store, stats, proxy, admin, stateFile, supervisor, deployer, dataPlane, detachPlane, tempLogs, proxyAddress, adminAddress);
-    self.engine = engine;
-    store.subscribe((c) => log(`[${c.source}] ${c.summary}`));
-    return engine;
   }
 
   get proxyUrl(): string {
@@ -173,6 +186,17 @@ export class Engine {
     this.stateFile?.unlock();
     if (this.tempLogs) fs.rmSync(this.tempLogs, { recursive: true, force: true });
   }
+}
+
+/** Refuses option combinations that cannot work, with the flag to fix named. */
+function checkOptions(o: EngineOptions, adminHost: string, token: string | undefined): void {
+  if (!isLoopback(adminHost) && !token) {
+    throw new Error(`refusing to bind the admin API to ${adminHost} without a token: pass --admin-token (or set SWITCHYARD_ADMIN_TOKEN), or keep it on 127.0.0.1`);
+  }
+  if (o.dataPlane !== undefined && o.dataPlane !== 'in-process' && o.dataPlane !== 'haproxy') {
+    throw new Error(`unknown --data-plane ${String(o.dataPlane)}: choose in-process or haproxy`);
+  }
+  if (o.dataPlane === 'haproxy' && !o.haproxy?.length) throw new Error('--data-plane haproxy needs at least one --haproxy SOCKET_OR_HOST:PORT');
 }
 
 /** With a data plane other than the in-process proxy: the change applied, then its requests to `address` done. */

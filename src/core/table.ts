@@ -300,3 +300,38 @@ export function upstreamPath(entry: RouteEntry, url: string): string {
   if (rest[0] === '?' || rest.startsWith('/?')) return base + rest.slice(rest.indexOf('?'));
   return base.endsWith('/') ? base + rest.slice(1) : base + rest;
 }
+
+/*
+ * The picks the request path makes. Each is ONE smooth-weighted-round-robin pass with
+ * availability checked inline (nginx's ngx_http_upstream_get_peer): a target that is down, or an
+ * upstream with no target that can take traffic, is skipped inside the pass and left out of its
+ * total, so what is left splits exactly by its own weights. Picking first and picking again when
+ * the first was down would advance the rotation twice and skew the split (5/3/2 with the 3 down
+ * gave 490/210 instead of 500/200). The predicates are made once here; what a retry already tried
+ * is handed to them as the balancer's context, so a pick allocates nothing.
+ */
+
+const NOTHING_TRIED: readonly TargetEntry[] = [];
+
+function targetUp(t: TargetEntry, tried: readonly TargetEntry[]): boolean {
+  return t.health.healthy && (tried.length === 0 || !tried.includes(t));
+}
+
+function upstreamUp(u: UpstreamEntry, tried: readonly TargetEntry[]): boolean {
+  const targets = u.targets;
+  for (let i = 0; i < targets.length; i++) {
+    const t = targets[i] as TargetEntry;
+    if (t.weight > 0 && targetUp(t, tried)) return true;
+  }
+  return false;
+}
+
+/** The service's next upstream among those with a target that can take traffic (and was not tried). */
+export function pickUpstream(service: ServiceEntry, tried: readonly TargetEntry[] | null = null): UpstreamEntry | undefined {
+  return service.balancer.pick(upstreamUp, tried ?? NOTHING_TRIED);
+}
+
+/** The upstream's next healthy target (not among `tried`), or undefined when there is none. */
+export function pickTarget(u: UpstreamEntry, tried: readonly TargetEntry[] | null = null): TargetEntry | undefined {
+  return u.balancer.pick(targetUp, tried ?? NOTHING_TRIED);
+}

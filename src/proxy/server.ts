@@ -9,7 +9,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import httpProxy from 'http-proxy';
 import type { Service } from '../core/model.js';
 import type { Store } from '../core/store.js';
-import { match, upstreamPath, type RouteEntry, type RoutingTable, type ServiceEntry, type TargetEntry, type UpstreamEntry } from '../core/table.js';
+import { match, pickTarget, pickUpstream, upstreamPath, type RouteEntry, type RoutingTable, type ServiceEntry, type TargetEntry, type UpstreamEntry } from '../core/table.js';
 import { ActiveChecker, passiveOn, passiveStatus, record } from './health.js';
 import { probe } from './probe.js';
 import { Counter, Stats } from './stats.js';
@@ -84,11 +84,6 @@ const TIMEOUT = Buffer.from('{"message":"The upstream server is timing out"}');
 function sendJson(res: http.ServerResponse, status: number, body: Buffer): void {
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': body.length });
   res.end(body);
-}
-
-function hasLiveTarget(u: UpstreamEntry): boolean {
-  for (const t of u.targets) if (t.weight > 0 && t.health.healthy) return true;
-  return false;
 }
 
 function hasBody(req: http.IncomingMessage): boolean {
@@ -200,7 +195,7 @@ export class ProxyServer {
       upstream = service.upstreams.find((u) => u.name === pin);
       if (upstream === undefined) return this.unavailable(res, route, service, start, pin as string);
     }
-    const target = upstream === undefined ? undefined : pickTarget(upstream, null);
+    const target = upstream === undefined ? undefined : pickTarget(upstream);
     if (service === null || upstream === undefined || target === undefined) {
       return this.unavailable(res, route, service, start);
     }
@@ -285,14 +280,13 @@ export class ProxyServer {
     } else if (refused || connectTimeout) markDown(f.target, () => this.inTable(f.target.key));
     if (!readTimeout && !res.headersSent && !this.closing && CONNECT_ERRORS.has(code) && f.attempts < f.service.retries && !hasBody(req) && !req.socket.destroyed) {
       // Retry on another target (Kong's `retries`): move the request's accounting over.
-      (f.tried ??= []).push(f.target);
-      const tried = f.tried;
-      const avail = (t: TargetEntry) => !tried.includes(t);
+      const tried = (f.tried ??= []);
+      tried.push(f.target);
       let upstream: UpstreamEntry | undefined = f.upstream;
-      let target = pickTarget(upstream, avail);
+      let target = pickTarget(upstream, tried);
       if (target === undefined) {
-        upstream = f.service.balancer.pick((u) => u.targets.some((t) => t.weight > 0 && t.health.healthy && avail(t)));
-        target = upstream === undefined ? undefined : pickTarget(upstream, avail);
+        upstream = pickUpstream(f.service, tried);
+        target = upstream === undefined ? undefined : pickTarget(upstream, tried);
       }
       if (upstream !== undefined && target !== undefined) {
         tc.inFlight--;
@@ -349,7 +343,7 @@ export class ProxyServer {
     const route = match(table, req.headers.host, url, req.method ?? 'GET');
     const service = route?.service ?? null;
     const upstream = service === null ? undefined : pickUpstream(service);
-    const target = upstream === undefined ? undefined : pickTarget(upstream, null);
+    const target = upstream === undefined ? undefined : pickTarget(upstream);
     this.stats.total.requests++;
     if (route === undefined || service === null || upstream === undefined || target === undefined || this.closing) {
       socket.end(route === undefined ? 'HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n' : 'HTTP/1.1 503 Service Unavailable\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
@@ -403,26 +397,6 @@ function markDown(t: TargetEntry, stillRouted: () => boolean): void {
     });
   };
   setTimeout(look, 500).unref();
-}
-
-function pickUpstream(service: ServiceEntry): UpstreamEntry | undefined {
-  const u = service.balancer.pick();
-  if (u !== undefined && hasLiveTarget(u)) return u;
-  // The picked upstream has nothing to offer: fall back to one that does.
-  return service.balancer.pick(hasLiveTarget);
-}
-
-function healthy(t: TargetEntry): boolean {
-  return t.health.healthy;
-}
-
-function pickTarget(u: UpstreamEntry, available: ((t: TargetEntry) => boolean) | null): TargetEntry | undefined {
-  if (available === null) {
-    const t = u.balancer.pick();
-    if (t === undefined || t.health.healthy) return t;
-    return u.balancer.pick(healthy);
-  }
-  return u.balancer.pick((t) => t.health.healthy && available(t));
 }
 
 function count(service: ServiceEntry, upstream: UpstreamEntry, target: TargetEntry): void {

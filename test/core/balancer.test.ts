@@ -46,4 +46,30 @@ describe('smooth weighted round-robin', () => {
     const seq = picks(b, 30);
     for (let i = 0; i < 30; i += 3) expect(new Set(seq.slice(i, i + 3)).size).toBe(3);
   });
+
+  it('5/3/2 with the 3 unavailable: exactly 500/200 per 700, and every window of 7 exact', () => {
+    const b = new Balancer(['a', 'b', 'c'], [5, 3, 2]);
+    const up = (p: string) => p !== 'b';
+    const seq = Array.from({ length: 700 }, () => b.pick(up) as string);
+    expect(count(seq)).toEqual({ a: 500, c: 200 });
+    for (let i = 0; i + 7 <= seq.length; i++) expect(count(seq.slice(i, i + 7)), `window at ${i}`).toEqual({ a: 5, c: 2 });
+  });
+
+  it('a peer going unavailable mid-rotation: from the next pick on, every window of 7 is exact', () => {
+    // The skipped peer keeps its current weight (nginx does the same), so the one pick where it
+    // drops out may round either way; after it, the peers left rotate exactly by their weights.
+    for (let before = 0; before < 10; before++) {
+      const b = new Balancer(['a', 'b', 'c'], [5, 3, 2]);
+      for (let i = 0; i < before; i++) b.pick();
+      const seq = Array.from({ length: 701 }, () => b.pick((p) => p !== 'b') as string);
+      for (let i = 1; i + 7 <= seq.length; i++) expect(count(seq.slice(i, i + 7)), `after ${before}, window at ${i}`).toEqual({ a: 5, c: 2 });
+    }
+  });
+
+  it('hands the context to the predicate, so a predicate made once can skip what a request tried', () => {
+    const b = new Balancer(['a', 'b', 'c'], [1, 1, 1]);
+    const untried = (p: string, tried: readonly string[]) => !tried.includes(p);
+    expect(b.pick(untried, ['a', 'b'])).toBe('c');
+    expect(b.pick(untried, ['a', 'b', 'c'])).toBeUndefined();
+  });
 });
