@@ -15,6 +15,20 @@ export default tseslint.config(
     },
   },
   {
+    // The data-plane boundary: surfaces speak the DataPlane interface, never ask which plane runs.
+    files: ['src/**/*.{ts,tsx}'],
+    ignores: ['src/dataplane/**'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "BinaryExpression[left.property.name='kind'][right.value=/^(in-process|haproxy)$/]",
+          message: 'No data-plane kind checks outside src/dataplane: use the DataPlane interface (external, settled, inFlight, apply).',
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.js'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', URL: 'readonly', Buffer: 'readonly' } },
   },

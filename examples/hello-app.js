@@ -19,5 +19,6 @@ const server = http.createServer((req, res) => {
   else reply();
 });
 server.listen(port, '127.0.0.1', () => console.log(`${name} ${version} listening on 127.0.0.1:${port}`));
-// Finish the requests in flight, then go.
-process.on('SIGTERM', () => server.close(() => process.exit(0)));
+// Finish the requests in flight, then go. With HANDLE_SIGTERM=no, Node's default: die at once,
+// in-flight requests and all (an app that leaves draining to the platform).
+if (process.env.HANDLE_SIGTERM !== 'no') process.on('SIGTERM', () => server.close(() => process.exit(0)));

@@ -116,7 +116,7 @@ export class Engine {
       if (tempLogs) opened.push(() => fs.rmSync(tempLogs, { recursive: true, force: true }));
       const logDir = tempLogs ?? path.join(path.dirname((stateFile as ConfStore).path), 'logs');
       const self: { engine?: Engine } = {};
-      const supervisor = new Supervisor({ store, stats, logDir, log, drainDataPlane: (address, deadline) => drainPlane(self.engine?.dataPlane, address, deadline) });
+      const supervisor = new Supervisor({ store, logDir, log, drain: (address, deadline) => drainPlane(self.engine?.dataPlane, address, deadline) });
       opened.push(() => supervisor.stop());
       // Addresses of a previous run's processes are gone: clear them before the proxy takes traffic.
       supervisor.clearStale();
@@ -180,7 +180,7 @@ export class Engine {
     await this.proxy.close(graceMs);
     await this.supervisor.stop();
     this.detachPlane();
-    if (this.dataPlane.kind !== 'in-process') await this.dataPlane.close();
+    await this.dataPlane.close();
     this.stats.stop();
     if (!this.store.readonly) this.stateFile?.save(this.store.state);
     this.stateFile?.unlock();
@@ -199,9 +199,9 @@ function checkOptions(o: EngineOptions, adminHost: string, token: string | undef
   if (o.dataPlane === 'haproxy' && !o.haproxy?.length) throw new Error('--data-plane haproxy needs at least one --haproxy SOCKET_OR_HOST:PORT');
 }
 
-/** With a data plane other than the in-process proxy: the change applied, then its requests to `address` done. */
+/** The newest table in effect on the data plane, then its requests to `address` done (either plane). */
 async function drainPlane(plane: DataPlane | undefined, address: string, deadline: number): Promise<void> {
-  if (!plane || plane.kind === 'in-process') return;
+  if (!plane) return;
   await settledWithin(plane, deadline - Date.now());
   while (Date.now() < deadline && (await plane.inFlight(address)) > 0) await new Promise((r) => setTimeout(r, 20));
 }

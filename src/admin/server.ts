@@ -256,7 +256,7 @@ export class AdminServer {
    */
   private async afterDataPlane(reply: Reply): Promise<Reply> {
     const plane = this.options.dataPlane?.();
-    if (!plane || plane.kind === 'in-process') return reply;
+    if (!plane) return reply;
     const result = await settledWithin(plane, APPLY_WAIT_MS);
     if (result === null) return reply;
     const said = result === 'late' ? `still applying after ${APPLY_WAIT_MS} ms` : summarize(result).replace(/\n/g, '; ').replace(/[^\x20-\x7e]/g, '?');
@@ -540,7 +540,7 @@ export class AdminServer {
         if (h) Object.assign(h, { healthy: verdict === 'healthy', manual: true, successes: 0, tcpFailures: 0, httpFailures: 0, timeouts: 0 });
         // Health is not part of the routing table's version: a fleet is handed the same table again.
         const plane = this.options.dataPlane?.();
-        if (plane && plane.kind !== 'in-process') void plane.apply(this.store.table);
+        if (plane) void plane.apply(this.store.table);
         return noContent;
       });
     }

@@ -16,7 +16,6 @@ import path from 'node:path';
 import type { App, State } from '../core/model.js';
 import type { Store } from '../core/store.js';
 import { answers, probe } from '../proxy/probe.js';
-import type { Stats } from '../proxy/stats.js';
 
 export type InstanceState = 'starting' | 'healthy' | 'draining' | 'stopping' | 'exited';
 
@@ -44,7 +43,6 @@ export interface AppStatus {
 
 export interface SupervisorOptions {
   readonly store: Store;
-  readonly stats: Stats;
   /** Where per-app log files go. */
   readonly logDir: string;
   readonly log?: (line: string) => void;
@@ -53,10 +51,11 @@ export interface SupervisorOptions {
   /** How long a retired instance may take to finish its requests. @default 10000 */
   readonly drainTimeoutMs?: number;
   /**
-   * Waits (until `deadline`) for a data plane other than the in-process proxy to stop sending to
-   * an address and finish what it sent: HAProxy takes a change a few ms after the store does.
+   * Waits (until `deadline`) for the data plane to stop sending to an address and finish what it
+   * sent: the in-process proxy has taken the change when the store returns and counts what is
+   * still in flight; HAProxy takes it a few ms later and counts its open sessions.
    */
-  readonly drainDataPlane?: (address: string, deadline: number) => Promise<void>;
+  readonly drain: (address: string, deadline: number) => Promise<void>;
 }
 
 const HOST = '127.0.0.1';
@@ -441,16 +440,9 @@ export class Supervisor {
     inst.state = drain && wasInUpstream ? 'draining' : 'stopping';
     if (wasInUpstream) this.syncTargets(rt, this.store.state);
     if (drain && wasInUpstream) {
-      const up = this.store.state.upstreams.find((u) => u.name === rt.app.name);
-      const key = up ? `${up.id}/${HOST}:${inst.port}` : undefined;
+      // The target left the routing table above; the data plane says when its requests are done.
       const deadline = Date.now() + (this.options.drainTimeoutMs ?? 10_000);
-      // The target left the routing table above; wait for the requests it still serves.
-      while (key && Date.now() < deadline && !this.stopped) {
-        const c = this.options.stats.counter('target', key);
-        if (c.inFlight <= 0) break;
-        await new Promise((r) => setTimeout(r, 20));
-      }
-      if (!this.stopped) await this.options.drainDataPlane?.(`${HOST}:${inst.port}`, deadline);
+      if (!this.stopped) await this.options.drain(`${HOST}:${inst.port}`, deadline);
       inst.state = 'stopping';
     }
     await this.kill(inst);

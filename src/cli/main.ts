@@ -140,7 +140,7 @@ async function serve(f: EngineFlags): Promise<void> {
   if (wide(engine.proxyAddress) || wide(engine.adminAddress)) {
     notes.push(`bound to ${hostPort(engine.proxyAddress)} and ${hostPort(engine.adminAddress)}`);
   }
-  if (engine.dataPlane.kind === 'haproxy') notes.push(`steering HAProxy: ${f.haproxy?.join(', ')}; the local proxy answers too`);
+  if (engine.dataPlane.external) notes.push(`steering HAProxy: ${f.haproxy?.join(', ')}; the local proxy answers too`);
   stderrLog(`switchyard ${VERSION} serving: proxy ${engine.proxyUrl}, admin API ${engine.adminUrl} (${notes.join('; ')})`);
   stopWith(() => engine.stop());
 }

@@ -19,6 +19,7 @@ export const IN_PROCESS_ID = 'in-process';
 
 export class InProcessDataPlane implements DataPlane {
   readonly kind = 'in-process' as const;
+  readonly external = false;
 
   constructor(private readonly source: InProcessSource) {}
 
@@ -30,11 +31,9 @@ export class InProcessDataPlane implements DataPlane {
     return this.apply(this.source.table());
   }
 
+  /** Counts requests to `address` also after its target left the table: the drain's question. */
   inFlight(address: string): Promise<number> {
-    const snap = this.source.stats.snapshot();
-    let n = 0;
-    for (const u of this.source.table().upstreams) for (const t of u.targets) if (t.address === address) n += snap.targets[t.key]?.inFlight ?? 0;
-    return Promise.resolve(n);
+    return Promise.resolve(this.source.stats.inFlightTo(address));
   }
 
   /** The proxy swaps tables inside the store's dispatch: a change is in effect when it returns. */

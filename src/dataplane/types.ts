@@ -63,6 +63,12 @@ export interface ApplyResult {
 
 export interface DataPlane {
   readonly kind: DataPlaneKind;
+  /**
+   * True when the traffic is carried outside this process (HAProxy): the UI then shows the
+   * plane's instances and takes its numbers from `report()`. The in-process proxy's own stats
+   * are richer (latency, in flight), so the UI reads them directly.
+   */
+  readonly external: boolean;
   /** Makes the data plane follow a new table (every instance, in parallel). Never rejects. */
   apply(table: RoutingTable): Promise<ApplyResult>;
   /** Live counts and health per target, and the state of each instance. Never rejects. */

@@ -103,9 +103,24 @@ export class Stats {
     return c;
   }
 
-  /** Forgets counters of entities that no longer exist. */
+  /**
+   * Forgets counters of entities that no longer exist, except those with requests still in
+   * flight: a target that left the table is drained by watching exactly that counter (the
+   * request decrements the object it started on), so it is kept until a later change finds it idle.
+   */
   retain(kind: Kind, keys: ReadonlySet<string>): void {
-    for (const k of this.counters[kind].keys()) if (!keys.has(k)) this.counters[kind].delete(k);
+    for (const [k, c] of this.counters[kind]) if (!keys.has(k) && c.inFlight <= 0) this.counters[kind].delete(k);
+  }
+
+  /**
+   * Requests in flight to a target address (`host:port`), over every upstream that has (or had)
+   * it: what a drain waits for. Reads the live counters, not a snapshot; not for the request path.
+   */
+  inFlightTo(address: string): number {
+    const suffix = `/${address}`;
+    let n = 0;
+    for (const [k, c] of this.counters.target) if (k.endsWith(suffix)) n += c.inFlight;
+    return n;
   }
 
   start(): void {

@@ -58,7 +58,7 @@ export interface UiEngine {
    * What carries the traffic. A fleet of HAProxy instances is read about once a second: the
    * live numbers are then its `show stat`, summed, and each instance's state shows.
    */
-  readonly dataPlane?: Pick<DataPlane, 'kind' | 'report' | 'reapply'>;
+  readonly dataPlane?: Pick<DataPlane, 'external' | 'report' | 'reapply'>;
 }
 
 /** Lines of log kept in view (the supervisor keeps 200). */
@@ -100,7 +100,7 @@ function Screen({ engine, demo, title, size, sampleMs, fleetMs }: AppProps) {
   const state = useStoreState(store);
   const [ui, dispatch] = useAppState();
   const live = useStatsSnapshot(engine.stats, ui.paused, sampleMs);
-  const plane = engine.dataPlane?.kind === 'haproxy' ? engine.dataPlane : undefined;
+  const plane = engine.dataPlane?.external ? engine.dataPlane : undefined;
   const fleet = useFleet(plane, ui.paused, fleetMs);
   const snapshot = fleet.snapshot;
   // With a fleet, every number is HAProxy's (the in-process proxy carries no traffic then).

@@ -45,6 +45,7 @@ interface Instance {
 
 export class HaproxyFleet implements DataPlane {
   readonly kind = 'haproxy' as const;
+  readonly external = true;
   private desired: Desired | null = null;
   private latest: Promise<ApplyResult | null> = Promise.resolve(null);
   private readonly fleet: Instance[];
