@@ -9,6 +9,7 @@ import { execute, type Command, type Outcome } from './commands.js';
 import { SwitchyardError } from './errors.js';
 import { emptyState, type Context, type State } from './model.js';
 import { compile, type RoutingTable } from './table.js';
+import { revert } from './undo.js';
 
 export interface Change {
   readonly version: number;
@@ -41,7 +42,8 @@ export class Store {
   private version = 0;
   private readonly listeners = new Set<Listener>();
   private readonly compileHooks: ((table: RoutingTable) => void)[] = [];
-  private readonly history: { state: State; summary: string }[] = [];
+  /** The operator's changes, oldest first: what each found and what it left. */
+  private readonly history: { before: State; after: State; summary: string }[] = [];
   private readonly ctx: () => Context;
 
   constructor(private readonly options: StoreOptions = {}) {
@@ -81,13 +83,16 @@ export class Store {
     return () => this.listeners.delete(listener);
   }
 
-  /** Runs a command. Returns its outcome, or throws a SwitchyardError with the state untouched. */
-  dispatch(command: Command, source = 'api', opts: { readonly system?: boolean } = {}): Outcome {
-    // The supervisor's bookkeeping (instances coming and going) is not an operator's change:
-    // it runs even when read-only and is not something `undo` should take back.
+  /**
+   * Runs a command. Returns its outcome, or throws a SwitchyardError with the state untouched.
+   * `system`: the supervisor's bookkeeping (instances coming and going), which runs even when
+   * read-only. `undoable: false`: a step of the deployer, which `undo` never takes back (abort
+   * does). Either way the change is not in the operator's history.
+   */
+  dispatch(command: Command, source = 'api', opts: { readonly system?: boolean; readonly undoable?: boolean } = {}): Outcome {
     if (this.readonly && !opts.system) throw new SwitchyardError('invalid', 'switchyard is read-only (--readonly): changes are refused');
     const outcome = execute(this.current, command, this.ctx());
-    this.commit(outcome.state, command, outcome.summary, source, !opts.system);
+    this.commit(outcome.state, command, outcome.summary, source, !opts.system && opts.undoable !== false);
     return outcome;
   }
 
@@ -95,13 +100,20 @@ export class Store {
     return this.history.length > 0;
   }
 
-  /** Puts back the state from before the last change. */
+  /**
+   * Takes back the operator's last change (see undo.ts): what it touched goes back to what it
+   * was, what changed elsewhere since stays. Refused, with the reason and nothing changed, when a
+   * deployment changed since.
+   */
   undo(source = 'api'): Outcome {
     if (this.readonly) throw new SwitchyardError('invalid', 'switchyard is read-only (--readonly): changes are refused');
-    const prev = this.history.pop();
-    if (!prev) throw new SwitchyardError('invalid', 'nothing to undo');
-    this.commit(prev.state, { op: 'undo' }, `undid "${prev.summary}"`, source, false);
-    return { state: prev.state, summary: `undid "${prev.summary}"` };
+    const last = this.history[this.history.length - 1];
+    if (!last) throw new SwitchyardError('invalid', 'nothing to undo');
+    const next = revert(this.current, last.before, last.after, last.summary);
+    this.history.pop();
+    const summary = `undid "${last.summary}"`;
+    this.commit(next, { op: 'undo' }, summary, source, false);
+    return { state: next, summary };
   }
 
   private commit(next: State, command: Change['command'], summary: string, source: string, record = true): void {
@@ -110,7 +122,7 @@ export class Store {
     const table = compile(next, this.version + 1, this.compiled);
     for (const hook of this.compileHooks) hook(table);
     if (record) {
-      this.history.push({ state: this.current, summary });
+      this.history.push({ before: this.current, after: next, summary });
       if (this.history.length > (this.options.historySize ?? 100)) this.history.shift();
     }
     this.current = next;

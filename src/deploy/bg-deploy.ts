@@ -62,7 +62,7 @@ export class DeployEngine {
 
   private put(d: Deployment, patch: Partial<Deployment>, extra: Command[] = []): Deployment {
     const next = { ...d, ...patch };
-    this.store.dispatch({ op: 'batch', commands: [...extra, { op: 'deployment.put', deployment: next as unknown as Record<string, unknown> }] }, 'deploy');
+    this.store.dispatch({ op: 'batch', commands: [...extra, { op: 'deployment.put', deployment: next as unknown as Record<string, unknown> }] }, 'deploy', { undoable: false });
     return this.get(d.id);
   }
 
@@ -226,14 +226,14 @@ export class DeployEngine {
   /** Stops an app (its instances drain first), waits until its processes are gone, deletes it. */
   private async retire(app: string): Promise<void> {
     if (!this.state.apps.some((a) => a.name === app)) return;
-    this.store.dispatch({ op: 'app.stop', app }, 'deploy');
+    this.store.dispatch({ op: 'app.stop', app }, 'deploy', { undoable: false });
     const deadline = Date.now() + 15_000;
     while (Date.now() < deadline && !this.stopped) {
       const st = this.supervisor.status(app);
       if (!st || st.instances.every((i) => i.state === 'exited')) break;
       await new Promise((r) => setTimeout(r, 50));
     }
-    if (this.state.apps.some((a) => a.name === app)) this.store.dispatch({ op: 'app.delete', app }, 'deploy');
+    if (this.state.apps.some((a) => a.name === app)) this.store.dispatch({ op: 'app.delete', app }, 'deploy', { undoable: false });
   }
 
   abort(id: string, reason?: string): Deployment {
