@@ -12,6 +12,7 @@ import { Supervisor } from './apps/supervisor.js';
 import { DeployEngine } from './deploy/bg-deploy.js';
 import { attachDataPlane, HaproxyFleet, InProcessDataPlane, settledWithin, type DataPlane } from './dataplane/index.js';
 import { loadDeclarative } from './config/yaml.js';
+import { reconcileByName } from './core/reconcile.js';
 import { emptyState, type State } from './core/model.js';
 import { Store } from './core/store.js';
 import { ConfStore } from './persist/conf-store.js';
@@ -99,7 +100,8 @@ export class Engine {
       } catch (e) {
         throw new Error(`cannot read --config ${o.configFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
       }
-      initial = loadDeclarative(text, { now: Math.floor(Date.now() / 1000), newId: randomUUID }, o.configFile);
+      // Reconciled by name with the saved state, as `config apply` is: what is already there keeps its id.
+      initial = reconcileByName(initial, loadDeclarative(text, { now: Math.floor(Date.now() / 1000), newId: randomUUID }, o.configFile));
       stateFile?.save(initial);
       log(`loaded ${o.configFile}: ${initial.services.length} services, ${initial.routes.length} routes, ${initial.upstreams.length} upstreams`);
     } else if (initial === emptyState && o.initialState) {

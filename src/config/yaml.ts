@@ -4,13 +4,13 @@
  * whole with the path of the bad field: `upstreams[1].targets[0].weight: value should be …`.
  */
 import YAML from 'yaml';
-import { restoreApp } from '../core/apps.js';
+import { putDeployment, restoreApp } from '../core/apps.js';
 import { execute, prefixed, type Command, type Fields } from '../core/commands.js';
 import { SwitchyardError } from '../core/errors.js';
 import { emptyState, type Context, type Route, type Service, type State } from '../core/model.js';
-import { appSchema, healthchecksSchema, routeSchema, serviceSchema, upstreamSchema, validate, type Schema } from '../core/schema.js';
+import { appSchema, deploymentSchema, healthchecksSchema, routeSchema, serviceSchema, upstreamSchema, validate, type Schema } from '../core/schema.js';
 
-const TOP_LEVEL = new Set(['_format_version', '_transform', '_info', 'services', 'routes', 'upstreams', 'targets', 'apps']);
+const TOP_LEVEL = new Set(['_format_version', '_transform', '_info', 'services', 'routes', 'upstreams', 'targets', 'apps', 'deployments']);
 
 /** Parses YAML (or JSON) text; syntax errors name the line and column. */
 export function parseDocument(text: string, source = 'config'): unknown {
@@ -78,6 +78,14 @@ export function fromDeclarative(raw: unknown, ctx: Context): State {
     list(s, 'routes', `services[${i}].routes`).forEach((r, j) => run(`services[${i}].routes[${j}]`, { op: 'route.create', service: created.id, fields: r }));
   });
   list(doc, 'routes', 'routes').forEach((r, i) => run(`routes[${i}]`, { op: 'route.create', fields: { ...r, ...(r.service !== undefined ? { service: serviceRef(r.service) } : {}) } }));
+  // switchyard's extension: blue-green deployments (SAP), records known by their id.
+  list(doc, 'deployments', 'deployments').forEach((d, i) => {
+    try {
+      state = putDeployment(state, d, { ...ctx, now: (d.updated_at as number | undefined) ?? ctx.now }).state;
+    } catch (e) {
+      throw prefixed(e, `deployments[${i}]`);
+    }
+  });
   return state;
 }
 
@@ -85,12 +93,11 @@ export function loadDeclarative(text: string, ctx: Context, source = 'config'): 
   return fromDeclarative(parseDocument(text, source), ctx);
 }
 
-/** Fields worth writing: set, and not the schema's default. */
+/** Fields worth writing: set, and not the schema's default (an empty list is not null: it is written). */
 function meaningful(schema: Schema, entity: object, skip: readonly string[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(entity)) {
     if (skip.includes(k) || v === null || v === undefined) continue;
-    if (Array.isArray(v) && v.length === 0) continue;
     const f = schema[k];
     if (f && 'default' in f && JSON.stringify(f.default) === JSON.stringify(v)) continue;
     out[k] = v;
@@ -136,11 +143,14 @@ export function toDeclarative(state: State, flavour: DeclarativeFlavour = 'switc
     const defaults = JSON.stringify(validate(healthchecksSchema, {}, 'create').value);
     doc.upstreams = state.upstreams.map((u) => ({
       ...meaningful(upstreamSchema, u, [...SKIP, 'targets', ...(JSON.stringify(u.healthchecks) === defaults ? ['healthchecks'] : [])]),
-      targets: u.targets.map((t) => ({ target: t.target, weight: t.weight, ...(t.tags?.length ? { tags: t.tags } : {}) })),
+      targets: u.targets.map((t) => ({ target: t.target, weight: t.weight, ...(t.tags !== null ? { tags: t.tags } : {}) })),
     }));
   }
   if (state.apps.length && !kong) doc.apps = state.apps.map((a) => meaningful(appSchema, a, [...SKIP, 'generation']));
   else if (state.apps.length) notes.push(`${state.apps.length} app(s) left out: Kong has no apps; their upstreams are exported`);
+  // A deployment is a record of what happened, known by its id: written whole, times included.
+  if (state.deployments.length && !kong) doc.deployments = state.deployments.map((d) => meaningful(deploymentSchema, d, []));
+  else if (state.deployments.length) notes.push(`${state.deployments.length} deployment(s) left out: Kong has no deployments`);
   return doc;
 }
 

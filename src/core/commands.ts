@@ -17,6 +17,7 @@ import {
   type Target,
   type Upstream,
 } from './model.js';
+import { reconcileByName } from './reconcile.js';
 import { parseHostPort, routeSchema, serviceSchema, splitEntrySchema, targetSchema, upstreamSchema, validate, type Schema } from './schema.js';
 
 export type Fields = Record<string, unknown>;
@@ -36,7 +37,10 @@ export type Command =
   | { readonly op: 'route.delete'; readonly route: string }
   /** The split of a service over upstreams, by name: what the ratio slider and `map-route` edit. */
   | { readonly op: 'service.split'; readonly service: string; readonly split: readonly SplitEntry[] }
-  /** Replaces everything (declarative config, restore, undo); validated like the rest. */
+  /**
+   * Replaces everything (declarative config, restore); validated like the rest, and reconciled
+   * by name: what is already there keeps its id, and an identical state is no change at all.
+   */
   | { readonly op: 'state.replace'; readonly state: unknown }
   /** Several commands as one change: all apply or none. */
   | { readonly op: 'batch'; readonly commands: readonly Command[]; readonly summary?: string }
@@ -507,8 +511,9 @@ export function execute(state: State, cmd: Command, ctx: Context): Outcome {
     case 'route.delete':
       return deleteRoute(state, cmd.route);
     case 'state.replace': {
-      const next = replaceState(cmd.state, ctx);
-      return { state: next, summary: `state replaced (${next.services.length} services, ${next.routes.length} routes, ${next.upstreams.length} upstreams)` };
+      const next = reconcileByName(state, replaceState(cmd.state, ctx));
+      const counts = `(${next.services.length} services, ${next.routes.length} routes, ${next.upstreams.length} upstreams)`;
+      return { state: next, summary: next === state ? `state unchanged ${counts}` : `state replaced ${counts}` };
     }
     case 'app.push':
     case 'app.map-route':
