@@ -222,8 +222,10 @@ export class Supervisor {
     for (const id of this.admitted.keys()) if (!state.apps.some((a) => a.id === id && a.command === null)) this.admitted.delete(id);
     for (const [id, rt] of this.runtimes) {
       if (live.has(id)) continue;
-      // Deleted (or no longer a process app): stop everything.
-      for (const i of rt.instances) void this.stopInstance(rt, i, false);
+      // Deleted (or no longer a process app): stop everything, each instance once the data plane
+      // stopped sending to it and its requests are done (HAProxy takes the change a few ms after
+      // the store: a process killed at once still got requests, and answered them with a reset).
+      void this.stopInstances(rt, rt.instances, true);
       rt.instances = [];
       rt.logStream?.end();
       this.runtimes.delete(id);
@@ -282,7 +284,7 @@ export class Supervisor {
     rt.instances = rt.instances.filter((i) => i.state !== 'exited' || i.timer !== null);
     const active = rt.instances.filter((i) => i.state !== 'stopping' && i.state !== 'exited' && i.state !== 'draining');
     if (app.state === 'stopped') {
-      for (const i of active) void this.stopInstance(rt, i, true);
+      void this.stopInstances(rt, active, true);
     } else if (!rt.crashed) {
       const current = active.filter((i) => i.generation === app.generation);
       const old = active.filter((i) => i.generation !== app.generation);
@@ -295,11 +297,11 @@ export class Supervisor {
         const healthyNew = current.filter((i) => i.state === 'healthy').length;
         const retire = old.length - Math.max(0, app.instances - healthyNew);
         const oldestFirst = [...old].sort((a, b) => a.generation - b.generation || a.index - b.index);
-        for (const i of oldestFirst.slice(0, Math.max(0, retire))) void this.stopInstance(rt, i, true);
+        void this.stopInstances(rt, oldestFirst.slice(0, Math.max(0, retire)), true);
       } else {
         for (let k = 0; k < missing; k++) this.startInstance(rt, this.nextIndex(rt), 0);
         const extra = current.length - app.instances;
-        if (extra > 0) for (const i of [...current].sort((a, b) => b.index - a.index).slice(0, extra)) void this.stopInstance(rt, i, true);
+        if (extra > 0) void this.stopInstances(rt, [...current].sort((a, b) => b.index - a.index).slice(0, extra), true);
       }
     }
     this.syncTargets(rt, state);
@@ -434,18 +436,34 @@ export class Supervisor {
   }
 
   /** Takes an instance out of the upstream, lets its requests finish, then stops it. */
-  private async stopInstance(rt: AppRuntime, inst: Instance, drain: boolean): Promise<void> {
-    if (inst.state === 'stopping' || inst.state === 'exited') return inst.exited;
-    const wasInUpstream = inst.inUpstream;
-    inst.state = drain && wasInUpstream ? 'draining' : 'stopping';
-    if (wasInUpstream) this.syncTargets(rt, this.store.state);
-    if (drain && wasInUpstream) {
-      // The target left the routing table above; the data plane says when its requests are done.
-      const deadline = Date.now() + (this.options.drainTimeoutMs ?? 10_000);
-      if (!this.stopped) await this.options.drain(`${HOST}:${inst.port}`, deadline);
-      inst.state = 'stopping';
-    }
-    await this.kill(inst);
+  private stopInstance(rt: AppRuntime, inst: Instance, drain: boolean): Promise<void> {
+    return this.stopInstances(rt, [inst], drain).then(() => undefined);
+  }
+
+  /**
+   * Takes instances out of the upstream together, lets each one's requests finish (through the
+   * data plane), then stops it. Together: whether an instance was taking traffic is read for all
+   * of them before the upstream is synced once (syncing after the first would mark the others
+   * as out already, and they would be killed without a drain).
+   */
+  private async stopInstances(rt: AppRuntime, list: readonly Instance[], drain: boolean): Promise<void> {
+    const stopping = list.filter((i) => i.state !== 'stopping' && i.state !== 'exited' && i.state !== 'draining');
+    const wasInUpstream = new Map(stopping.map((i) => [i, i.inUpstream]));
+    for (const i of stopping) i.state = drain && i.inUpstream ? 'draining' : 'stopping';
+    if (stopping.some((i) => wasInUpstream.get(i))) this.syncTargets(rt, this.store.state);
+    const already = list.filter((i) => !stopping.includes(i)).map((i) => i.exited);
+    await Promise.all([
+      ...already,
+      ...stopping.map(async (inst) => {
+        if (drain && wasInUpstream.get(inst)) {
+          // The target left the routing table above; the data plane says when its requests are done.
+          const deadline = Date.now() + (this.options.drainTimeoutMs ?? 10_000);
+          if (!this.stopped) await this.options.drain(`${HOST}:${inst.port}`, deadline);
+          inst.state = 'stopping';
+        }
+        await this.kill(inst);
+      }),
+    ]);
   }
 
   private async kill(inst: Instance): Promise<void> {

@@ -105,8 +105,9 @@ export class HaproxyFleet implements DataPlane {
         .filter((i) => i.reachable !== false)
         .map((i) =>
           i.client.showStat().then(
-            (rows) => rows.reduce((n, r) => (r.addr === address && r.svname !== 'BACKEND' && r.svname !== 'FRONTEND' ? n + r.scur : n), 0),
-            () => 0,
+            (rows) => rows.reduce((n, r) => (r.addr === address && r.svname !== 'BACKEND' && r.svname !== 'FRONTEND' ? n + r.scur + r.qcur : n), 0),
+            // An instance that did not answer may still be sending: not idle (the drain is bounded).
+            () => 1,
           ),
         ),
     );

@@ -73,6 +73,8 @@ export interface StatRow {
   readonly status: string;
   readonly weight: number;
   readonly scur: number;
+  /** Requests queued for the server (sent to it once a connection slot frees). */
+  readonly qcur: number;
   readonly addr: string;
 }
 
@@ -265,6 +267,7 @@ export function parseStat(csv: string): StatRow[] {
       status: get(f, 'status') ?? '',
       weight: num(get(f, 'weight')),
       scur: num(get(f, 'scur')),
+      qcur: num(get(f, 'qcur')),
       addr: get(f, 'addr') ?? '',
     });
   }
