@@ -489,7 +489,7 @@ describe('the runtime API client', () => {
   it('parses show stat by column name', () => {
     const csv = [
       '# pxname,svname,qcur,scur,stot,econ,eresp,status,weight,rate,hrsp_1xx,hrsp_2xx,hrsp_3xx,hrsp_4xx,hrsp_5xx,addr,',
-      'be_web,blue_127.0.0.1_3001,0,1,120,2,1,UP,256,7,0,110,0,3,5,127.0.0.1:3001,',
+      'be_web,blue_127.0.0.1_3001,2,1,120,2,1,UP,256,7,0,110,0,3,5,127.0.0.1:3001,',
       'be_web,BACKEND,0,1,120,2,1,UP,256,7,0,110,0,3,5,,',
       '',
     ].join('\n');
@@ -504,6 +504,7 @@ describe('the runtime API client', () => {
       status: 'UP',
       weight: 256,
       scur: 1,
+      qcur: 2,
       addr: '127.0.0.1:3001',
     });
   });
