@@ -21,6 +21,7 @@ import { summarize } from '../../src/dataplane/types.js';
 import { ProxyServer } from '../../src/proxy/server.js';
 import { Stats } from '../../src/proxy/stats.js';
 import { request, startBackend } from '../helpers/net.js';
+import { waitUntil } from '../helpers/wait.js';
 import { findHaproxy, freePort, startHaproxy } from './haproxy-helpers.js';
 
 const HAPROXY = findHaproxy();
@@ -544,8 +545,11 @@ describe('the in-process proxy behind the same boundary', () => {
       store.dispatch({ op: 'route.create', service: 'web', fields: { hosts: ['web.localhost'] } });
       expect(await plane.apply(store.table)).toEqual({ ok: true, version: store.table.version, perInstance: [{ id: 'in-process', ok: true }] });
       for (let i = 0; i < 3; i++) expect((await request(port, { host: 'web.localhost' })).body).toBe('blue');
-      await new Promise((r) => setTimeout(r, 20));
-      const rep = await plane.report();
+      // A response is counted when the proxy sees it close, not when the client has read it.
+      let rep = await plane.report();
+      await waitUntil('the proxy to count the 3 responses', async () => (rep = await plane.report()).targets[0]?.status?.['2xx'] === 3, {
+        seen: () => JSON.stringify(rep.targets),
+      });
       expect(rep.targets).toEqual([expect.objectContaining({ upstream: 'blue', target: b.address, requests: 3, errors: 0, healthy: true })]);
       expect(rep.targets[0]!.status!['2xx']).toBe(3);
       expect(rep.instances).toEqual([{ id: 'in-process', reachable: true, drift: [], lastError: null, appliedVersion: store.table.version, reloadNeeded: null }]);

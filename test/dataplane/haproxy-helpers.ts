@@ -39,7 +39,7 @@ export interface RunningHaproxy {
   kill(): Promise<void>;
 }
 
-export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 5000, everyMs = 50): Promise<T> {
+export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 15_000, everyMs = 50): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -81,7 +81,16 @@ export async function startHaproxy(bin: string, cfg: string, socket: string, por
     output: () => out,
     kill: async () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
+      // Gone for sure when this returns: tests go on to assert that the instance is unreachable.
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`haproxy (pid ${child.pid}) did not exit within 10 s of SIGKILL`)), 10_000);
+      });
+      try {
+        await Promise.race([exited, late]);
+      } finally {
+        clearTimeout(timer);
+      }
     },
   };
 }

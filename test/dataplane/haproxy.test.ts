@@ -227,6 +227,7 @@ describe.skipIf(!HAPROXY)('HAProxy data plane (two real instances)', () => {
     let stop = false;
     const failures: string[] = [];
     const seen: Record<string, number> = {};
+    let answered = 0;
     const worker = async (port: number) => {
       while (!stop) {
         try {
@@ -236,18 +237,25 @@ describe.skipIf(!HAPROXY)('HAProxy data plane (two real instances)', () => {
         } catch (e) {
           failures.push(String(e));
         }
+        answered++;
       }
     };
+    // Traffic through every state, counted in requests rather than milliseconds: 16 answers after
+    // each change before the next. With 8 workers, at most 8 of them were sent before the change.
+    const flowing = async (what: string) => {
+      const from = answered;
+      await waitFor(`16 answers under load ${what}`, async () => answered >= from + 16, 15_000, 5);
+    };
     const load = hx.flatMap((h) => [0, 1, 2, 3].map(() => worker(h.port)));
-    await new Promise((r) => setTimeout(r, 150));
+    await flowing('before the first switch');
     for (let i = 0; i < 10; i++) {
       store.dispatch({ op: 'service.update', service: 'web', fields: { host: i % 2 === 0 ? 'green' : 'blue' } });
       expect((await fleet.apply(store.table)).ok).toBe(true);
-      await new Promise((r) => setTimeout(r, 40));
+      await flowing(`after switch ${i + 1}`);
     }
     store.dispatch({ op: 'service.update', service: 'web', fields: { host: 'green' } });
     expect((await fleet.apply(store.table)).ok).toBe(true);
-    await new Promise((r) => setTimeout(r, 100));
+    await flowing('after the last switch');
     stop = true;
     await Promise.all(load);
     expect(failures).toEqual([]);
@@ -400,7 +408,7 @@ describe.skipIf(!HAPROXY)('HAProxy data plane (two real instances)', () => {
     // restarted from the configuration it was started with: old weights, no green2, no /v2 route
     // (The fleet retries every second, so it may catch the instance up before we even look.)
     const h = await startInstance(1);
-    await waitFor('the restarted instance to be caught up', async () => sameAsDesired(await weights(h)), 5000, 100);
+    await waitFor('the restarted instance to be caught up', async () => sameAsDesired(await weights(h)), 15_000, 100);
     await waitFor('the fleet to see it', async () => {
       const rep2 = await fleet.report();
       return rep2.instances[1]!.reachable && rep2.instances[1]!.drift.length === 0 && rep2.instances[1]!.appliedVersion === store.table.version;
@@ -422,7 +430,7 @@ describe.skipIf(!HAPROXY)('HAProxy data plane (two real instances)', () => {
       const h = await startInstance(0);
       expect(sameAsDesired(await weights(h))).toBe(false);
       await quiet.report();
-      await waitFor('the restarted instance to be caught up', async () => sameAsDesired(await weights(h)), 5000, 100);
+      await waitFor('the restarted instance to be caught up', async () => sameAsDesired(await weights(h)), 15_000, 100);
       expect((await quiet.report()).instances[0]).toMatchObject({ reachable: true, drift: [], appliedVersion: store.table.version });
     } finally {
       await quiet.close();

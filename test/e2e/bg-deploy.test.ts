@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run, serve, type Running } from '../helpers/cli.js';
 import { request } from '../helpers/net.js';
+import { waitUntil } from '../helpers/wait.js';
 
 const HELLO = path.resolve(__dirname, '../../examples/hello-app.js');
 let sy: Running;
@@ -53,6 +54,11 @@ function load(host = 'shop.example.com') {
   );
   return {
     seen,
+    /** Waits until the load has had an answer from `version` (e.g. 'v2'). */
+    answered: (version: string) =>
+      waitUntil(`the load on ${host} to be answered by ${version}`, () => (seen.bodies.get(version) ?? 0) > 0, {
+        seen: () => JSON.stringify({ ok: seen.ok, failed: seen.failed, bodies: Object.fromEntries(seen.bodies) }),
+      }),
     stop: async () => {
       stop = true;
       await done;
@@ -86,6 +92,8 @@ describe("SAP's bg-deploy with switchyard", () => {
     expect(await body('shop.example.com')).toMatch(/^shop-web-blue v1 /);
 
     const l = load();
+    // The load asserted on below must have met v1 before v2 goes live.
+    await l.answered('v1');
     r = await sw(['bg-deploy', manifest('2')]);
     expect(r.stdout).toMatch(/pending \(shop-web-green beside shop-web-blue\)/);
     expect(r.stdout).toContain('shop-web-green answers on shop-idle.example.com');
@@ -105,6 +113,8 @@ describe("SAP's bg-deploy with switchyard", () => {
     const apps = (await sw(['apps'])).stdout;
     expect(apps).not.toContain('shop-web-blue');
     expect(apps).toMatch(/shop-web-green\s+started\s+2\/2/);
+    // …and v2 after it.
+    await l.answered('v2');
     const seen = await l.stop();
     expect(seen.failed).toBe(0);
     expect(seen.bodies.get('v1')).toBeGreaterThan(0);
@@ -143,10 +153,16 @@ describe("SAP's bg-deploy with switchyard", () => {
     sy = await serve(['--state-dir', stateDir]);
     expect((await sw(['deployments'])).stdout).toMatch(new RegExp(`${id}\\s+shop\\s+4\\.0\\.0\\s+pending`));
     // The processes come back on new ports; wait until both versions answer again.
-    const deadline = Date.now() + 15_000;
-    while (Date.now() < deadline && !(/v4/.test(await body('shop-idle.example.com')) && /v2/.test(await body('shop.example.com')))) {
-      await new Promise((res) => setTimeout(res, 100));
-    }
+    const answers = { live: '', idle: '' };
+    await waitUntil(
+      'both versions to answer again after the restart',
+      async () => {
+        answers.live = await body('shop.example.com');
+        answers.idle = await body('shop-idle.example.com');
+        return /^shop-web-green v2 /.test(answers.live) && /^shop-web-blue v4 /.test(answers.idle);
+      },
+      { timeoutMs: 30_000, everyMs: 100, seen: () => JSON.stringify(answers) },
+    );
     expect(await body('shop.example.com')).toMatch(/^shop-web-green v2 /);
     expect(await body('shop-idle.example.com')).toMatch(/^shop-web-blue v4 /);
     const resumed = await sw(['bg-deploy', '-i', id, '-a', 'resume']);
@@ -172,6 +188,8 @@ describe("SAP's bg-deploy with switchyard", () => {
     expect(r.code).toBe(0);
     expect(await body('cart.example.com')).toMatch(/^cart-web v0 /);
     const l = load('cart.example.com');
+    // The load asserted on below must have met the old version before the deployment replaces it.
+    await l.answered('v0');
     const file = path.join(dir, 'cart.yaml');
     fs.writeFileSync(file, `ID: cart\nversion: 1.0.0\nmodules:\n  - name: cart-web\n    command: VERSION=v1 node ${HELLO}\n    routes: [cart.example.com]\n`);
     r = await sw(['bg-deploy', file, '--no-confirm']);

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run, serve, type Running } from '../helpers/cli.js';
 import { startBackend, type Backend } from '../helpers/net.js';
+import { waitUntil } from '../helpers/wait.js';
 
 const HELLO = path.resolve(__dirname, '../../examples/hello-app.js');
 const TOKEN = 'cli-output-secret';
@@ -219,12 +220,21 @@ describe('CLI output', () => {
   it('bg-deploy --no-confirm --steps follows the gradual resume to the end, as -a resume --steps does', async () => {
     const hello = (v: string) => `VERSION=${v} node ${HELLO}`;
     expect((await sw(['bg-deploy', manifest('cart', '1.0.0', hello('v1'))])).code).toBe(0);
-    const r = await sw(['bg-deploy', manifest('cart', '2.0.0', hello('v2')), '--no-confirm', '--steps', '50,100', '--interval', '300ms']);
+    // The first line is the CLI's first look after the deployment started resuming: the steps are
+    // long enough (at least 2 s in all) that no loaded machine gets to the end before that look.
+    const r = await sw(['bg-deploy', manifest('cart', '2.0.0', hello('v2')), '--no-confirm', '--steps', '50,100', '--interval', '1s']);
     expect(r.code).toBe(0);
     const lines = r.stdout.trim().split('\n');
     expect(lines[0]).toMatch(/^Deployment \d+ of cart 2\.0\.0: resuming \(cart-web-green beside cart-web-blue\)/);
     expect(lines.at(-1)).toMatch(/^Deployment \d+ of cart 2\.0\.0: resumed \(cart-web-green replaced cart-web-blue\)/);
-    expect((await api('GET', '/apps/cart-web-blue')).status).toBe(404);
+    // The monitor ends at "resumed"; the old version is retired after that (its instances drain,
+    // then it is deleted): wait for that rather than assume it is done when the CLI exits.
+    let blue = 0;
+    await waitUntil('the old version cart-web-blue to be retired and deleted', async () => (blue = (await api('GET', '/apps/cart-web-blue')).status) === 404, {
+      timeoutMs: 30_000,
+      everyMs: 100,
+      seen: () => `GET /apps/cart-web-blue: ${blue}`,
+    });
   }, 60_000);
 
   it('bg-deploy: monitoring a failed deployment still exits 1', async () => {

@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { findHaproxy, freePort, startHaproxy, type RunningHaproxy } from '../dataplane/haproxy-helpers.js';
 import { run, serve, type Running } from '../helpers/cli.js';
 import { request, startBackend, tally, type Backend } from '../helpers/net.js';
+import { waitUntil } from '../helpers/wait.js';
 
 const bin = findHaproxy();
 const HELLO = path.resolve(__dirname, '../../examples/hello-app.js');
@@ -113,13 +114,14 @@ describe.skipIf(!bin)('switchyard steering HAProxy (skipped: haproxy is not inst
 
     // Steady load through HAProxy from here to the end.
     let stop = false;
-    const seen = { ok: 0, failed: [] as string[] };
+    const seen = { ok: 0, v2: 0, failed: [] as string[] };
     const load = Promise.all(
       Array.from({ length: 4 }, async () => {
         while (!stop) {
           const b = await body('shop.example.com').catch((e: Error) => e.message);
           if (/^shop-web-(blue v1|green v2) /.test(b)) seen.ok++;
           else seen.failed.push(b);
+          if (/^shop-web-green v2 /.test(b)) seen.v2++;
           await new Promise((res) => setTimeout(res, 5));
         }
       }),
@@ -135,7 +137,8 @@ describe.skipIf(!bin)('switchyard steering HAProxy (skipped: haproxy is not inst
     expect(r.stdout).toMatch(/resumed/);
     expect(await body('shop.example.com')).toMatch(/^shop-web-green v2 /);
     expect(await body('shop-idle.example.com')).toBe('404');
-    await new Promise((res) => setTimeout(res, 300));
+    // The load asserted on below must have gone on after the switch: wait until it meets v2.
+    await waitUntil('the load through HAProxy to be answered by v2', () => seen.v2 > 0 && seen.ok > 20, { seen: () => JSON.stringify(seen) });
     stop = true;
     await load;
     expect(seen.failed).toEqual([]);

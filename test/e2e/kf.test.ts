@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run, serve, type Running } from '../helpers/cli.js';
 import { request, tally } from '../helpers/net.js';
+import { waitUntil } from '../helpers/wait.js';
 
 const HELLO = path.resolve(__dirname, '../../examples/hello-app.js');
 const HOST = 'my-app.my-space.example.com';
@@ -99,7 +100,7 @@ describe("Kf's blue-green recipe, verbatim, with switchyard in place of kf", () 
     const none = await request(sy.proxyPort, { host: HOST });
     expect(none.status).toBe(503);
     expect(JSON.parse(none.body).message).toContain(HOST);
-  }, 60_000);
+  }, 120_000);
 
   it('replaces an app rolling under load without a failed request', async () => {
     let r = await run(['push', 'roll', '--route', 'roll.example.com', '--command', `VERSION=v1 node ${HELLO}`, '--instances', '2', '--admin', sy.adminUrl], { cwd: appDir, timeoutMs: 30_000 });
@@ -119,9 +120,13 @@ describe("Kf's blue-green recipe, verbatim, with switchyard in place of kf", () 
         }
       }),
     );
+    // The load asserted on below must run on both sides of the replacement: v1 before it…
+    const answered = (v: 'v1' | 'v2') => waitUntil(`the load to be answered by ${v}`, () => seen[v] > 0, { seen: () => JSON.stringify(seen) });
+    await answered('v1');
     r = await run(['push', 'roll', '--route', 'roll.example.com', '--command', `VERSION=v2 node ${HELLO}`, '--instances', '2', '--admin', sy.adminUrl], { cwd: appDir, timeoutMs: 30_000 });
     expect(r.stdout).toMatch(/2\/2 instances answering/);
-    await new Promise((res) => setTimeout(res, 200));
+    // …and v2 after it.
+    await answered('v2');
     stop = true;
     await load;
     expect(seen.failed).toBe(0);
@@ -153,12 +158,13 @@ describe("Kf's blue-green recipe, verbatim, with switchyard in place of kf", () 
     const server = http.createServer((_q, res) => res.end('ext up'));
     await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', () => resolve()));
     try {
-      const deadline = Date.now() + 5000;
+      // The supervisor probes the address every 500 ms: it joins the route when a probe meets it.
       let body = '';
-      while (Date.now() < deadline && body !== 'ext up') {
-        body = (await request(sy.proxyPort, { host: 'ext.example.com' })).body;
-        await new Promise((res) => setTimeout(res, 100));
-      }
+      await waitUntil(
+        'the route to reach the address once it answers',
+        async () => (body = (await request(sy.proxyPort, { host: 'ext.example.com' })).body) === 'ext up',
+        { everyMs: 100, seen: () => body },
+      );
       expect(body).toBe('ext up');
       expect((await sw('apps')).stdout).toMatch(/ext\s+started\s+1\/1/);
     } finally {

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfStore } from '../../src/persist/conf-store.js';
 import { serve } from '../helpers/cli.js';
+import { waitUntil } from '../helpers/wait.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-kill-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -22,17 +23,24 @@ describe('SIGKILL during a burst of changes', () => {
         await api('POST', '/upstreams/blue/targets', { target: '127.0.0.1:3001' });
       }
       let stop = false;
+      let acked = 0;
       const burst = (async () => {
         for (let i = 0; !stop; i++) {
           try {
             const r = await api('PATCH', '/upstreams/blue/targets/127.0.0.1:3001', { weight: (round * 1000 + i) % 65536 });
-            if (r.status === 200) lastWeight = (round * 1000 + i) % 65536;
+            if (r.status === 200) {
+              lastWeight = (round * 1000 + i) % 65536;
+              acked++;
+            }
           } catch {
             return;
           }
         }
       })();
-      await new Promise((r) => setTimeout(r, 100 + Math.random() * 300));
+      // The kill must land during this round's burst: wait until it has begun (a first change
+      // acknowledged, so that the one in flight is lastWeight + 1), then a random moment later.
+      await waitUntil(`the burst of round ${round} to begin`, () => acked > 0);
+      await new Promise((r) => setTimeout(r, Math.random() * 300));
       await sy.stop('SIGKILL');
       stop = true;
       await burst;

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seed004 } from '../helpers/seeds.js';
 import { BIN, run, serve, type Running } from '../helpers/cli.js';
 import { request, startBackend, tally, type Backend } from '../helpers/net.js';
+import { waitForOutput, waitUntil } from '../helpers/wait.js';
 
 let backends: Backend[] = [];
 let dir: string;
@@ -47,7 +48,8 @@ describe('switchyard serve', () => {
     const patch = await fetch(`${sy.adminUrl}/services/example-service`, { method: 'PATCH', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'host=green' });
     expect(patch.status).toBe(200);
     expect(await tally(sy.proxyPort, 'example.domain.com', 10)).toEqual({ 'green-17': 5, 'green-18': 5 });
-    expect(sy.stderr()).toMatch(/\[admin\] service example-service → blue 0% \/ green 100%/);
+    // The log line travels on stderr, a channel of its own: wait for it rather than assume it came with the reply.
+    await waitForOutput(sy.stderr, (t) => /\[admin\] service example-service → blue 0% \/ green 100%/.test(t), 'the change logged on stderr');
 
     // The CLI verbs steer the same instance.
     const sw = await run(['split', 'example-service', 'blue=1', 'green=1', '--admin', sy.adminUrl]);
@@ -69,15 +71,19 @@ describe('switchyard serve', () => {
   });
 
   it('finishes a request in flight before exiting on SIGTERM', async () => {
-    const slow = await startBackend('slow', { delayMs: 400 });
+    // The backend holds its answer until the shutdown has begun: the request is in flight throughout.
+    let answer!: () => void;
+    const slow = await startBackend('slow', { gate: new Promise<void>((r) => (answer = r)) });
     backends.push(slow);
     const file = path.join(dir, 'slow.yaml');
     fs.writeFileSync(file, `services:\n  - name: s\n    url: http://${slow.address}\n    routes: [{ hosts: [slow.localhost] }]\n`);
     const sy = await serve(['--state-dir', path.join(dir, 'slow'), '--config', file]);
     running.push(sy);
-    const inflight = request(sy.proxyPort, { host: 'slow.localhost' });
-    await new Promise((r) => setTimeout(r, 100));
+    const inflight = request(sy.proxyPort, { host: 'slow.localhost', timeoutMs: 15_000 });
+    await waitUntil('the request to reach the backend through the proxy', () => slow.hits === 1);
     const code = sy.stop('SIGTERM');
+    await waitForOutput(sy.stderr, (t) => t.includes('SIGTERM: shutting down'), 'switchyard to begin shutting down');
+    answer();
     expect((await inflight).body).toBe('slow');
     expect(await code).toBe(0);
   });
@@ -91,13 +97,16 @@ describe('switchyard serve', () => {
         stdio: ['ignore', 'ignore', 'pipe'],
       });
       let err = '';
-      const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-      child.stderr!.on('data', (c: Buffer) => {
+      // 'close', not 'exit': the last of stderr (the shutdown line asserted below) may come after 'exit'.
+      const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
+      child.stderr!.setEncoding('utf8').on('data', (c: string) => {
         const before = err;
-        err += c.toString();
+        err += c;
         if (!before.includes(cue) && err.includes(cue)) child.kill('SIGTERM');
       });
-      const code = await Promise.race([exited, new Promise<string>((r) => setTimeout(() => r('still running 10 s after SIGTERM'), 10_000))]);
+      let timer: NodeJS.Timeout | undefined;
+      const code = await Promise.race([exited, new Promise<string>((r) => (timer = setTimeout(() => r('still running 15 s after SIGTERM'), 15_000)))]);
+      clearTimeout(timer);
       if (code !== 0) child.kill('SIGKILL');
       expect({ run: i, cue, code }).toEqual({ run: i, cue, code: 0 });
       expect(err).toMatch(/SIGTERM: shutting down/);

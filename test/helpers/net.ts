@@ -13,7 +13,11 @@ export interface Backend {
   close(): Promise<void>;
 }
 
-export async function startBackend(name: string, opts: { delayMs?: number; status?: number } = {}): Promise<Backend> {
+/**
+ * A backend that answers its own name. `gate`: answer only once it resolves, to hold a request
+ * in flight for exactly as long as a test needs (`hits` says when it has arrived).
+ */
+export async function startBackend(name: string, opts: { delayMs?: number; status?: number; gate?: Promise<unknown> } = {}): Promise<Backend> {
   const b: Backend = {
     name,
     port: 0,
@@ -35,7 +39,11 @@ export async function startBackend(name: string, opts: { delayMs?: number; statu
       res.end(name);
     };
     req.resume();
-    req.on('end', () => (opts.delayMs ? setTimeout(reply, opts.delayMs) : reply()));
+    req.on('end', () => {
+      if (opts.gate) void opts.gate.then(reply);
+      else if (opts.delayMs) setTimeout(reply, opts.delayMs);
+      else reply();
+    });
   });
   server.keepAliveTimeout = 60_000;
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));

@@ -3,6 +3,7 @@ import http from 'node:http';
 import { Readable } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { waitUntil } from '../helpers/wait.js';
 import { Store } from '../../src/core/store.js';
 import { ProxyServer } from '../../src/proxy/server.js';
 import { Stats } from '../../src/proxy/stats.js';
@@ -59,7 +60,9 @@ describe('proxy hygiene', () => {
   it('a slow client holds back the backend (backpressure), not the proxy memory', async () => {
     let produced = 0;
     const total = 256 * 1024 * 1024;
+    let sending: http.ServerResponse | undefined;
     const backend = await server((_req, res) => {
+      sending = res;
       const chunk = Buffer.alloc(64 * 1024);
       const source = new Readable({
         read() {
@@ -72,16 +75,31 @@ describe('proxy hygiene', () => {
       res.on('close', () => source.destroy());
     });
     const port = await proxyTo(backend);
-    await new Promise<void>((resolve, reject) => {
+    const client = await new Promise<http.IncomingMessage>((resolve, reject) => {
       const req = http.get({ host: '127.0.0.1', port, path: '/', headers: { host: 'h.localhost' } }, (res) => {
         res.pause(); // a client that does not read
-        setTimeout(() => {
-          res.destroy();
-          resolve();
-        }, 1000);
+        resolve(res);
       });
       req.on('error', reject);
     });
+    try {
+      // Not a fixed time, which a slow machine could spend before the proxy has read much: wait
+      // until the backend has sent everything, or is held back (its writes wait for a drain that
+      // does not come: 10 looks in a row with nothing more produced).
+      let still = 0;
+      let last = -1;
+      await waitUntil(
+        'the backend to be held back, or to have sent everything',
+        () => {
+          still = sending?.writableNeedDrain && produced === last ? still + 1 : 0;
+          last = produced;
+          return produced >= total || still >= 10;
+        },
+        { everyMs: 100, seen: () => `${produced} bytes produced` },
+      );
+    } finally {
+      client.destroy();
+    }
     // Socket buffers on both legs hold a few MiB; without backpressure it would be the whole 256 MiB.
     expect(produced).toBeLessThan(32 * 1024 * 1024);
   });
