@@ -16,6 +16,7 @@ import { byNameOrId, effectiveSplit, type State, type Upstream } from '../core/m
 import { routeSchema, serviceSchema, targetSchema, upstreamSchema } from '../core/schema.js';
 import type { Store } from '../core/store.js';
 import { tableHealth } from '../core/table.js';
+import { leftovers } from '../core/deployments.js';
 import type { HealthOf } from '../core/traffic.js';
 import { listen, type ProxyServer } from '../proxy/server.js';
 import { findApp, routesWithApps } from '../core/apps.js';
@@ -411,7 +412,8 @@ export class AdminServer {
     };
     const deploymentJson = (id: string) => {
       const d = deployer().get(id);
-      return { ...d, figures: d.state === 'resuming' ? deployer().figures(d) : null };
+      // What cleanup would delete (nothing unless aborted or failed, and not taken over by a later deployment).
+      return { ...d, figures: d.state === 'resuming' ? deployer().figures(d) : null, leftovers: leftovers(this.state, d) };
     };
     const gradual = (body: Record<string, unknown>) => {
       const num = (k: string) => (body[k] === undefined || body[k] === null ? undefined : Number(body[k]));

@@ -34,15 +34,9 @@ import { StatusLine } from './panels/StatusLine.js';
 import { TargetsPanel } from './panels/TargetsPanel.js';
 import { colourWanted, makeTheme, ThemeContext } from './theme.js';
 import { fleetCounts, fleetHealth, fleetRows, fleetStats } from './fleet.js';
+import { openDeployments } from '../core/deployments.js';
 import { tableHealth } from '../core/table.js';
-import {
-  appRows,
-  deploymentRows,
-  openDeployments,
-  serviceRows,
-  targetRows,
-  type Figures,
-} from './view-model.js';
+import { appRows, deploymentRows, serviceRows, targetRows, type Figures } from './view-model.js';
 
 /** What the UI needs of the engine. */
 export interface UiEngine {
@@ -219,9 +213,7 @@ function Screen({ engine, demo, title, size, sampleMs, fleetMs }: AppProps) {
     splitSize: service?.split?.length ?? 0,
     onTarget: target?.kind === 'target',
     app: app ? { stopped: app.app.state === 'stopped' } : undefined,
-    deployment: deployment
-      ? { state: deployment.deployment.state, leftovers: deployment.leftovers }
-      : undefined,
+    deployment: deployment?.can,
     fleet: snapshot !== null,
   };
   const scopes: readonly Scope[] =

@@ -4,7 +4,8 @@
  * second.
  */
 import type { AppStatus } from '../apps/supervisor.js';
-import { findKfRoute, parseRoute, routesByApp, type RouteShare } from '../core/apps.js';
+import { routesByApp, type RouteShare } from '../core/apps.js';
+import { canDo, leftovers, openDeployments, type DeploymentAction, type Leftovers } from '../core/deployments.js';
 import {
   routeLabel,
   serviceLabel,
@@ -336,43 +337,14 @@ export interface DeploymentRow {
     readonly old: DeploySide | null;
     readonly new: DeploySide;
   }[];
-  /** New apps or temporary routes still there after an abort or a failure (`c` removes them). */
-  readonly leftovers: boolean;
-  /** The temporary routes that still exist. */
-  readonly tempRoutes: readonly string[];
+  /** New apps and temporary routes still there after an abort or a failure (`c` removes them). */
+  readonly leftovers: Leftovers;
+  /** What its keys may do now (`r`, `a`, `c`): core's rules, as the deployer enforces them. */
+  readonly can: Readonly<Record<DeploymentAction, boolean>>;
   /** While resuming step by step. */
   readonly figures: Figures | null;
   /** Milliseconds until the next step, while resuming step by step. */
   readonly nextStepMs: number | null;
-}
-
-function routeExists(state: State, route: string): boolean {
-  try {
-    return findKfRoute(state, parseRoute(route)) !== undefined;
-  } catch {
-    return false;
-  }
-}
-
-/**
- * Apps or temporary routes an aborted or failed deployment left behind. Once a later deployment
- * of the same MTA exists, the names are its own (it reuses them): nothing is left of this one.
- */
-export function hasLeftovers(state: State, d: Deployment): boolean {
-  if (d.state !== 'aborted' && d.state !== 'failed') return false;
-  const i = state.deployments.findIndex((x) => x.id === d.id);
-  if (state.deployments.some((x, j) => j > i && x.mta === d.mta)) return false;
-  return d.modules.some(
-    (m) => state.apps.some((a) => a.name === m.new_app) || m.temp_routes.some((r) => routeExists(state, r)),
-  );
-}
-
-/** The deployments that need a decision or a cleanup: deploying, pending, resuming, or aborted/failed with leftovers. */
-export function openDeployments(state: State): Deployment[] {
-  return state.deployments.filter(
-    (d) =>
-      d.state === 'deploying' || d.state === 'pending' || d.state === 'resuming' || hasLeftovers(state, d),
-  );
 }
 
 /** The version of `app`: that of the latest deployment of `mta` that made it live. */
@@ -414,8 +386,8 @@ export function deploymentRows(
         deployment: d,
         oldVersion: modules.find((m) => m.old?.version)?.old?.version ?? null,
         modules,
-        leftovers: hasLeftovers(state, d),
-        tempRoutes: d.modules.flatMap((m) => m.temp_routes.filter((r) => routeExists(state, r))),
+        leftovers: leftovers(state, d),
+        can: { resume: canDo(state, d, 'resume'), abort: canDo(state, d, 'abort'), cleanup: canDo(state, d, 'cleanup') },
         figures: resuming && figuresOf ? figuresOf(d) : null,
         // `now` is the stats sample's time, which may be a little older than the step.
         nextStepMs: resuming
@@ -459,8 +431,7 @@ export function deploymentPlan(row: DeploymentRow): { resume: string; abort: str
     d.state === 'resuming'
       ? `${routes} back to ${olds || 'the old version'} 100%; ${keep} stay for a look (then c removes them)`
       : `${olds || 'the old version'} keeps ${routes}; ${keep} stay for a look (then c removes them)`;
-  const gone = [...row.modules.filter((m) => m.new.row).map((m) => m.new.name), ...row.tempRoutes];
-  const cleanup = `delete ${list(gone) || 'nothing left'}`;
+  const cleanup = `delete ${list([...row.leftovers.apps, ...row.leftovers.routes]) || 'nothing left'}`;
   return { resume, abort, cleanup };
 }
 
@@ -524,7 +495,7 @@ export function deploymentParagraphs(row: DeploymentRow): Paragraph[] {
     default:
       return [
         ...(d.message ? [{ text: d.message, tone: (d.state === 'failed' ? 'error' : 'muted') as Tone }] : []),
-        ...(row.leftovers ? [{ key: 'c', label: 'clean up', text: plan.cleanup }] : []),
+        ...(row.can.cleanup ? [{ key: 'c', label: 'clean up', text: plan.cleanup }] : []),
       ];
   }
 }
