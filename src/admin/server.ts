@@ -15,14 +15,17 @@ import { normalizeTarget, type Command } from '../core/commands.js';
 import { byNameOrId, effectiveSplit, type State, type Upstream } from '../core/model.js';
 import { routeSchema, serviceSchema, targetSchema, upstreamSchema } from '../core/schema.js';
 import type { Store } from '../core/store.js';
+import { tableHealth } from '../core/table.js';
+import { leftovers } from '../core/deployments.js';
+import type { HealthOf } from '../core/traffic.js';
 import { listen, type ProxyServer } from '../proxy/server.js';
-import { findApp } from '../core/apps.js';
+import { findApp, routesWithApps } from '../core/apps.js';
 import { SwitchyardError } from '../core/errors.js';
 import type { Supervisor } from '../apps/supervisor.js';
 import type { DeployEngine } from '../deploy/bg-deploy.js';
 import { settledWithin, summarize, type DataPlane } from '../dataplane/index.js';
 import { parseManifest } from '../deploy/manifest.js';
-import { appJson, routesWithApps } from './apps.js';
+import { appJson } from './apps.js';
 import type { CounterSnapshot, Stats, StatsSnapshot } from '../proxy/stats.js';
 import {
   errorReply,
@@ -341,7 +344,12 @@ export class AdminServer {
 
   private appReply(name: string): Record<string, unknown> {
     const app = findApp(this.state, name);
-    return appJson(app, this.state, this.options.supervisor?.status(app.name), this.stats.snapshot());
+    return appJson(app, this.state, this.options.supervisor?.status(app.name), this.stats.snapshot(), this.health);
+  }
+
+  /** Targets' health as the proxy sees it: the shares the app endpoints give are the ones it routes by. */
+  private get health(): HealthOf {
+    return tableHealth(this.store.table);
   }
 
   /** Kf's verbs over HTTP: push, map-route, unmap-route, start, stop, restart, delete; apps and routes. */
@@ -358,7 +366,8 @@ export class AdminServer {
       });
     on('GET', '/apps', () => {
       const snap = this.stats.snapshot();
-      return ok({ data: this.state.apps.map((a) => appJson(a, this.state, this.options.supervisor?.status(a.name), snap)), next: null });
+      const health = this.health;
+      return ok({ data: this.state.apps.map((a) => appJson(a, this.state, this.options.supervisor?.status(a.name), snap, health)), next: null });
     });
     on('POST', '/apps', async ({ req }) => {
       const fields = await parseBody(req);
@@ -381,12 +390,12 @@ export class AdminServer {
     on('POST', '/apps/:a/routes', async ({ req, params }) => {
       const body = await parseBody(req);
       const outcome = this.store.dispatch({ op: 'app.map-route', app: params.a as string, route: routeSpec(body), weight: body.weight }, 'admin');
-      return ok({ summary: outcome.summary, routes: routesWithApps(outcome.state) });
+      return ok({ summary: outcome.summary, routes: routesWithApps(outcome.state, this.health) });
     });
     on('DELETE', '/apps/:a/routes', ({ url, params }) => {
       const q = Object.fromEntries(url.searchParams);
       const outcome = this.store.dispatch({ op: 'app.unmap-route', app: params.a as string, route: routeSpec(q) }, 'admin');
-      return ok({ summary: outcome.summary, routes: routesWithApps(outcome.state) });
+      return ok({ summary: outcome.summary, routes: routesWithApps(outcome.state, this.health) });
     });
     on('GET', '/apps/:a/logs', ({ url, params }) => {
       const app = findApp(this.state, params.a as string);
@@ -394,7 +403,7 @@ export class AdminServer {
       const lines = this.options.supervisor?.logs(app.name, n) ?? [];
       return { status: 200, text: lines.map((l) => `${l}\n`).join(''), headers: { 'content-type': 'text/plain; charset=utf-8' } };
     });
-    on('GET', '/app-routes', () => ok({ data: routesWithApps(this.state), next: null }));
+    on('GET', '/app-routes', () => ok({ data: routesWithApps(this.state, this.health), next: null }));
 
     // SAP's bg-deploy: POST a manifest, then resume, abort (or clean up) by id.
     const deployer = () => {
@@ -403,7 +412,8 @@ export class AdminServer {
     };
     const deploymentJson = (id: string) => {
       const d = deployer().get(id);
-      return { ...d, figures: d.state === 'resuming' ? deployer().figures(d) : null };
+      // What cleanup would delete (nothing unless aborted or failed, and not taken over by a later deployment).
+      return { ...d, figures: d.state === 'resuming' ? deployer().figures(d) : null, leftovers: leftovers(this.state, d) };
     };
     const gradual = (body: Record<string, unknown>) => {
       const num = (k: string) => (body[k] === undefined || body[k] === null ? undefined : Number(body[k]));

@@ -23,6 +23,8 @@ export interface DeploymentReply {
   steps: number[] | null;
   step: number | null;
   figures: { responses: number; errorRate: number | null; p99: number | null } | null;
+  /** What cleanup would delete: new apps and temporary routes still there (by the server's rules). */
+  leftovers: { apps: string[]; routes: string[] };
 }
 
 /** `30s`, `500ms`, `2m`, or a bare number in `unit`. */
@@ -53,11 +55,8 @@ function wentWrong(d: DeploymentReply): boolean {
   return d.state === 'failed' || (d.state === 'aborted' && !d.message?.startsWith('aborted by the operator'));
 }
 
-/**
- * What a deployment says about itself. `superseded`: a later deployment of the same MTA reuses its
- * apps and routes, so there is nothing of it left to clean up.
- */
-export function describeDeployment(d: DeploymentReply, opts: { superseded?: boolean } = {}): string {
+/** What a deployment says about itself. */
+export function describeDeployment(d: DeploymentReply): string {
   const gone = cleanedUp(d);
   const what = d.modules
     .map((m) => {
@@ -81,7 +80,9 @@ export function describeDeployment(d: DeploymentReply, opts: { superseded?: bool
         (f ? ` (${f.responses} responses, 5xx ${f.errorRate === null ? '-' : `${(f.errorRate * 100).toFixed(1)}%`}, p99 ${f.p99 === null ? '-' : `${f.p99.toFixed(0)} ms`})` : ''),
     );
   }
-  if (d.state === 'aborted' && !gone && !opts.superseded) lines.push(`The new version and its temporary routes stay for inspection; remove them with "switchyard bg-deploy -i ${d.id} -a cleanup"`);
+  // Only while there is something to clean up: not after a cleanup, nor once a later deployment reuses the names.
+  const left = d.leftovers.apps.length + d.leftovers.routes.length > 0;
+  if (d.state === 'aborted' && left) lines.push(`The new version and its temporary routes stay for inspection; remove them with "switchyard bg-deploy -i ${d.id} -a cleanup"`);
   return lines.join('\n') + '\n';
 }
 
@@ -99,13 +100,6 @@ export async function deploymentAction(client: AdminClient, id: string, action: 
   throw new Error(`unknown action '${action}': use resume, abort, monitor or cleanup`);
 }
 
-/** Whether a later deployment of the same MTA took over this one's apps and routes. */
-async function superseded(client: AdminClient, d: DeploymentReply): Promise<boolean> {
-  const list = ((await client.get('/deployments')) as { data: DeploymentReply[] }).data;
-  const i = list.findIndex((x) => x.id === d.id);
-  return i >= 0 && list.slice(i + 1).some((x) => x.mta === d.mta);
-}
-
 /**
  * Prints each change of a deployment until it has ended (resumed, aborted, failed) or is pending,
  * waiting for you. Exits 1 only when it went wrong: it failed, or its gradual resume aborted it.
@@ -115,8 +109,7 @@ async function monitor(client: AdminClient, path: string): Promise<void> {
   for (;;) {
     const d = (await client.get(path)) as DeploymentReply;
     const end = FINAL.has(d.state) || d.state === 'pending';
-    const taken = d.state === 'aborted' && !cleanedUp(d) && (await superseded(client, d));
-    const text = describeDeployment(d, { superseded: taken });
+    const text = describeDeployment(d);
     const head = `${d.state}/${d.step}/${d.message}`;
     if (head !== last) process.stdout.write(text);
     last = head;

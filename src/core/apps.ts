@@ -8,6 +8,7 @@ import { execute, type Command, type Fields, type Outcome } from './commands.js'
 import { SwitchyardError } from './errors.js';
 import type { App, Context, Deployment, Route, Service, SplitEntry, State } from './model.js';
 import { appSchema, checkAppName, deploymentSchema, isHostname, validate } from './schema.js';
+import { ALL_HEALTHY, splitInForce, type HealthOf } from './traffic.js';
 
 /** Services and routes that map-route made carry this tag. */
 export const KF_TAG = 'kf-route';
@@ -169,13 +170,79 @@ function mapRoute(state: State, appName: string, r: KfRoute, weight: number, ctx
   return { state: next, summary: `route ${routeText(r)}: ${app.name} weight ${weight} (${describeShares(next, r)})` };
 }
 
-/** `app-v1 80% / app-v2 20%` for a Kf route. */
+/** One app (or plain upstream) a route's service splits over: its weight there and the share it really gets. */
+export interface RouteApp {
+  readonly name: string;
+  readonly weight: number;
+  /** Whole percent of the route's traffic it gets (0 when stopped or none of its targets takes traffic). */
+  readonly percent: number;
+  readonly state: 'started' | 'stopped' | 'upstream';
+}
+
+export interface RouteApps {
+  /** `host/path` (`*` for a route without hosts). */
+  readonly route: string;
+  readonly host: string | null;
+  readonly path: string | null;
+  readonly service: string | null;
+  readonly apps: readonly RouteApp[];
+}
+
+/** One route an app is on, with its weight and its share of the route's traffic. */
+export interface RouteShare {
+  readonly route: string;
+  readonly weight: number;
+  readonly percent: number;
+}
+
+/**
+ * Every route with the apps (or upstreams) its service splits over, each at its weight and the
+ * share it really gets (`splitInForce`): what `switchyard routes`, the apps pane and the admin
+ * API's /apps and /app-routes all show.
+ */
+export function routesWithApps(state: State, healthy: HealthOf = ALL_HEALTHY): RouteApps[] {
+  return state.routes.map((r) => routeApps(state, r, healthy));
+}
+
+/** One route of `routesWithApps`. */
+export function routeApps(state: State, r: Route, healthy: HealthOf = ALL_HEALTHY): RouteApps {
+  const svc = r.service ? state.services.find((s) => s.id === r.service?.id) : undefined;
+  const parts = svc ? (splitInForce(state, svc, healthy) ?? []) : [];
+  const host = r.hosts?.[0] ?? null;
+  const path = r.paths?.[0] ?? null;
+  return {
+    route: `${host ?? '*'}${path ?? ''}`,
+    host,
+    path,
+    service: svc ? (svc.name ?? svc.id) : null,
+    apps: parts.map((p) => ({
+      name: p.name,
+      weight: p.weight,
+      percent: p.percent,
+      state: p.stopped ? 'stopped' : state.apps.some((a) => a.name === p.name) ? 'started' : 'upstream',
+    })),
+  };
+}
+
+/** The routes each app is on, with shares: `routesWithApps` by app. */
+export function routesByApp(state: State, healthy: HealthOf = ALL_HEALTHY): ReadonlyMap<string, RouteShare[]> {
+  const out = new Map<string, RouteShare[]>();
+  for (const r of routesWithApps(state, healthy)) {
+    for (const a of r.apps) {
+      const list = out.get(a.name) ?? [];
+      list.push({ route: r.route, weight: a.weight, percent: a.percent });
+      out.set(a.name, list);
+    }
+  }
+  return out;
+}
+
+/** `app-v1 80% / app-v2 20%` for a Kf route: the shares its apps really get. */
 export function describeShares(state: State, r: KfRoute): string {
   const route = findKfRoute(state, r);
-  const svc = route?.service ? state.services.find((s) => s.id === route.service?.id) : undefined;
-  if (!svc || !svc.upstreams.length) return 'no apps';
-  const total = svc.upstreams.reduce((a, e) => a + e.weight, 0);
-  return svc.upstreams.map((e) => `${e.name} ${total ? Math.round((e.weight * 1000) / total) / 10 : 0}%`).join(' / ');
+  const apps = route ? routeApps(state, route).apps : [];
+  if (!apps.length) return 'no apps';
+  return apps.map((a) => `${a.name} ${a.percent}%`).join(' / ');
 }
 
 function unmapRoute(state: State, appName: string, r: KfRoute, ctx: Context): Outcome {

@@ -182,21 +182,3 @@ export function effectiveSplit(state: State, s: Service): readonly SplitEntry[] 
   if (state.upstreams.some((u) => u.name === s.host)) return [{ name: s.host, weight: 100 }];
   return undefined;
 }
-
-/** Shares in percent (rounded, summing to 100 when any weight is non-zero). */
-export function sharesOf(weights: readonly number[]): number[] {
-  const total = weights.reduce((a, b) => a + b, 0);
-  if (total === 0) return weights.map(() => 0);
-  const raw = weights.map((w) => (w * 100) / total);
-  const floor = raw.map(Math.floor);
-  let rest = 100 - floor.reduce((a, b) => a + b, 0);
-  const order = raw.map((r, i) => [r - Math.floor(r), i] as const).sort((a, b) => b[0] - a[0]);
-  for (const [, i] of order) {
-    if (rest <= 0) break;
-    if ((weights[i] ?? 0) > 0) {
-      floor[i] = (floor[i] ?? 0) + 1;
-      rest--;
-    }
-  }
-  return floor;
-}

@@ -9,6 +9,7 @@
 import { Balancer } from './balancer.js';
 import { effectiveSplit, serviceLabel, type Healthchecks, type Route, type Service, type State, type Upstream } from './model.js';
 import { parseHostPort } from './schema.js';
+import { stoppedApps, takesTraffic, targetKey, weightInForce, type HealthOf } from './traffic.js';
 
 export interface TargetEntry {
   /** Stable key across compiles: `upstreamId/host:port` (or `serviceId/host:port` for a literal host). */
@@ -150,10 +151,10 @@ export function compile(state: State, version: number, prev?: RoutingTable): Rou
     return { key, address, host, port, weight, slot: undefined, health: carry.health.get(key) ?? newHealth() };
   };
   // A stopped app takes no traffic; its routes go on serving their other apps.
-  const stopped = new Set(state.apps.filter((a) => a.state === 'stopped').map((a) => a.name));
+  const stopped = stoppedApps(state);
   const upstreamEntry = (u: Upstream): UpstreamEntry => {
     const off = stopped.has(u.name);
-    const targets = u.targets.map((t) => targetEntry(`${u.id}/${t.target}`, t.target, off ? 0 : t.weight));
+    const targets = u.targets.map((t) => targetEntry(targetKey(u.id, t.target), t.target, weightInForce(t.weight, off)));
     return {
       key: u.id,
       name: u.name,
@@ -173,7 +174,7 @@ export function compile(state: State, version: number, prev?: RoutingTable): Rou
     if (split === undefined) {
       // A literal host:port: one anonymous upstream with one target.
       const address = `${s.host}:${s.port}`;
-      const t = targetEntry(`${s.id}/${address}`, address, 100);
+      const t = targetEntry(targetKey(s.id, address), address, 100);
       ups = [{ key: `${s.id}/literal`, name: address, healthchecks: null, targets: [t], balancer: balancerFor(carry, `${s.id}/literal`, [t], [[address, 100]]), slot: undefined }];
       weights = [100];
     } else {
@@ -266,6 +267,13 @@ function scan(list: readonly RouteEntry[], path: string, method: string): RouteE
   return undefined;
 }
 
+/** Each target's health as the request path sees it, by key (a key the table does not hold: healthy). */
+export function tableHealth(table: RoutingTable): HealthOf {
+  const down = new Set<string>();
+  for (const u of table.upstreams) for (const t of u.targets) if (!t.health.healthy) down.add(t.key);
+  return (key) => !down.has(key);
+}
+
 /** Host header (any case, with or without port) + path → the route entry, Kong-style. */
 export function match(table: RoutingTable, hostHeader: string | undefined, path: string, method: string): RouteEntry | undefined {
   let host = hostHeader ?? '';
@@ -313,15 +321,20 @@ export function upstreamPath(entry: RouteEntry, url: string): string {
 
 const NOTHING_TRIED: readonly TargetEntry[] = [];
 
+function untried(t: TargetEntry, tried: readonly TargetEntry[]): boolean {
+  return tried.length === 0 || !tried.includes(t);
+}
+
+/** For the target pick: the balancer itself passes over weight 0, so `takesTraffic` comes down to health here. */
 function targetUp(t: TargetEntry, tried: readonly TargetEntry[]): boolean {
-  return t.health.healthy && (tried.length === 0 || !tried.includes(t));
+  return t.health.healthy && untried(t, tried);
 }
 
 function upstreamUp(u: UpstreamEntry, tried: readonly TargetEntry[]): boolean {
   const targets = u.targets;
   for (let i = 0; i < targets.length; i++) {
     const t = targets[i] as TargetEntry;
-    if (t.weight > 0 && targetUp(t, tried)) return true;
+    if (takesTraffic(t.weight, t.health.healthy) && untried(t, tried)) return true;
   }
   return false;
 }

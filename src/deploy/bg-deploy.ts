@@ -10,8 +10,9 @@
  * every routing change is a command. This module only sequences them and waits for instances.
  */
 import { randomInt } from 'node:crypto';
-import { findKfRoute, parseRoute } from '../core/apps.js';
+import { findKfRoute, parseRoute, routeApps } from '../core/apps.js';
 import type { Command } from '../core/commands.js';
+import { deployRefusal, deploymentRefusal, leftovers, tempRoutesLeft, type DeploymentAction } from '../core/deployments.js';
 import { SwitchyardError } from '../core/errors.js';
 import type { Deployment, DeploymentModule, State } from '../core/model.js';
 import type { Store } from '../core/store.js';
@@ -60,6 +61,14 @@ export class DeployEngine {
     return d;
   }
 
+  /** The deployment, when `action` may be done to it now; else the reason, as an error. */
+  private allowed(id: string, action: DeploymentAction): Deployment {
+    const d = this.get(id);
+    const refusal = deploymentRefusal(this.state, d, action);
+    if (refusal) throw new SwitchyardError('invalid', refusal);
+    return d;
+  }
+
   private put(d: Deployment, patch: Partial<Deployment>, extra: Command[] = []): Deployment {
     const next = { ...d, ...patch };
     this.store.dispatch({ op: 'batch', commands: [...extra, { op: 'deployment.put', deployment: next as unknown as Record<string, unknown> }] }, 'deploy', { undoable: false });
@@ -92,16 +101,16 @@ export class DeployEngine {
     const candidates = [`${module}-blue`, `${module}-green`, module].filter((n) => this.state.apps.some((a) => a.name === n));
     for (const r of routes) {
       const route = findKfRoute(this.state, parseRoute(r));
-      const svc = route?.service ? this.state.services.find((s) => s.id === route.service?.id) : undefined;
-      const live = svc?.upstreams.filter((e) => e.weight > 0 && candidates.includes(e.name)).sort((a, b) => b.weight - a.weight)[0];
+      const apps = route ? routeApps(this.state, route).apps : [];
+      const live = apps.filter((e) => e.weight > 0 && candidates.includes(e.name)).sort((a, b) => b.weight - a.weight)[0];
       if (live) return live.name;
     }
     return candidates[0] ?? null;
   }
 
   async deploy(manifest: Manifest, opts: DeployOptions = {}): Promise<Deployment> {
-    const busy = this.state.deployments.find((d) => d.mta === manifest.id && (d.state === 'pending' || d.state === 'deploying' || d.state === 'resuming'));
-    if (busy) throw new SwitchyardError('invalid', `deployment ${busy.id} of ${manifest.id} is still ${busy.state}: resume or abort it first`);
+    const busy = deployRefusal(this.state, manifest.id);
+    if (busy) throw new SwitchyardError('invalid', busy);
     if (opts.steps) checkSteps(opts.steps);
     const id = this.newId();
     const now = Math.floor(Date.now() / 1000);
@@ -194,8 +203,7 @@ export class DeployEngine {
 
   /** Resumes a pending deployment: at once, or step by step when it has (or is given) steps. */
   async resume(id: string, gradual: Pick<DeployOptions, 'steps' | 'intervalMs' | 'maxErrorRate' | 'maxP99Ms'> = {}): Promise<Deployment> {
-    let d = this.get(id);
-    if (d.state !== 'pending') throw new SwitchyardError('invalid', `deployment ${id} is ${d.state}, not pending: only a pending deployment can be resumed`);
+    let d = this.allowed(id, 'resume');
     if (gradual.steps) {
       checkSteps(gradual.steps);
       d = {
@@ -216,7 +224,7 @@ export class DeployEngine {
 
   /** Productive routes to the new apps, temporary routes gone, then old apps drained and deleted. */
   private async finish(d: Deployment): Promise<Deployment> {
-    const temps: Command[] = d.modules.flatMap((m) => m.temp_routes.filter((r) => findKfRoute(this.state, parseRoute(r))).map((r) => ({ op: 'kf-route.delete', route: r }) as Command));
+    const temps: Command[] = tempRoutesLeft(this.state, d).map((r) => ({ op: 'kf-route.delete', route: r }) as Command);
     const done = this.put(d, { state: 'resumed', step: null, step_started_at: null, message: null }, [...this.shiftTo(d, 100), ...temps]);
     this.log(`[deploy] ${d.id}: resumed; retiring ${d.modules.map((m) => m.old_app).filter(Boolean).join(', ') || 'nothing'}`);
     await Promise.all(d.modules.map((m) => (m.old_app ? this.retire(m.old_app) : Promise.resolve())));
@@ -237,8 +245,7 @@ export class DeployEngine {
   }
 
   abort(id: string, reason?: string): Deployment {
-    const d = this.get(id);
-    if (d.state !== 'pending' && d.state !== 'resuming') throw new SwitchyardError('invalid', `deployment ${id} is ${d.state}: only a pending (or gradually resuming) deployment can be aborted`);
+    const d = this.allowed(id, 'abort');
     this.clearTimer(id);
     // The old version takes everything back; the new apps and temporary routes stay for inspection.
     const restore = d.state === 'resuming' ? this.shiftTo(d, 0) : [];
@@ -247,18 +254,13 @@ export class DeployEngine {
 
   /** Deletes what an aborted or failed deployment left: its new apps and temporary routes. */
   cleanup(id: string): Deployment {
-    const d = this.get(id);
-    if (d.state !== 'aborted' && d.state !== 'failed') throw new SwitchyardError('invalid', `deployment ${id} is ${d.state}: only an aborted or failed deployment can be cleaned up`);
-    // A later deployment of the same MTA took over this one's colour and temporary routes.
-    const i = this.state.deployments.findIndex((x) => x.id === id);
-    const later = this.state.deployments.slice(i + 1).find((x) => x.mta === d.mta);
-    if (later) throw new SwitchyardError('invalid', `deployment ${id} of ${d.mta} was followed by ${later.id}, which reuses its apps and routes: nothing of ${id} is left to clean up`);
-    const cmds: Command[] = [];
-    for (const m of d.modules) {
-      for (const r of m.temp_routes) if (findKfRoute(this.state, parseRoute(r))) cmds.push({ op: 'kf-route.delete', route: r });
-      // The new app of a failed first deploy may be the only version: it goes too, as it never went live.
-      if (this.state.apps.some((a) => a.name === m.new_app)) cmds.push({ op: 'app.delete', app: m.new_app });
-    }
+    const d = this.allowed(id, 'cleanup');
+    // The new app of a failed first deploy may be the only version: it goes too, as it never went live.
+    const left = leftovers(this.state, d);
+    const cmds: Command[] = [
+      ...left.routes.map((r) => ({ op: 'kf-route.delete', route: r }) as Command),
+      ...left.apps.map((a) => ({ op: 'app.delete', app: a }) as Command),
+    ];
     return this.put(d, { message: `${d.message ?? d.state}; cleaned up` }, cmds);
   }
 

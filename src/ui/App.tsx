@@ -34,15 +34,9 @@ import { StatusLine } from './panels/StatusLine.js';
 import { TargetsPanel } from './panels/TargetsPanel.js';
 import { colourWanted, makeTheme, ThemeContext } from './theme.js';
 import { fleetCounts, fleetHealth, fleetRows, fleetStats } from './fleet.js';
-import {
-  appRows,
-  deploymentRows,
-  healthMap,
-  openDeployments,
-  serviceRows,
-  targetRows,
-  type Figures,
-} from './view-model.js';
+import { openDeployments } from '../core/deployments.js';
+import { tableHealth } from '../core/table.js';
+import { appRows, deploymentRows, serviceRows, targetRows, type Figures } from './view-model.js';
 
 /** What the UI needs of the engine. */
 export interface UiEngine {
@@ -132,16 +126,17 @@ function Screen({ engine, demo, title, size, sampleMs, fleetMs }: AppProps) {
     if (pane !== ui.pane) dispatch({ type: 'pane.set', pane });
   }, [pane, ui.pane, dispatch]);
 
+  // Health flags live on the routing table in force (or in the fleet's report); read as often as the stats.
+  const health = useMemo(() => {
+    if (!snapshot) return tableHealth(store.table);
+    const fleet = fleetHealth(snapshot.report);
+    return (key: string) => fleet.get(key) !== false;
+  }, [store, stats, state, snapshot]); // eslint-disable-line react-hooks/exhaustive-deps
   const services = useMemo(
-    () => serviceRows(state, stats, ui.filter.services, ui.focus),
-    [state, stats, ui.filter.services, ui.focus],
+    () => serviceRows(state, stats, ui.filter.services, ui.focus, health),
+    [state, stats, ui.filter.services, ui.focus, health],
   );
   const service = services[clampIndex(ui.cursor.services, services.length)];
-  // Health flags live on the routing table in force (or in the fleet's report); read as often as the stats.
-  const health = useMemo(
-    () => (snapshot ? fleetHealth(snapshot.report) : healthMap(store.table)),
-    [store, stats, state, snapshot], // eslint-disable-line react-hooks/exhaustive-deps
-  );
   const targets = useMemo(
     () => targetRows(state, stats, health, service?.service ?? null, ui.filter.targets, before),
     [state, stats, health, service, ui.filter.targets, before],
@@ -157,13 +152,13 @@ function Screen({ engine, demo, title, size, sampleMs, fleetMs }: AppProps) {
     [deployer],
   );
   const apps = useMemo(
-    () => appRows(state, stats, statusOf, ui.filter.apps),
-    [state, stats, statusOf, ui.filter.apps],
+    () => appRows(state, stats, statusOf, ui.filter.apps, health),
+    [state, stats, statusOf, ui.filter.apps, health],
   );
   const app = apps[clampIndex(ui.cursor.apps, apps.length)];
   const deployments = useMemo(
-    () => deploymentRows(state, stats, statusOf, figuresOf, ui.filter.deployments, stats.at),
-    [state, stats, statusOf, figuresOf, ui.filter.deployments],
+    () => deploymentRows(state, stats, statusOf, figuresOf, ui.filter.deployments, stats.at, health),
+    [state, stats, statusOf, figuresOf, ui.filter.deployments, health],
   );
   const deployment = deployments[clampIndex(ui.cursor.deployments, deployments.length)];
 
@@ -218,9 +213,7 @@ function Screen({ engine, demo, title, size, sampleMs, fleetMs }: AppProps) {
     splitSize: service?.split?.length ?? 0,
     onTarget: target?.kind === 'target',
     app: app ? { stopped: app.app.state === 'stopped' } : undefined,
-    deployment: deployment
-      ? { state: deployment.deployment.state, leftovers: deployment.leftovers }
-      : undefined,
+    deployment: deployment?.can,
     fleet: snapshot !== null,
   };
   const scopes: readonly Scope[] =

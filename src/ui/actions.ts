@@ -7,6 +7,7 @@
 import type { Dispatch } from 'react';
 import type { Key } from 'ink';
 import type { Command } from '../core/commands.js';
+import { deploymentRefusal, type DeploymentAction } from '../core/deployments.js';
 import { isSwitchyardError } from '../core/errors.js';
 import { effectiveSplit, serviceLabel, type Deployment } from '../core/model.js';
 import type { Store } from '../core/store.js';
@@ -269,15 +270,22 @@ function resumed(d: Deployment): string {
   return `${deploymentText(d)} live: ${routes} → ${news}${olds ? `; ${olds} retired` : ''}`;
 }
 
-function deployKey(c: ActionContext, action: 'deploy.resume' | 'deploy.abort' | 'deploy.cleanup'): void {
+const ACTION_OF = {
+  'deploy.resume': 'resume',
+  'deploy.abort': 'abort',
+  'deploy.cleanup': 'cleanup',
+} as const satisfies Record<string, DeploymentAction>;
+
+function deployKey(c: ActionContext, action: keyof typeof ACTION_OF): void {
   const row = selectedDeployment(c);
   if (!row) return flash(c, 'warning', 'select a deployment (tab to the deployments pane)');
-  const d = row.deployment;
+  // As it is now: it may have moved on since the last render.
+  const d = c.store.state.deployments.find((x) => x.id === row.deployment.id) ?? row.deployment;
   const deployer = c.deployer;
   if (!deployer) return flash(c, 'error', 'deployments are not available here');
+  const refusal = deploymentRefusal(c.store.state, d, ACTION_OF[action]);
+  if (refusal) return flash(c, 'warning', refusal);
   if (action === 'deploy.resume') {
-    if (d.state !== 'pending')
-      return flash(c, 'warning', `${deploymentText(d)} is ${d.state}: only a pending deployment resumes`);
     flash(c, 'info', `resuming ${deploymentText(d)} (${d.id})…`);
     // The routes switch before the promise settles; it settles once the old version is retired.
     deployer.resume(d.id).then(
@@ -286,20 +294,11 @@ function deployKey(c: ActionContext, action: 'deploy.resume' | 'deploy.abort' | 
     );
     return;
   }
-  if (action === 'deploy.abort') {
-    if (d.state !== 'pending' && d.state !== 'resuming')
-      return flash(c, 'warning', `${deploymentText(d)} is ${d.state}: nothing to abort`);
+  if (action === 'deploy.abort')
     return confirm(c, `Abort ${deploymentText(d)} (${d.id})? ${oldApps(d)} keeps all traffic`, 'Abort', {
       kind: 'deploy.abort',
       id: d.id,
     });
-  }
-  if (!row.leftovers)
-    return flash(
-      c,
-      'warning',
-      `${deploymentText(d)} is ${d.state}: nothing to clean up (after an abort, c removes the new version)`,
-    );
   return confirm(c, `Clean up ${deploymentText(d)} (${d.id}): ${deploymentPlan(row).cleanup}?`, 'Clean up', {
     kind: 'deploy.cleanup',
     id: d.id,

@@ -1,4 +1,5 @@
 /** Fixed-width formatting for the numbers people watch: they stay put as they change. */
+import { apportion } from '../core/traffic.js';
 import { SPARK } from './theme.js';
 
 /** Requests per second: `0`, `4.2`, `57.0`, `812`, `12.3k`. */
@@ -102,19 +103,9 @@ export function sparkline(series: readonly number[], w: number, scale?: number):
   return out;
 }
 
-/** Splits `total` cells by `weights`, largest remainder first; every non-zero weight gets a cell when it can. */
-export function apportion(weights: readonly number[], total: number): number[] {
-  const sum = weights.reduce((a, b) => a + b, 0);
-  if (sum <= 0 || total <= 0) return weights.map(() => 0);
-  const raw = weights.map((w) => (w * total) / sum);
-  const out = raw.map(Math.floor);
-  let rest = total - out.reduce((a, b) => a + b, 0);
-  const order = raw.map((r, i) => [r - Math.floor(r), i] as const).sort((a, b) => b[0] - a[0]);
-  for (const [, i] of order) {
-    if (rest <= 0) break;
-    out[i] = (out[i] as number) + 1;
-    rest--;
-  }
+/** Splits `total` cells by `weights` (core's `apportion`); every non-zero weight gets a cell when it can. */
+export function barCells(weights: readonly number[], total: number): number[] {
+  const out = apportion(weights, total);
   // A part that has traffic must show, even if thin: borrow a cell from the widest.
   for (let i = 0; i < out.length; i++) {
     if ((weights[i] as number) > 0 && out[i] === 0) {

@@ -3,7 +3,7 @@
  * bindings that apply where the cursor is, and the help overlay lists them all.
  */
 import type { Key } from 'ink';
-import type { DeploymentState } from '../core/model.js';
+import type { DeploymentAction } from '../core/deployments.js';
 
 /** The panes, in the order tab visits them (apps and deployments only when there is one to show). */
 export const PANES = ['services', 'targets', 'apps', 'deployments'] as const;
@@ -65,8 +65,8 @@ export interface KeyContext {
   readonly onTarget: boolean;
   /** The app under the cursor (apps pane). */
   readonly app?: { readonly stopped: boolean } | undefined;
-  /** The deployment under the cursor (deployments pane) and whether it left apps or routes behind. */
-  readonly deployment?: { readonly state: DeploymentState; readonly leftovers: boolean } | undefined;
+  /** What may be done to the deployment under the cursor (deployments pane), by core's rules. */
+  readonly deployment?: Readonly<Record<DeploymentAction, boolean>> | undefined;
   /** The data plane is a fleet of HAProxy instances (`A` applies the state again). */
   readonly fleet?: boolean;
 }
@@ -245,7 +245,7 @@ export const KEYMAP: readonly Binding[] = [
     label: 'resume',
     help: 'resume: new version live',
     footer: true,
-    when: (c) => c.deployment?.state === 'pending',
+    when: (c) => c.deployment?.resume === true,
     match: char('r'),
   },
   {
@@ -255,7 +255,7 @@ export const KEYMAP: readonly Binding[] = [
     label: 'abort',
     help: 'abort: old stays (asks)',
     footer: true,
-    when: (c) => c.deployment?.state === 'pending' || c.deployment?.state === 'resuming',
+    when: (c) => c.deployment?.abort === true,
     match: char('a'),
   },
   {
@@ -265,7 +265,7 @@ export const KEYMAP: readonly Binding[] = [
     label: 'clean up',
     help: 'clean up after an abort',
     footer: true,
-    when: (c) => c.deployment?.leftovers === true,
+    when: (c) => c.deployment?.cleanup === true,
     match: char('c'),
   },
   // Everywhere.

@@ -5,6 +5,7 @@
  */
 import type { Command } from '../core/commands.js';
 import { effectiveSplit, serviceLabel, type Service, type SplitEntry, type State } from '../core/model.js';
+import { apportion, percentages } from '../core/traffic.js';
 
 export type SplitAction =
   /** Move `delta` points of traffic towards the focused upstream (the second of two). */
@@ -30,22 +31,10 @@ export function exactShares(split: readonly SplitEntry[]): number[] {
   return split.map((e) => (total > 0 ? (e.weight * 100) / total : 0));
 }
 
-/** Largest-remainder integers summing to `total`, in proportion to `weights` (equal when all are 0). */
+/** Whole numbers summing to `total`, in proportion to `weights` (equally when all are 0). */
 function distribute(weights: readonly number[], total: number): number[] {
-  if (weights.length === 0) return [];
   const sum = weights.reduce((a, b) => a + b, 0);
-  const basis = sum > 0 ? weights : weights.map(() => 1);
-  const basisSum = sum > 0 ? sum : weights.length;
-  const raw = basis.map((w) => (w * total) / basisSum);
-  const out = raw.map(Math.floor);
-  let rest = total - out.reduce((a, b) => a + b, 0);
-  const order = raw.map((r, i) => [r - Math.floor(r), i] as const).sort((a, b) => b[0] - a[0] || a[1] - b[1]);
-  for (const [, i] of order) {
-    if (rest <= 0) break;
-    out[i] = (out[i] as number) + 1;
-    rest--;
-  }
-  return out;
+  return apportion(sum > 0 ? weights : weights.map(() => 1), total);
 }
 
 /**
@@ -72,8 +61,8 @@ export function sameSplit(a: readonly SplitEntry[], b: readonly SplitEntry[]): b
 }
 
 export function describeSplit(split: readonly SplitEntry[]): string {
-  const shares = exactShares(split);
-  return split.map((e, i) => `${e.name} ${Math.round(shares[i] as number)}%`).join(' / ');
+  const pct = percentages(split.map((e) => e.weight));
+  return split.map((e, i) => `${e.name} ${pct[i]}%`).join(' / ');
 }
 
 /** Which entry the arrows and digits act on: the second of two, else the focused one. */

@@ -3,11 +3,10 @@
  * snapshot: plain rows, no React, so they are easy to test and cheap to rebuild a few times a
  * second.
  */
-import { routesWithApps } from '../admin/apps.js';
 import type { AppStatus } from '../apps/supervisor.js';
-import { findKfRoute, parseRoute } from '../core/apps.js';
+import { routesByApp, type RouteShare } from '../core/apps.js';
+import { canDo, leftovers, openDeployments, type DeploymentAction, type Leftovers } from '../core/deployments.js';
 import {
-  effectiveSplit,
   routeLabel,
   serviceLabel,
   type App,
@@ -19,18 +18,21 @@ import {
   type Target,
   type Upstream,
 } from '../core/model.js';
-import type { RoutingTable } from '../core/table.js';
+import { ALL_HEALTHY, serviceServes, splitInForce, upstreamInForce, type HealthOf } from '../core/traffic.js';
 import type { CounterSnapshot, StatsSnapshot } from '../proxy/stats.js';
-import { exactShares, focusIndex } from './split.js';
+import { focusIndex } from './split.js';
 import { fmtDuration, fmtMs, wrap } from './format.js';
 import type { Tone } from './theme.js';
 
 export interface SplitPart {
   readonly name: string;
+  /** Its weight in the split, as configured (what the slider moves). */
   readonly weight: number;
-  /** Exact share in percent. */
+  /** The share it really gets, exact, in percent (see core/traffic.ts). */
   readonly share: number;
-  /** No target that can take traffic (a stopped app, no targets, all at weight 0): its share goes nowhere. */
+  /** The same in whole percent; a split's sum to 100, or are all 0 when nothing takes traffic. */
+  readonly percent: number;
+  /** No target that can take traffic (a stopped app, no targets, all at weight 0 or down): it gets nothing. */
   readonly idle: boolean;
 }
 
@@ -48,7 +50,7 @@ export interface ServiceRow {
   /** `host:port` for a service on a literal address. */
   readonly address?: string;
   readonly stats: CounterSnapshot | undefined;
-  /** A split of which no part with a weight can take traffic: its routes answer 503. */
+  /** Nothing it sends to can take traffic: its routes answer 503. */
   readonly noTarget: boolean;
 }
 
@@ -87,32 +89,26 @@ function matches(filter: string, ...texts: readonly string[]): boolean {
   return texts.some((t) => t.toLowerCase().includes(f));
 }
 
-/** Whether an upstream has a target with a weight (a stopped app has none). */
-function canServe(state: State, upstream: string): boolean {
-  return state.upstreams.some((u) => u.name === upstream && u.targets.some((t) => t.weight > 0));
-}
-
 export function serviceRows(
   state: State,
   stats: StatsSnapshot,
   filter: string,
   focus: Readonly<Record<string, string>>,
+  healthy: HealthOf = ALL_HEALTHY,
 ): ServiceRow[] {
   const rows: ServiceRow[] = [];
   for (const s of state.services) {
     const routes = state.routes.filter((r) => r.service?.id === s.id).map(routeText);
     const name = serviceLabel(s);
-    const split = effectiveSplit(state, s);
+    const split = splitInForce(state, s, healthy);
     if (!matches(filter, name, ...routes, ...(split ?? []).map((e) => e.name))) continue;
-    const shares = split ? exactShares(split) : [];
-    const parts = split?.map((e, i) => ({ name: e.name, weight: e.weight, share: shares[i] as number, idle: !canServe(state, e.name) }));
     rows.push({
       key: s.id,
       service: s,
       name,
       routes,
-      split: parts,
-      noTarget: parts !== undefined && !parts.some((p) => p.weight > 0 && !p.idle),
+      split: split?.map((p) => ({ name: p.name, weight: p.weight, share: p.share * 100, percent: p.percent, idle: !p.serving })),
+      noTarget: !serviceServes(state, s, healthy),
       focus: split ? focusIndex(split, focus[s.id]) : 0,
       address: split ? undefined : `${s.host}:${s.port}`,
       stats: stats.services[s.id],
@@ -154,24 +150,18 @@ function recent(
   return { attempts: now.requests - (before?.requests ?? 0), failed: Math.max(0, failed) };
 }
 
-/** Passive health of each target key, from the routing table in force. */
-export function healthMap(table: RoutingTable): ReadonlyMap<string, boolean> {
-  const m = new Map<string, boolean>();
-  for (const u of table.upstreams) for (const t of u.targets) m.set(t.key, t.health.healthy);
-  return m;
-}
-
 /**
- * A target's state: off (weight 0), draining (weight 0, requests still in flight), down (the
- * proxy skips it), failing (most of its recent attempts failed), erroring (some did), or up.
+ * A target's state: off (weight 0 in force, as in a stopped app), draining (the same, requests
+ * still in flight), down (the proxy skips it), failing (most of its recent attempts failed),
+ * erroring (some did), or up.
  */
 function targetHealth(
-  t: Target,
+  weight: number,
   healthy: boolean,
   stats: CounterSnapshot | undefined,
   before: CounterSnapshot | undefined,
 ): Health {
-  if (t.weight === 0) return (stats?.inFlight ?? 0) > 0 ? DRAIN : OFF;
+  if (weight === 0) return (stats?.inFlight ?? 0) > 0 ? DRAIN : OFF;
   if (!healthy) return DOWN;
   const { attempts, failed } = recent(stats, before);
   if (failed > 0 && failed * 2 >= attempts) return FAILING;
@@ -196,29 +186,22 @@ function upstreamHealth(u: Upstream, targets: readonly Health[]): Health {
 export function targetRows(
   state: State,
   stats: StatsSnapshot,
-  health: ReadonlyMap<string, boolean>,
+  healthy: HealthOf,
   selected: Service | null,
   filter: string,
   before: StatsSnapshot = stats,
 ): TargetRow[] {
   const rows: TargetRow[] = [];
-  const split = selected ? effectiveSplit(state, selected) : undefined;
-  const splitShares = split ? exactShares(split) : [];
+  const split = selected ? splitInForce(state, selected, healthy) : undefined;
   const splitRate = split ? split.reduce((a, e) => a + (rateOfUpstream(state, stats, e.name) ?? 0), 0) : 0;
-  // An app's upstream has the app's name; a stopped app takes no traffic.
-  const stopped = new Set(state.apps.filter((a) => a.state === 'stopped').map((a) => a.name));
   state.upstreams.forEach((u, upstreamIndex) => {
     const targets = u.targets.filter((t) => matches(filter, u.name, t.target));
     if (targets.length === 0 && !matches(filter, u.name)) return;
     const us = stats.upstreams[u.id];
-    const healthOf = (t: Target) =>
-      targetHealth(
-        t,
-        health.get(`${u.id}/${t.target}`) !== false,
-        stats.targets[`${u.id}/${t.target}`],
-        before.targets[`${u.id}/${t.target}`],
-      );
-    const inSplit = split ? split.findIndex((e) => e.name === u.name) : -1;
+    const inForce = upstreamInForce(state, u.name, healthy);
+    const healthOf = (t: (typeof inForce.targets)[number]) =>
+      targetHealth(t.weight, t.healthy, stats.targets[t.key], before.targets[t.key]);
+    const part = split?.find((e) => e.name === u.name);
     rows.push({
       kind: 'upstream',
       key: u.id,
@@ -226,25 +209,24 @@ export function targetRows(
       upstreamIndex,
       name: u.name,
       weight: u.targets.reduce((a, t) => a + t.weight, 0),
-      conf: inSplit === -1 ? undefined : splitShares[inSplit],
-      obs: inSplit === -1 || splitRate <= 0 ? undefined : ((us?.rate ?? 0) * 100) / splitRate,
-      health: stopped.has(u.name) ? STOPPED : upstreamHealth(u, u.targets.map(healthOf)),
+      conf: part ? part.share * 100 : undefined,
+      obs: !part || splitRate <= 0 ? undefined : ((us?.rate ?? 0) * 100) / splitRate,
+      health: inForce.stopped ? STOPPED : upstreamHealth(u, inForce.targets.map(healthOf)),
       stats: us,
     });
-    const totalWeight = u.targets.reduce((a, t) => a + t.weight, 0);
-    const upstreamRate = u.targets.reduce((a, t) => a + (stats.targets[`${u.id}/${t.target}`]?.rate ?? 0), 0);
-    for (const t of targets) {
-      const key = `${u.id}/${t.target}`;
-      const ts = stats.targets[key];
+    const upstreamRate = inForce.targets.reduce((a, t) => a + (stats.targets[t.key]?.rate ?? 0), 0);
+    for (const t of inForce.targets) {
+      if (!targets.includes(t.target)) continue;
+      const ts = stats.targets[t.key];
       rows.push({
         kind: 'target',
-        key,
+        key: t.key,
         upstream: u,
-        target: t,
+        target: t.target,
         upstreamIndex,
-        name: t.target,
-        weight: t.weight,
-        conf: totalWeight > 0 ? (t.weight * 100) / totalWeight : 0,
+        name: t.target.target,
+        weight: t.target.weight,
+        conf: t.share * 100,
         obs: upstreamRate > 0 ? ((ts?.rate ?? 0) * 100) / upstreamRate : undefined,
         health: healthOf(t),
         stats: ts,
@@ -257,13 +239,6 @@ export function targetRows(
 function rateOfUpstream(state: State, stats: StatsSnapshot, name: string): number | undefined {
   const u = state.upstreams.find((x) => x.name === name);
   return u ? stats.upstreams[u.id]?.rate : undefined;
-}
-
-/** One route an app is on, with its weight and its share of the route's traffic. */
-export interface RouteShare {
-  readonly route: string;
-  readonly weight: number;
-  readonly percent: number;
 }
 
 export interface AppRow {
@@ -285,19 +260,6 @@ export interface AppRow {
 
 /** What the UI reads of the supervisor. */
 export type AppStatusOf = (name: string) => AppStatus | undefined;
-
-/** The routes each app is on, with shares: `routesWithApps` regrouped by app. */
-export function routesByApp(state: State): ReadonlyMap<string, RouteShare[]> {
-  const out = new Map<string, RouteShare[]>();
-  for (const r of routesWithApps(state)) {
-    for (const a of r.apps) {
-      const list = out.get(a.name) ?? [];
-      list.push({ route: r.route, weight: a.weight, percent: a.percent });
-      out.set(a.name, list);
-    }
-  }
-  return out;
-}
 
 function upstreamStats(state: State, stats: StatsSnapshot, name: string): CounterSnapshot | undefined {
   const u = state.upstreams.find((x) => x.name === name);
@@ -343,8 +305,9 @@ export function appRows(
   stats: StatsSnapshot,
   statusOf: AppStatusOf | undefined,
   filter: string,
+  healthy: HealthOf = ALL_HEALTHY,
 ): AppRow[] {
-  const routes = routesByApp(state);
+  const routes = routesByApp(state, healthy);
   return state.apps
     .filter((a) => matches(filter, a.name, ...(routes.get(a.name) ?? []).map((r) => r.route)))
     .map((a) => appRow(a, state, stats, statusOf, routes));
@@ -374,43 +337,14 @@ export interface DeploymentRow {
     readonly old: DeploySide | null;
     readonly new: DeploySide;
   }[];
-  /** New apps or temporary routes still there after an abort or a failure (`c` removes them). */
-  readonly leftovers: boolean;
-  /** The temporary routes that still exist. */
-  readonly tempRoutes: readonly string[];
+  /** New apps and temporary routes still there after an abort or a failure (`c` removes them). */
+  readonly leftovers: Leftovers;
+  /** What its keys may do now (`r`, `a`, `c`): core's rules, as the deployer enforces them. */
+  readonly can: Readonly<Record<DeploymentAction, boolean>>;
   /** While resuming step by step. */
   readonly figures: Figures | null;
   /** Milliseconds until the next step, while resuming step by step. */
   readonly nextStepMs: number | null;
-}
-
-function routeExists(state: State, route: string): boolean {
-  try {
-    return findKfRoute(state, parseRoute(route)) !== undefined;
-  } catch {
-    return false;
-  }
-}
-
-/**
- * Apps or temporary routes an aborted or failed deployment left behind. Once a later deployment
- * of the same MTA exists, the names are its own (it reuses them): nothing is left of this one.
- */
-export function hasLeftovers(state: State, d: Deployment): boolean {
-  if (d.state !== 'aborted' && d.state !== 'failed') return false;
-  const i = state.deployments.findIndex((x) => x.id === d.id);
-  if (state.deployments.some((x, j) => j > i && x.mta === d.mta)) return false;
-  return d.modules.some(
-    (m) => state.apps.some((a) => a.name === m.new_app) || m.temp_routes.some((r) => routeExists(state, r)),
-  );
-}
-
-/** The deployments that need a decision or a cleanup: deploying, pending, resuming, or aborted/failed with leftovers. */
-export function openDeployments(state: State): Deployment[] {
-  return state.deployments.filter(
-    (d) =>
-      d.state === 'deploying' || d.state === 'pending' || d.state === 'resuming' || hasLeftovers(state, d),
-  );
 }
 
 /** The version of `app`: that of the latest deployment of `mta` that made it live. */
@@ -431,8 +365,9 @@ export function deploymentRows(
   figuresOf: ((d: Deployment) => Figures) | undefined,
   filter: string,
   now: number = Date.now(),
+  healthy: HealthOf = ALL_HEALTHY,
 ): DeploymentRow[] {
-  const routes = routesByApp(state);
+  const routes = routesByApp(state, healthy);
   const side = (name: string, version: string | null): DeploySide => {
     const app = state.apps.find((a) => a.name === name);
     return { name, version, row: app ? appRow(app, state, stats, statusOf, routes) : null };
@@ -451,8 +386,8 @@ export function deploymentRows(
         deployment: d,
         oldVersion: modules.find((m) => m.old?.version)?.old?.version ?? null,
         modules,
-        leftovers: hasLeftovers(state, d),
-        tempRoutes: d.modules.flatMap((m) => m.temp_routes.filter((r) => routeExists(state, r))),
+        leftovers: leftovers(state, d),
+        can: { resume: canDo(state, d, 'resume'), abort: canDo(state, d, 'abort'), cleanup: canDo(state, d, 'cleanup') },
         figures: resuming && figuresOf ? figuresOf(d) : null,
         // `now` is the stats sample's time, which may be a little older than the step.
         nextStepMs: resuming
@@ -496,8 +431,7 @@ export function deploymentPlan(row: DeploymentRow): { resume: string; abort: str
     d.state === 'resuming'
       ? `${routes} back to ${olds || 'the old version'} 100%; ${keep} stay for a look (then c removes them)`
       : `${olds || 'the old version'} keeps ${routes}; ${keep} stay for a look (then c removes them)`;
-  const gone = [...row.modules.filter((m) => m.new.row).map((m) => m.new.name), ...row.tempRoutes];
-  const cleanup = `delete ${list(gone) || 'nothing left'}`;
+  const cleanup = `delete ${list([...row.leftovers.apps, ...row.leftovers.routes]) || 'nothing left'}`;
   return { resume, abort, cleanup };
 }
 
@@ -561,7 +495,7 @@ export function deploymentParagraphs(row: DeploymentRow): Paragraph[] {
     default:
       return [
         ...(d.message ? [{ text: d.message, tone: (d.state === 'failed' ? 'error' : 'muted') as Tone }] : []),
-        ...(row.leftovers ? [{ key: 'c', label: 'clean up', text: plan.cleanup }] : []),
+        ...(row.can.cleanup ? [{ key: 'c', label: 'clean up', text: plan.cleanup }] : []),
       ];
   }
 }

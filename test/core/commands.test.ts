@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Command } from '../../src/core/commands.js';
 import { SwitchyardError } from '../../src/core/errors.js';
-import { effectiveSplit, sharesOf } from '../../src/core/model.js';
+import { effectiveSplit } from '../../src/core/model.js';
+import { percentages } from '../../src/core/traffic.js';
 import { Store } from '../../src/core/store.js';
 
 function seeded(): Store {
@@ -113,8 +114,8 @@ describe('commands', () => {
     const s = store.state.services[0]!;
     expect(s.host).toBe('green');
     expect(effectiveSplit(store.state, s)).toEqual([{ name: 'blue', weight: 20 }, { name: 'green', weight: 80 }]);
-    expect(sharesOf([1, 1, 1])).toEqual([34, 33, 33]);
-    expect(sharesOf([0, 0])).toEqual([0, 0]);
+    expect(percentages([1, 1, 1])).toEqual([34, 33, 33]);
+    expect(percentages([0, 0])).toEqual([0, 0]);
   });
 
   it('renaming an upstream carries the services that use it', () => {

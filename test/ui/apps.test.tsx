@@ -11,6 +11,7 @@ import { Engine } from '../../src/engine.js';
 import { parseManifest } from '../../src/deploy/manifest.js';
 import type { DeployOptions } from '../../src/deploy/bg-deploy.js';
 import { App } from '../../src/ui/App.js';
+import { backend, call, type Backend } from '../admin/harness.js';
 import {
   absent,
   closeAgent,
@@ -145,6 +146,59 @@ describe('the apps pane', () => {
       'app-v1': 5,
       'app-v2': 5,
     });
+  });
+
+  it('a stopped address app (--target) takes no traffic, and every pane and GET /apps say so, as the proxy does', async () => {
+    const backends: Backend[] = await Promise.all([backend('addr-v1'), backend('addr-v2')]);
+    try {
+      for (const b of backends) {
+        engine.store.dispatch({ op: 'app.push', fields: { name: b.name, targets: [b.address], no_route: true } }, 'test');
+        engine.store.dispatch({ op: 'app.map-route', app: b.name, route: 'addr.example.com', weight: 1 }, 'test');
+      }
+      // The supervisor admits each address once it answers.
+      await Promise.all(backends.map((b) => healthy(b.name)));
+      const r = show();
+      await waitForFrame(r.lastFrame, [
+        /addr-v1 +● started +1\/1 +\S+ +addr\.example\.com 50%/,
+        /addr\.example\.com +addr-v1 50% .* 50% addr-v2/,
+      ]);
+      expect(await countColours(engine.proxyUrl, 'addr.example.com', 4)).toEqual({ 'addr-v1': 2, 'addr-v2': 2 });
+
+      await focus(r, 'Apps');
+      await tick();
+      // Stopped, its address stays in the upstream, at its weight: the proxy sends it nothing.
+      await press(r, 's', [
+        'app addr-v1 stopped',
+        /addr-v1 +○ stopped +0\/1 +\S+ +addr\.example\.com 0%/,
+        /addr-v2 +● started +1\/1 +\S+ +addr\.example\.com 100%/,
+        /addr\.example\.com +addr-v1 0% .* 100% addr-v2/,
+        // The targets pane (shares of the selected service): addr-v1 and its address get nothing.
+        /▾ addr-v1 +100 +0% .*○ stop.*\n +127\.0\.0\.1:\d+ +100 +0% .*○ off/,
+        absent('no target'),
+      ]);
+      expect(await countColours(engine.proxyUrl, 'addr.example.com', 4)).toEqual({ 'addr-v2': 4 });
+
+      // Both stopped: the route answers 503, and the services pane says it has no target.
+      r.stdin.write('j'); // keys are taken in order: the next s is on addr-v2
+      await press(r, 's', [
+        'app addr-v2 stopped',
+        /addr-v2 +○ stopped +0\/1 +\S+ +addr\.example\.com 0%/,
+        /addr\.example\.com +addr-v1 0% .* 0% addr-v2 +no target/,
+      ]);
+      expect(await countColours(engine.proxyUrl, 'addr.example.com', 2)).toEqual({ 'HTTP 503': 2 });
+      const apps = await call(engine.adminUrl, '/apps');
+      expect(apps.body.data.map((a: { name: string; state: string; routes: unknown }) => [a.name, a.state, a.routes])).toEqual([
+        ['addr-v1', 'stopped', [{ route: 'addr.example.com', weight: 1, percent: 0 }]],
+        ['addr-v2', 'stopped', [{ route: 'addr.example.com', weight: 1, percent: 0 }]],
+      ]);
+      const routes = await call(engine.adminUrl, '/app-routes');
+      expect(routes.body.data[0].apps).toEqual([
+        { name: 'addr-v1', weight: 1, percent: 0, state: 'stopped' },
+        { name: 'addr-v2', weight: 1, percent: 0, state: 'stopped' },
+      ]);
+    } finally {
+      await Promise.all(backends.map((b) => b.close()));
+    }
   });
 
   it('l opens the log of the app under the cursor; esc closes it', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { apportion, fmtCount, fmtMs, fmtRate, padStart, sparkline } from '../../src/ui/format.js';
+import { barCells, fmtCount, fmtMs, fmtRate, padStart, sparkline } from '../../src/ui/format.js';
 import { computeLayout } from '../../src/ui/hooks/use-layout.js';
 import { initialUiState, uiReducer } from '../../src/ui/hooks/use-app-state.js';
 import { footerItems, KEYMAP, NO_KEY, resolve } from '../../src/ui/keymap.js';
@@ -24,10 +24,10 @@ describe('numbers', () => {
     expect(sparkline([1, 2, 3], 2)).toBe('▆█');
   });
 
-  it('apportion shows a thin part with at least one cell', () => {
-    expect(apportion([99, 1], 20)).toEqual([19, 1]);
-    expect(apportion([95, 5], 40)).toEqual([38, 2]);
-    expect(apportion([0, 0], 10)).toEqual([0, 0]);
+  it('barCells shows a thin part with at least one cell', () => {
+    expect(barCells([99, 1], 20)).toEqual([19, 1]);
+    expect(barCells([95, 5], 40)).toEqual([38, 2]);
+    expect(barCells([0, 0], 10)).toEqual([0, 0]);
   });
 });
 

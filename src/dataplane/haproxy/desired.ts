@@ -14,6 +14,7 @@ import { createHash } from 'node:crypto';
 import type { Healthchecks } from '../../core/model.js';
 import { serviceSchema } from '../../core/schema.js';
 import type { RouteEntry, RoutingTable, ServiceEntry, UpstreamEntry } from '../../core/table.js';
+import { splitShares } from '../../core/traffic.js';
 
 export const HAPROXY_MAX_WEIGHT = 256;
 /** The backend a route without a usable service goes to (and HAProxy's default backend): 503. */
@@ -171,15 +172,16 @@ function backendFor(s: ServiceEntry, name: string, warnings: string[]): DesiredB
   const taken = new Set<string>();
   const shares: number[] = [];
   const pairs: { u: UpstreamEntry; literal: boolean; t: UpstreamEntry['targets'][number] }[] = [];
-  const total = s.balancer.weights.reduce((a, b) => a + b, 0);
+  // What each (upstream, target) pair gets, by core's rules over the weights in force. HAProxy
+  // checks health itself, so every target counts as healthy here (one marked down by hand goes
+  // to maint below).
+  const split = splitShares(s.upstreams.map((u, i) => ({ weight: s.balancer.weights[i] ?? 0, targets: u.targets.map((t) => ({ weight: t.weight, healthy: true })) })));
   s.upstreams.forEach((u, i) => {
-    const uw = s.balancer.weights[i] ?? 0;
-    const tsum = u.targets.reduce((a, t) => a + t.weight, 0);
     const literal = u.key.endsWith('/literal');
-    for (const t of u.targets) {
+    u.targets.forEach((t, j) => {
       pairs.push({ u, literal, t });
-      shares.push(total > 0 && tsum > 0 ? (uw / total) * (t.weight / tsum) : 0);
-    }
+      shares.push((split[i]?.share ?? 0) * (split[i]?.targets[j] ?? 0));
+    });
   });
   const weights = toHaproxyWeights(shares);
   let httpchk: string | null = null;

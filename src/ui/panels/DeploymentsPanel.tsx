@@ -46,8 +46,8 @@ export function wantedLines(rows: readonly DeploymentRow[], width: number): numb
  */
 export function DeploymentsPanel({ rows, cursor, focused, filter, width, height }: DeploymentsPanelProps) {
   const theme = useTheme();
-  const decide = rows.some((r) => r.deployment.state === 'pending' || r.deployment.state === 'resuming');
-  const tidy = rows.some((r) => r.leftovers);
+  const decide = rows.some((r) => r.can.resume || r.can.abort);
+  const tidy = rows.some((r) => r.can.cleanup);
   const hint = focused ? '' : decide ? 'tab here to resume or abort' : tidy ? 'tab here to clean up' : '';
   const noteBase = [filter ? `/${filter}` : '', hint].filter(Boolean);
   if (height <= 0)

@@ -1,6 +1,5 @@
 import { Box } from 'ink';
-import { sharesOf } from '../../core/model.js';
-import { apportion, fmtRate, padEnd, padStart, width as cells } from '../format.js';
+import { barCells, fmtRate, padEnd, padStart, width as cells } from '../format.js';
 import { useTheme, type Theme } from '../theme.js';
 import type { ServiceRow, SplitPart } from '../view-model.js';
 import { Line, type Segment } from './Line.js';
@@ -122,7 +121,8 @@ function splitSegments(
       { text: padEnd(`→ ${row.address ?? ''} (an address, not an upstream)`, w), color: theme.tone('muted') },
     ];
   const parts = row.split;
-  const pct = sharesOf(parts.map((p) => p.weight));
+  // The shares each really gets (a stopped or down upstream none), as the proxy routes.
+  const pct = parts.map((p) => p.percent);
   const colour = (p: SplitPart) => theme.upstream(p.name, colourIndex(p.name));
   const total = parts.reduce((a, p) => a + p.weight, 0);
   if (parts.length === 2) {
@@ -173,10 +173,10 @@ function bar(
   theme: Theme,
   colour: (p: SplitPart) => string | undefined,
 ): Segment[] {
-  const total = parts.reduce((a, p) => a + p.weight, 0);
+  const total = parts.reduce((a, p) => a + p.share, 0);
   if (total === 0) return [{ text: '░'.repeat(w), color: theme.tone('stopped') }];
-  const cellsOf = apportion(
-    parts.map((p) => p.weight),
+  const cellsOf = barCells(
+    parts.map((p) => p.share),
     w,
   );
   return parts
