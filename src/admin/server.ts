@@ -546,11 +546,8 @@ export class AdminServer {
         const u = this.upstream(params.u as string);
         const t = findTarget(u, params.t as string);
         if (!t) throw notFound();
-        const h = this.store.table.upstreams.find((x) => x.key === u.id)?.targets.find((x) => x.address === t.target)?.health;
-        if (h) Object.assign(h, { healthy: verdict === 'healthy', manual: true, successes: 0, tcpFailures: 0, httpFailures: 0, timeouts: 0 });
-        // Health is not part of the routing table's version: a fleet is handed the same table again.
-        const plane = this.options.dataPlane?.();
-        if (plane) void plane.apply(this.store.table);
+        // A change like any other: saved, undoable, applied to the data plane, seen by the UI.
+        this.store.dispatch({ op: 'target.health', upstream: u.id, target: t.id, verdict }, 'admin');
         return noContent;
       });
     }

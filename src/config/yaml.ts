@@ -143,7 +143,13 @@ export function toDeclarative(state: State, flavour: DeclarativeFlavour = 'switc
     const defaults = JSON.stringify(validate(healthchecksSchema, {}, 'create').value);
     doc.upstreams = state.upstreams.map((u) => ({
       ...meaningful(upstreamSchema, u, [...SKIP, 'targets', ...(JSON.stringify(u.healthchecks) === defaults ? ['healthchecks'] : [])]),
-      targets: u.targets.map((t) => ({ target: t.target, weight: t.weight, ...(t.tags !== null ? { tags: t.tags } : {}) })),
+      targets: u.targets.map((t) => ({
+        target: t.target,
+        weight: t.weight,
+        ...(t.tags !== null ? { tags: t.tags } : {}),
+        // switchyard's extension; Kong keeps a manual health verdict in memory only.
+        ...(t.manual_health && !kong ? { manual_health: t.manual_health } : {}),
+      })),
     }));
   }
   if (state.apps.length && !kong) doc.apps = state.apps.map((a) => meaningful(appSchema, a, [...SKIP, 'generation']));

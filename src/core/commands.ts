@@ -10,6 +10,7 @@ import {
   emptyState,
   serviceLabel,
   type Context,
+  type ManualHealth,
   type Route,
   type Service,
   type SplitEntry,
@@ -28,6 +29,8 @@ export type Command =
   | { readonly op: 'upstream.delete'; readonly upstream: string }
   | { readonly op: 'target.create'; readonly upstream: string; readonly fields: Fields }
   | { readonly op: 'target.update'; readonly upstream: string; readonly target: string; readonly fields: Fields }
+  /** Kong's manual health: the operator's verdict on a target, kept in the state. */
+  | { readonly op: 'target.health'; readonly upstream: string; readonly target: string; readonly verdict: 'healthy' | 'unhealthy' }
   | { readonly op: 'target.delete'; readonly upstream: string; readonly target: string }
   | { readonly op: 'service.create'; readonly fields: Fields }
   | { readonly op: 'service.update'; readonly service: string; readonly fields: Fields }
@@ -114,6 +117,7 @@ function makeTarget(state: State, fields: Fields, ctx: Context, existing: readon
     weight: fields.weight as number,
     created_at: (fields.created_at as number | undefined) ?? ctx.now,
     tags: (fields.tags as string[] | null | undefined) ?? null,
+    ...(fields.manual_health ? { manual_health: fields.manual_health as unknown as ManualHealth } : {}),
   };
 }
 
@@ -212,6 +216,19 @@ function updateTarget(state: State, upstream: string, key: string, input: Fields
     state: { ...state, upstreams: replaceIn(state.upstreams, u, next) },
     entity: { ...nt, upstream: { id: u.id } },
     summary: `target ${nt.target} in ${u.name}: weight ${t.weight} → ${nt.weight}`,
+  };
+}
+
+function markTarget(state: State, upstream: string, key: string, verdict: unknown): Outcome {
+  if (verdict !== 'healthy' && verdict !== 'unhealthy') throw SwitchyardError.schema({ verdict: "expected one of: healthy, unhealthy" });
+  const u = findUpstream(state, upstream);
+  const t = findTarget(u, key);
+  const nt: Target = { ...t, manual_health: { verdict, seq: (t.manual_health?.seq ?? 0) + 1 } };
+  const next: Upstream = { ...u, targets: replaceIn(u.targets, t, nt) };
+  return {
+    state: { ...state, upstreams: replaceIn(state.upstreams, u, next) },
+    entity: { ...nt, upstream: { id: u.id } },
+    summary: `target ${t.target} in ${u.name} marked ${verdict}${verdict === 'unhealthy' ? ': it takes no traffic until marked healthy or its health checks revive it' : ''}`,
   };
 }
 
@@ -496,6 +513,8 @@ export function execute(state: State, cmd: Command, ctx: Context): Outcome {
       return updateTarget(state, cmd.upstream, cmd.target, cmd.fields, ctx);
     case 'target.delete':
       return deleteTarget(state, cmd.upstream, cmd.target, ctx);
+    case 'target.health':
+      return markTarget(state, cmd.upstream, cmd.target, cmd.verdict);
     case 'service.create':
       return createService(state, cmd.fields, ctx);
     case 'service.update':

@@ -12,6 +12,18 @@ export interface Target {
   readonly weight: number;
   readonly created_at: number;
   readonly tags: readonly string[] | null;
+  /**
+   * The operator's last verdict on the target's health (Kong's `POST …/targets/{t}/healthy` and
+   * `/unhealthy`), a switchyard extension kept in the state so that it is saved, undone and seen
+   * by every surface as a change. `seq` counts the marks, so that marking a target healthy again
+   * (after the health checks took it out) is a change too. Absent: never marked.
+   */
+  readonly manual_health?: ManualHealth;
+}
+
+export interface ManualHealth {
+  readonly verdict: 'healthy' | 'unhealthy';
+  readonly seq: number;
 }
 
 /** Kong's health checks of an upstream's targets; counters and intervals of 0 are off. */

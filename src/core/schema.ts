@@ -160,7 +160,22 @@ export const upstreamSchema = {
   healthchecks: { type: 'record', filled: true, fields: healthchecksSchema },
   targets: {
     type: 'array',
-    elements: { type: 'record', fields: { target: targetSchema.target, weight: targetSchema.weight, tags: common.tags, id: common.id, created_at: common.created_at } },
+    elements: {
+      type: 'record',
+      fields: {
+        target: targetSchema.target,
+        weight: targetSchema.weight,
+        tags: common.tags,
+        id: common.id,
+        created_at: common.created_at,
+        // switchyard's extension: the operator's health verdict, saved with the state.
+        manual_health: {
+          type: 'record',
+          nullable: true,
+          fields: { verdict: { type: 'string', required: true, oneOf: ['healthy', 'unhealthy'] }, seq: { type: 'integer', required: true, between: [1, 2 ** 31] } },
+        },
+      },
+    },
   },
 } as const satisfies Schema;
 

@@ -7,7 +7,7 @@
  * per-target objects on, once, so the request path never looks anything up by key.
  */
 import { Balancer } from './balancer.js';
-import { effectiveSplit, serviceLabel, type Healthchecks, type Route, type Service, type State, type Upstream } from './model.js';
+import { effectiveSplit, serviceLabel, type Healthchecks, type ManualHealth, type Route, type Service, type State, type Upstream } from './model.js';
 import { parseHostPort } from './schema.js';
 import { stoppedApps, takesTraffic, targetKey, weightInForce, type HealthOf } from './traffic.js';
 
@@ -33,10 +33,12 @@ export interface TargetHealth {
   timeouts: number;
   /** Set when an operator marked it (Kong's POST …/healthy|unhealthy). */
   manual: boolean;
+  /** The `seq` of the operator's mark this health last took (0: none). */
+  markSeq: number;
 }
 
 export function newHealth(): TargetHealth {
-  return { healthy: true, successes: 0, tcpFailures: 0, httpFailures: 0, timeouts: 0, manual: false };
+  return { healthy: true, successes: 0, tcpFailures: 0, httpFailures: 0, timeouts: 0, manual: false, markSeq: 0 };
 }
 
 export interface UpstreamEntry {
@@ -145,16 +147,21 @@ function balancerFor<T>(carry: Carry, key: string, peers: readonly T[], pairs: r
 export function compile(state: State, version: number, prev?: RoutingTable): RoutingTable {
   const carry = carryFrom(prev);
   const upstreamEntries = new Map<string, UpstreamEntry>();
-  const targetEntry = (key: string, address: string, weight: number): TargetEntry => {
+  const targetEntry = (key: string, address: string, weight: number, mark?: ManualHealth): TargetEntry => {
     const hp = parseHostPort(address);
     const { host, port } = typeof hp === 'string' ? { host: address, port: 80 } : hp;
-    return { key, address, host, port, weight, slot: undefined, health: carry.health.get(key) ?? newHealth() };
+    const health = carry.health.get(key) ?? newHealth();
+    // An operator's new mark (or its undoing) takes effect now; the health checks go on from there.
+    if ((mark?.seq ?? 0) !== health.markSeq) {
+      Object.assign(health, { healthy: mark?.verdict !== 'unhealthy', manual: mark !== undefined, markSeq: mark?.seq ?? 0, successes: 0, tcpFailures: 0, httpFailures: 0, timeouts: 0 });
+    }
+    return { key, address, host, port, weight, slot: undefined, health };
   };
   // A stopped app takes no traffic; its routes go on serving their other apps.
   const stopped = stoppedApps(state);
   const upstreamEntry = (u: Upstream): UpstreamEntry => {
     const off = stopped.has(u.name);
-    const targets = u.targets.map((t) => targetEntry(targetKey(u.id, t.target), t.target, weightInForce(t.weight, off)));
+    const targets = u.targets.map((t) => targetEntry(targetKey(u.id, t.target), t.target, weightInForce(t.weight, off), t.manual_health));
     return {
       key: u.id,
       name: u.name,

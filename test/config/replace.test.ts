@@ -84,6 +84,8 @@ const command: fc.Arbitrary<Command> = fc.oneof(
   { arbitrary: appPush, weight: 3 },
   fc.tuple(upstreamName, address, weight, tags).map(([upstream, target, w, t]) => ({ op: 'target.create', upstream, fields: defined({ target, weight: w, tags: t }) }) as Command),
   fc.tuple(upstreamName, address, weight).map(([upstream, target, w]) => ({ op: 'target.update', upstream, target, fields: { weight: w } }) as Command),
+  // Kong's manual health, kept in the state.
+  fc.tuple(upstreamName, address, fc.constantFrom('healthy', 'unhealthy') as fc.Arbitrary<'healthy' | 'unhealthy'>).map(([upstream, target, verdict]) => ({ op: 'target.health', upstream, target, verdict }) as Command),
   fc
     .tuple(fc.constantFrom('web', 'shop', 'api'), fc.uniqueArray(fc.record({ name: upstreamName, weight: fc.constantFrom(0, 1, 50, 100) }), { selector: (e) => e.name, minLength: 1, maxLength: 3 }))
     .map(([service, split]) => ({ op: 'service.split', service, split }) as Command),
