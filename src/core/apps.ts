@@ -4,7 +4,7 @@
  * weight. Every verb here is a pure command made of the primitive ones, so it is validated and
  * applied all-or-nothing like any other change.
  */
-import { execute, type Command, type Fields, type Outcome } from './commands.js';
+import { executeEntity, type EntityCommand, type Fields, type Outcome } from './entities.js';
 import { SwitchyardError } from './errors.js';
 import type { App, Context, Deployment, Route, Service, SplitEntry, State } from './model.js';
 import { appSchema, checkAppName, deploymentSchema, isHostname, validate } from './schema.js';
@@ -56,8 +56,8 @@ export function findApp(state: State, name: string): App {
   return a;
 }
 
-function run(state: State, ctx: Context, cmd: Command): State {
-  return execute(state, cmd, ctx).state;
+function run(state: State, ctx: Context, cmd: EntityCommand): State {
+  return executeEntity(state, cmd, ctx).state;
 }
 
 function replaceApp(state: State, app: App, next: App | null): State {

@@ -1,0 +1,490 @@
+/**
+ * The commands over Kong's entities (upstreams, targets, services, routes), the bottom layer of
+ * commands.ts. Every change to the state is a command: a pure function from a State to a new State, or a
+ * SwitchyardError. Nothing here does I/O; ids and time come in through the Context. A command
+ * that fails throws before anything is built, and the caller keeps the old State untouched.
+ */
+import { SwitchyardError, type FieldErrors } from './errors.js';
+import {
+  byNameOrId,
+  serviceLabel,
+  type Context,
+  type ManualHealth,
+  type Route,
+  type Service,
+  type SplitEntry,
+  type State,
+  type Target,
+  type Upstream,
+} from './model.js';
+import { parseHostPort, routeSchema, serviceSchema, splitEntrySchema, targetSchema, upstreamSchema, validate, type Schema } from './schema.js';
+
+export type Fields = Record<string, unknown>;
+
+export type EntityCommand =
+  | { readonly op: 'upstream.create'; readonly fields: Fields }
+  | { readonly op: 'upstream.update'; readonly upstream: string; readonly fields: Fields }
+  | { readonly op: 'upstream.delete'; readonly upstream: string }
+  | { readonly op: 'target.create'; readonly upstream: string; readonly fields: Fields }
+  | { readonly op: 'target.update'; readonly upstream: string; readonly target: string; readonly fields: Fields }
+  /** Kong's manual health: the operator's verdict on a target, kept in the state. */
+  | { readonly op: 'target.health'; readonly upstream: string; readonly target: string; readonly verdict: 'healthy' | 'unhealthy' }
+  | { readonly op: 'target.delete'; readonly upstream: string; readonly target: string }
+  | { readonly op: 'service.create'; readonly fields: Fields }
+  | { readonly op: 'service.update'; readonly service: string; readonly fields: Fields }
+  | { readonly op: 'service.delete'; readonly service: string }
+  | { readonly op: 'route.create'; readonly service?: string; readonly fields: Fields }
+  | { readonly op: 'route.update'; readonly route: string; readonly fields: Fields }
+  | { readonly op: 'route.delete'; readonly route: string }
+  /** The split of a service over upstreams, by name: what the ratio slider and `map-route` edit. */
+  | { readonly op: 'service.split'; readonly service: string; readonly split: readonly SplitEntry[] };
+
+export interface Outcome {
+  readonly state: State;
+  /** The entity created, changed or deleted, as the admin API returns it. */
+  readonly entity?: unknown;
+  /** One line for logs and flash messages. */
+  readonly summary: string;
+}
+
+function check(schema: Schema, input: unknown, mode: 'create' | 'update', omit: readonly string[] = []): Fields {
+  const { value, errors } = validate(schema, input, mode);
+  for (const k of omit) delete value[k];
+  if (Object.keys(errors).length) throw SwitchyardError.schema(errors);
+  return value;
+}
+
+function findUpstream(state: State, key: string): Upstream {
+  const u = byNameOrId(state.upstreams, key);
+  if (!u) throw SwitchyardError.notFound('upstream', key);
+  return u;
+}
+
+function findService(state: State, key: string): Service {
+  const s = byNameOrId(state.services, key);
+  if (!s) throw SwitchyardError.notFound('service', key);
+  return s;
+}
+
+function findRoute(state: State, key: string): Route {
+  const r = byNameOrId(state.routes, key);
+  if (!r) throw SwitchyardError.notFound('route', key);
+  return r;
+}
+
+function findTarget(u: Upstream, key: string): Target {
+  const t = u.targets.find((x) => x.id === key) ?? u.targets.find((x) => x.target === key) ?? u.targets.find((x) => x.target === normalizeTarget(key));
+  if (!t) throw SwitchyardError.notFound('target', key);
+  return t;
+}
+
+/** `10.0.0.1` → `10.0.0.1:8000`, Kong's default target port. */
+export function normalizeTarget(t: string): string {
+  const r = parseHostPort(t);
+  return typeof r === 'string' ? t : `${r.host}:${r.port}`;
+}
+
+function ensureUniqueId(state: State, id: string): void {
+  const all = [...state.upstreams, ...state.services, ...state.routes, ...state.upstreams.flatMap((u) => u.targets)];
+  if (all.some((e) => e.id === id)) throw SwitchyardError.unique('entity', 'id', id);
+}
+
+function replaceIn<T>(list: readonly T[], old: T, next: T): T[] {
+  return list.map((x) => (x === old ? next : x));
+}
+
+function makeTarget(state: State, fields: Fields, ctx: Context, existing: readonly Target[], upstreamName: string): Target {
+  const target = normalizeTarget(fields.target as string);
+  if (existing.some((t) => t.target === target)) {
+    throw new SwitchyardError('unique constraint violation', `target ${target} already exists in upstream ${upstreamName}`, { target });
+  }
+  const id = (fields.id as string | undefined) ?? ctx.newId();
+  if (fields.id) ensureUniqueId(state, id);
+  return {
+    id,
+    target,
+    weight: fields.weight as number,
+    created_at: (fields.created_at as number | undefined) ?? ctx.now,
+    tags: (fields.tags as string[] | null | undefined) ?? null,
+    ...(fields.manual_health ? { manual_health: fields.manual_health as unknown as ManualHealth } : {}),
+  };
+}
+
+export function createUpstream(state: State, input: Fields, ctx: Context): Outcome {
+  const f = check(upstreamSchema, input, 'create');
+  const name = f.name as string;
+  if (state.upstreams.some((u) => u.name === name)) throw SwitchyardError.unique('upstream', 'name', name);
+  const id = (f.id as string | undefined) ?? ctx.newId();
+  if (f.id) ensureUniqueId(state, id);
+  const targets: Target[] = [];
+  for (const t of (f.targets as Fields[] | undefined) ?? []) targets.push(makeTarget(state, t, ctx, targets, name));
+  const u: Upstream = {
+    id,
+    name,
+    algorithm: 'round-robin',
+    slots: f.slots as number,
+    host_header: (f.host_header as string | null) ?? null,
+    healthchecks: f.healthchecks as Upstream['healthchecks'],
+    targets,
+    created_at: (f.created_at as number | undefined) ?? ctx.now,
+    updated_at: (f.updated_at as number | undefined) ?? ctx.now,
+    tags: (f.tags as string[] | null | undefined) ?? null,
+  };
+  return { state: { ...state, upstreams: [...state.upstreams, u] }, entity: u, summary: `upstream ${name} created` };
+}
+
+function updateUpstream(state: State, key: string, input: Fields, ctx: Context): Outcome {
+  const u = findUpstream(state, key);
+  // Kong merges a PATCH of nested `healthchecks` into what is there.
+  const merged = isRecord(input.healthchecks) ? { ...input, healthchecks: deepMerge(u.healthchecks, input.healthchecks) } : input;
+  const f = check(upstreamSchema, merged, 'update', ['id', 'created_at', 'updated_at', 'targets']);
+  if ('targets' in input) throw SwitchyardError.schema({ targets: 'targets are changed through /upstreams/{upstream}/targets' });
+  const name = (f.name as string | undefined) ?? u.name;
+  if (name !== u.name && state.upstreams.some((x) => x.name === name)) throw SwitchyardError.unique('upstream', 'name', name);
+  const next: Upstream = { ...u, ...(f as Partial<Upstream>), name, updated_at: ctx.now };
+  let services = state.services;
+  if (name !== u.name) {
+    // A rename carries every service that points at the upstream along with it.
+    services = services.map((s) =>
+      s.host === u.name || s.upstreams.some((e) => e.name === u.name)
+        ? { ...s, host: s.host === u.name ? name : s.host, upstreams: s.upstreams.map((e) => (e.name === u.name ? { ...e, name } : e)) }
+        : s,
+    );
+  }
+  return { state: { ...state, services, upstreams: replaceIn(state.upstreams, u, next) }, entity: next, summary: `upstream ${name} updated` };
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function deepMerge(base: unknown, patch: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = isRecord(base) ? { ...base } : {};
+  for (const [k, v] of Object.entries(patch)) out[k] = isRecord(v) && isRecord(out[k]) ? deepMerge(out[k], v) : v;
+  return out;
+}
+
+function deleteUpstream(state: State, key: string): Outcome {
+  const u = findUpstream(state, key);
+  // A weight-0 entry left by a switch is no reference: Kong lets the old colour go.
+  const users = state.services.filter((s) => s.host === u.name || s.upstreams.some((e) => e.name === u.name && e.weight > 0));
+  if (users.length) {
+    throw new SwitchyardError(
+      'foreign key violation',
+      `an existing 'services' entity references this 'upstreams' entity (service ${users.map(serviceLabel).join(', ')}); change or delete it first`,
+      { '@referenced_by': 'services' },
+    );
+  }
+  const services = state.services.map((s) => (s.upstreams.some((e) => e.name === u.name) ? { ...s, upstreams: s.upstreams.filter((e) => e.name !== u.name) } : s));
+  return { state: { ...state, services, upstreams: state.upstreams.filter((x) => x !== u) }, entity: u, summary: `upstream ${u.name} deleted` };
+}
+
+function createTarget(state: State, upstream: string, input: Fields, ctx: Context): Outcome {
+  const u = findUpstream(state, upstream);
+  const f = check(targetSchema, input, 'create', ['upstream']);
+  const t = makeTarget(state, f, ctx, u.targets, u.name);
+  const next: Upstream = { ...u, targets: [...u.targets, t], updated_at: ctx.now };
+  return {
+    state: { ...state, upstreams: replaceIn(state.upstreams, u, next) },
+    entity: { ...t, upstream: { id: u.id } },
+    summary: `target ${t.target} added to ${u.name} (weight ${t.weight})`,
+  };
+}
+
+function updateTarget(state: State, upstream: string, key: string, input: Fields, ctx: Context): Outcome {
+  const u = findUpstream(state, upstream);
+  const t = findTarget(u, key);
+  const f = check(targetSchema, input, 'update', ['id', 'created_at', 'upstream']);
+  const target = f.target !== undefined ? normalizeTarget(f.target as string) : t.target;
+  if (target !== t.target && u.targets.some((x) => x.target === target)) {
+    throw new SwitchyardError('unique constraint violation', `target ${target} already exists in upstream ${u.name}`, { target });
+  }
+  const nt: Target = { ...t, ...(f as Partial<Target>), target };
+  const next: Upstream = { ...u, targets: replaceIn(u.targets, t, nt), updated_at: ctx.now };
+  return {
+    state: { ...state, upstreams: replaceIn(state.upstreams, u, next) },
+    entity: { ...nt, upstream: { id: u.id } },
+    summary: `target ${nt.target} in ${u.name}: weight ${t.weight} → ${nt.weight}`,
+  };
+}
+
+function markTarget(state: State, upstream: string, key: string, verdict: unknown): Outcome {
+  if (verdict !== 'healthy' && verdict !== 'unhealthy') throw SwitchyardError.schema({ verdict: "expected one of: healthy, unhealthy" });
+  const u = findUpstream(state, upstream);
+  const t = findTarget(u, key);
+  const nt: Target = { ...t, manual_health: { verdict, seq: (t.manual_health?.seq ?? 0) + 1 } };
+  const next: Upstream = { ...u, targets: replaceIn(u.targets, t, nt) };
+  return {
+    state: { ...state, upstreams: replaceIn(state.upstreams, u, next) },
+    entity: { ...nt, upstream: { id: u.id } },
+    summary: `target ${t.target} in ${u.name} marked ${verdict}${verdict === 'unhealthy' ? ': it takes no traffic until marked healthy or its health checks revive it' : ''}`,
+  };
+}
+
+function deleteTarget(state: State, upstream: string, key: string, ctx: Context): Outcome {
+  const u = findUpstream(state, upstream);
+  const t = findTarget(u, key);
+  const next: Upstream = { ...u, targets: u.targets.filter((x) => x !== t), updated_at: ctx.now };
+  return { state: { ...state, upstreams: replaceIn(state.upstreams, u, next) }, entity: t, summary: `target ${t.target} removed from ${u.name}` };
+}
+
+function parseServiceUrl(url: string, errors: FieldErrors): Fields {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    errors.url = 'invalid url';
+    return {};
+  }
+  if (u.protocol !== 'http:') {
+    errors.url = 'only http:// upstream URLs are supported';
+    return {};
+  }
+  const out: Fields = { host: u.hostname.replace(/^\[|\]$/g, ''), port: u.port ? Number(u.port) : 80 };
+  if (u.pathname && u.pathname !== '/') out.path = u.pathname;
+  else if (url.endsWith('/')) out.path = '/';
+  return out;
+}
+
+function checkSplit(state: State, raw: unknown): SplitEntry[] {
+  const errors: FieldErrors = {};
+  const list = Array.isArray(raw) ? raw : [];
+  if (!Array.isArray(raw)) errors.upstreams = 'expected an array';
+  const out: SplitEntry[] = [];
+  list.forEach((e, i) => {
+    const { value, errors: es } = validate(splitEntrySchema, e, 'create', `upstreams[${i}].`);
+    Object.assign(errors, es);
+    if (Object.keys(es).length) return;
+    const name = value.name as string;
+    const u = byNameOrId(state.upstreams, name);
+    if (!u) errors[`upstreams[${i}].name`] = `no upstream named '${name}'`;
+    else if (out.some((x) => x.name === u.name)) errors[`upstreams[${i}].name`] = `upstream '${u.name}' is listed twice`;
+    else out.push({ name: u.name, weight: value.weight as number });
+  });
+  if (Object.keys(errors).length) throw SwitchyardError.schema(errors);
+  return out;
+}
+
+/** The upstream a split sends most traffic to: what Kong's `host` shows for it. */
+function heaviest(split: readonly SplitEntry[]): string | undefined {
+  let best: SplitEntry | undefined;
+  for (const e of split) if (!best || e.weight > best.weight) best = e;
+  return best?.name;
+}
+
+/**
+ * Kong's `PATCH host=green` on a service that already splits: 100% to green, and every upstream
+ * that was in the split stays at weight 0 so switching back is one step.
+ */
+function pointHostAt(state: State, s: Service, host: string): { host: string; upstreams: SplitEntry[] } {
+  const isUpstream = state.upstreams.some((u) => u.name === host);
+  if (!isUpstream) return { host, upstreams: [] };
+  const prev: SplitEntry[] =
+    s.upstreams.length > 0 ? [...s.upstreams] : s.host !== host && state.upstreams.some((u) => u.name === s.host) ? [{ name: s.host, weight: 0 }] : [];
+  if (prev.length === 0) return { host, upstreams: [] };
+  const next = prev.map((e) => ({ name: e.name, weight: e.name === host ? 100 : 0 }));
+  if (!next.some((e) => e.name === host)) next.push({ name: host, weight: 100 });
+  return { host, upstreams: next };
+}
+
+function serviceFields(state: State, input: Fields, mode: 'create' | 'update'): Fields {
+  const errors: FieldErrors = {};
+  let rest = input;
+  if (typeof input === 'object' && input !== null && 'url' in input && input.url !== undefined) {
+    if (typeof input.url !== 'string') errors.url = 'expected a string';
+    else {
+      const fromUrl = parseServiceUrl(input.url, errors);
+      for (const k of ['host', 'port', 'path', 'protocol']) {
+        if (k in input && input[k] !== undefined && k in fromUrl) errors[k] = 'cannot be set together with url';
+      }
+      const { url: _url, ...others } = input;
+      rest = { ...others, ...fromUrl };
+    }
+  }
+  const { upstreams, ...plain } = rest as Fields & { upstreams?: unknown };
+  const { value, errors: es } = validate(serviceSchema, plain, mode);
+  Object.assign(errors, es);
+  if (Object.keys(errors).length) throw SwitchyardError.schema(errors);
+  if (upstreams !== undefined) value.upstreams = checkSplit(state, upstreams);
+  return value;
+}
+
+export function createService(state: State, input: Fields, ctx: Context): Outcome {
+  const f = serviceFields(state, input, 'create');
+  const split = (f.upstreams as SplitEntry[] | undefined) ?? [];
+  let host = f.host as string | undefined;
+  if (split.length > 0) {
+    if (host !== undefined && !split.some((e) => e.name === host)) throw SwitchyardError.schema({ host: `must name one of the upstreams of the split (${split.map((e) => e.name).join(', ')})` });
+    host ??= heaviest(split);
+  }
+  if (host === undefined) throw SwitchyardError.schema({ host: 'required field missing' });
+  const name = (f.name as string | null) ?? null;
+  if (name !== null && state.services.some((s) => s.name === name)) throw SwitchyardError.unique('service', 'name', name);
+  const id = (f.id as string | undefined) ?? ctx.newId();
+  if (f.id) ensureUniqueId(state, id);
+  const s: Service = {
+    id,
+    name,
+    protocol: 'http',
+    host,
+    port: f.port as number,
+    path: (f.path as string | null) ?? null,
+    retries: f.retries as number,
+    connect_timeout: f.connect_timeout as number,
+    write_timeout: f.write_timeout as number,
+    read_timeout: f.read_timeout as number,
+    enabled: f.enabled as boolean,
+    upstreams: split,
+    created_at: (f.created_at as number | undefined) ?? ctx.now,
+    updated_at: (f.updated_at as number | undefined) ?? ctx.now,
+    tags: (f.tags as string[] | null | undefined) ?? null,
+  };
+  return { state: { ...state, services: [...state.services, s] }, entity: s, summary: `service ${serviceLabel(s)} created → ${describeTarget(s)}` };
+}
+
+export function describeTarget(s: Service): string {
+  if (s.upstreams.length === 0) return s.host;
+  const total = s.upstreams.reduce((a, e) => a + e.weight, 0);
+  return s.upstreams.map((e) => `${e.name} ${total ? Math.round((e.weight * 100) / total) : 0}%`).join(' / ');
+}
+
+function updateService(state: State, key: string, input: Fields, ctx: Context): Outcome {
+  const s = findService(state, key);
+  const f = serviceFields(state, input, 'update');
+  delete f.id;
+  delete f.created_at;
+  delete f.updated_at;
+  let next: Service = { ...s, ...(f as Partial<Service>), updated_at: ctx.now };
+  if (f.upstreams !== undefined) {
+    const split = f.upstreams as SplitEntry[];
+    const host = f.host as string | undefined;
+    if (split.length > 0 && host !== undefined && !split.some((e) => e.name === host)) {
+      throw SwitchyardError.schema({ host: `must name one of the upstreams of the split (${split.map((e) => e.name).join(', ')})` });
+    }
+    next = { ...next, host: host ?? heaviest(split) ?? s.host };
+  } else if (f.host !== undefined && f.host !== s.host) {
+    next = { ...next, ...pointHostAt(state, s, f.host as string) };
+  } else if (f.host !== undefined && s.upstreams.length > 0) {
+    next = { ...next, ...pointHostAt(state, s, f.host as string) };
+  }
+  if (next.name !== s.name && next.name !== null && state.services.some((x) => x.name === next.name)) throw SwitchyardError.unique('service', 'name', next.name);
+  return { state: { ...state, services: replaceIn(state.services, s, next) }, entity: next, summary: `service ${serviceLabel(next)} → ${describeTarget(next)}` };
+}
+
+function deleteService(state: State, key: string): Outcome {
+  const s = findService(state, key);
+  if (state.routes.some((r) => r.service?.id === s.id)) {
+    throw new SwitchyardError('foreign key violation', "an existing 'routes' entity references this 'services' entity", { '@referenced_by': 'routes' });
+  }
+  return { state: { ...state, services: state.services.filter((x) => x !== s) }, entity: s, summary: `service ${serviceLabel(s)} deleted` };
+}
+
+function resolveServiceRef(state: State, ref: unknown): { id: string } | null {
+  if (ref === null || ref === undefined) return null;
+  const r = ref as { id?: string; name?: string };
+  const s = (r.id && state.services.find((x) => x.id === r.id)) || (r.name && state.services.find((x) => x.name === r.name));
+  if (!s) {
+    const key = r.id !== undefined ? `id="${r.id}"` : `name="${r.name ?? ''}"`;
+    throw new SwitchyardError('foreign key violation', `the foreign key '{${key}}' does not reference an existing 'services' entity.`, { service: key });
+  }
+  return { id: s.id };
+}
+
+function checkRouteShape(r: { hosts: readonly string[] | null; paths: readonly string[] | null; methods: readonly string[] | null }): void {
+  if (!r.hosts?.length && !r.paths?.length && !r.methods?.length) {
+    throw SwitchyardError.schema({ '@entity': "must set one of 'methods', 'hosts', 'paths' when 'protocols' is 'http'" });
+  }
+}
+
+export function createRoute(state: State, serviceKey: string | undefined, input: Fields, ctx: Context): Outcome {
+  let service: { id: string } | null = null;
+  if (serviceKey !== undefined) service = { id: findService(state, serviceKey).id };
+  const f = check(routeSchema, input, 'create');
+  if (service === null) service = resolveServiceRef(state, f.service);
+  const name = (f.name as string | null) ?? null;
+  if (name !== null && state.routes.some((r) => r.name === name)) throw SwitchyardError.unique('route', 'name', name);
+  const id = (f.id as string | undefined) ?? ctx.newId();
+  if (f.id) ensureUniqueId(state, id);
+  const r: Route = {
+    id,
+    name,
+    protocols: f.protocols as string[],
+    methods: (f.methods as string[] | null | undefined) ?? null,
+    hosts: (f.hosts as string[] | null | undefined) ?? null,
+    paths: (f.paths as string[] | null | undefined) ?? null,
+    strip_path: f.strip_path as boolean,
+    preserve_host: f.preserve_host as boolean,
+    service,
+    created_at: (f.created_at as number | undefined) ?? ctx.now,
+    updated_at: (f.updated_at as number | undefined) ?? ctx.now,
+    tags: (f.tags as string[] | null | undefined) ?? null,
+  };
+  checkRouteShape(r);
+  return { state: { ...state, routes: [...state.routes, r] }, entity: r, summary: `route ${describeRoute(r)} created` };
+}
+
+export function describeRoute(r: Route): string {
+  const host = r.hosts?.join(',') ?? '*';
+  const path = r.paths?.join(',') ?? '';
+  return r.name ? `${r.name} (${host}${path})` : `${host}${path}`;
+}
+
+function updateRoute(state: State, key: string, input: Fields, ctx: Context): Outcome {
+  const r = findRoute(state, key);
+  const f = check(routeSchema, input, 'update', ['id', 'created_at', 'updated_at']);
+  let service = r.service;
+  if ('service' in f) service = resolveServiceRef(state, f.service);
+  const next: Route = { ...r, ...(f as Partial<Route>), service, updated_at: ctx.now };
+  checkRouteShape(next);
+  if (next.name !== r.name && next.name !== null && state.routes.some((x) => x.name === next.name)) throw SwitchyardError.unique('route', 'name', next.name);
+  return { state: { ...state, routes: replaceIn(state.routes, r, next) }, entity: next, summary: `route ${describeRoute(next)} updated` };
+}
+
+function deleteRoute(state: State, key: string): Outcome {
+  const r = findRoute(state, key);
+  return { state: { ...state, routes: state.routes.filter((x) => x !== r) }, entity: r, summary: `route ${describeRoute(r)} deleted` };
+}
+
+export function prefixed(e: unknown, path: string): unknown {
+  if (!(e instanceof SwitchyardError)) return e;
+  const keys = Object.keys(e.fields);
+  if (e.code === 'schema violation' || keys.length) {
+    const fields = Object.fromEntries(keys.map((k) => [k.startsWith('@') ? path : `${path}.${k}`, e.fields[k] as string]));
+    if (e.code === 'schema violation') return SwitchyardError.schema(fields);
+    return new SwitchyardError(e.code, `${path}: ${e.message}`, fields);
+  }
+  return new SwitchyardError(e.code, `${path}: ${e.message}`, e.fields);
+}
+
+export function executeEntity(state: State, cmd: EntityCommand, ctx: Context): Outcome {
+  switch (cmd.op) {
+    case 'upstream.create':
+      return createUpstream(state, cmd.fields, ctx);
+    case 'upstream.update':
+      return updateUpstream(state, cmd.upstream, cmd.fields, ctx);
+    case 'upstream.delete':
+      return deleteUpstream(state, cmd.upstream);
+    case 'target.create':
+      return createTarget(state, cmd.upstream, cmd.fields, ctx);
+    case 'target.update':
+      return updateTarget(state, cmd.upstream, cmd.target, cmd.fields, ctx);
+    case 'target.delete':
+      return deleteTarget(state, cmd.upstream, cmd.target, ctx);
+    case 'target.health':
+      return markTarget(state, cmd.upstream, cmd.target, cmd.verdict);
+    case 'service.create':
+      return createService(state, cmd.fields, ctx);
+    case 'service.update':
+      return updateService(state, cmd.service, cmd.fields, ctx);
+    case 'service.delete':
+      return deleteService(state, cmd.service);
+    case 'service.split':
+      return updateService(state, cmd.service, { upstreams: cmd.split }, ctx);
+    case 'route.create':
+      return createRoute(state, cmd.service, cmd.fields, ctx);
+    case 'route.update':
+      return updateRoute(state, cmd.route, cmd.fields, ctx);
+    case 'route.delete':
+      return deleteRoute(state, cmd.route);
+  }
+}
