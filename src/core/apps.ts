@@ -77,9 +77,9 @@ export type AppCommand =
   | { readonly op: 'deployment.put'; readonly deployment: Fields };
 
 function checkWeight(raw: unknown): number {
-  const { value, errors } = validate({ weight: { type: 'integer', between: [0, 65535] } }, { weight: raw }, 'create');
+  const { value, errors } = validate({ weight: { type: 'integer', required: true, between: [0, 65535] } } as const, { weight: raw }, 'create');
   if (Object.keys(errors).length) throw SwitchyardError.schema(errors);
-  return value.weight as number;
+  return value.weight;
 }
 
 /** Kf's `push`: create the app, or replace it (rolling, by the supervisor) when it exists. */
@@ -87,9 +87,9 @@ function push(state: State, input: Fields, ctx: Context): Outcome {
   const { route, no_route: noRoute, ...fields } = input as Fields & { route?: unknown; no_route?: unknown };
   const { value: f, errors } = validate(appSchema, fields, 'create');
   if (Object.keys(errors).length) throw SwitchyardError.schema(errors);
-  const name = f.name as string;
-  const command = f.command as string | null;
-  const targets = (f.targets as string[] | null | undefined) ?? null;
+  const name = f.name;
+  const command = f.command;
+  const targets = f.targets ?? null;
   if (command && targets?.length) throw SwitchyardError.schema({ command: 'give either a command or targets, not both' });
   if (!command && !targets?.length) {
     throw SwitchyardError.schema({
@@ -97,7 +97,7 @@ function push(state: State, input: Fields, ctx: Context): Outcome {
     });
   }
   if (route !== undefined && route !== null && noRoute === true) throw SwitchyardError.schema({ route: 'give --route or --no-route, not both' });
-  const env = f.env as Record<string, string> | null | undefined;
+  const env = f.env;
   if (targets?.length && env && Object.keys(env).length) {
     throw SwitchyardError.schema({ env: 'applies to an app switchyard starts (--command); an app given by --target runs with its own environment' });
   }
@@ -106,11 +106,11 @@ function push(state: State, input: Fields, ctx: Context): Outcome {
   const pushed = {
     state: 'started' as const,
     command,
-    env: (f.env as Record<string, string>) ?? {},
-    instances: f.instances as number,
+    env: f.env,
+    instances: f.instances,
     targets,
-    health_path: (f.health_path as string | null) ?? null,
-    cwd: (f.cwd as string | null) ?? null,
+    health_path: f.health_path ?? null,
+    cwd: f.cwd ?? null,
     updated_at: ctx.now,
   };
   let next: State = state;
@@ -326,24 +326,24 @@ export function executeApp(state: State, cmd: AppCommand, ctx: Context): Outcome
 export function restoreApp(state: State, input: Fields, ctx: Context): Outcome {
   const { value: f, errors } = validate(appSchema, input, 'create');
   if (Object.keys(errors).length) throw SwitchyardError.schema(errors);
-  const name = f.name as string;
+  const name = f.name;
   if (state.apps.some((a) => a.name === name)) throw SwitchyardError.unique('app', 'name', name);
   let next = state;
   if (!next.upstreams.some((u) => u.name === name)) next = run(next, ctx, { op: 'upstream.create', fields: { name, tags: ['app'] } });
   const app: App = {
-    id: (f.id as string | undefined) ?? ctx.newId(),
+    id: f.id ?? ctx.newId(),
     name,
-    state: f.state as App['state'],
-    command: (f.command as string | null) ?? null,
-    env: (f.env as Record<string, string>) ?? {},
-    instances: f.instances as number,
-    targets: (f.targets as string[] | null | undefined) ?? null,
-    health_path: (f.health_path as string | null) ?? null,
-    cwd: (f.cwd as string | null) ?? null,
-    generation: f.generation as number,
-    created_at: (f.created_at as number | undefined) ?? ctx.now,
-    updated_at: (f.updated_at as number | undefined) ?? ctx.now,
-    tags: (f.tags as string[] | null | undefined) ?? null,
+    state: f.state,
+    command: f.command ?? null,
+    env: f.env,
+    instances: f.instances,
+    targets: f.targets ?? null,
+    health_path: f.health_path ?? null,
+    cwd: f.cwd ?? null,
+    generation: f.generation,
+    created_at: f.created_at ?? ctx.now,
+    updated_at: f.updated_at ?? ctx.now,
+    tags: f.tags ?? null,
   };
   return { state: { ...next, apps: [...next.apps, app] }, entity: app, summary: `app ${name} restored` };
 }
@@ -352,7 +352,7 @@ export function restoreApp(state: State, input: Fields, ctx: Context): Outcome {
 export function putDeployment(state: State, input: Fields, ctx: Context): Outcome {
   const { value, errors } = validate(deploymentSchema, { created_at: ctx.now, ...input, updated_at: ctx.now }, 'create');
   if (Object.keys(errors).length) throw SwitchyardError.schema(errors);
-  const d = value as unknown as Deployment;
+  const d: Deployment = { ...value, created_at: value.created_at ?? ctx.now, updated_at: value.updated_at ?? ctx.now };
   const names = new Set<string>();
   d.modules.forEach((m, i) => {
     if (names.has(m.name)) throw SwitchyardError.schema({ [`modules[${i}].name`]: `duplicate module '${m.name}'` });

@@ -17,7 +17,7 @@ import {
   type Target,
   type Upstream,
 } from './model.js';
-import { parseHostPort, routeSchema, serviceSchema, splitEntrySchema, targetSchema, upstreamSchema, validate, type Schema } from './schema.js';
+import { parseHostPort, routeSchema, serviceSchema, splitEntrySchema, targetSchema, upstreamSchema, validate, type Created, type Schema, type Updated } from './schema.js';
 
 export type Fields = Record<string, unknown>;
 
@@ -47,11 +47,24 @@ export interface Outcome {
   readonly summary: string;
 }
 
+/** Validates against a schema; the value's type is inferred from it (schema.ts: Created, Updated). */
+function check<S extends Schema, K extends keyof S & string = never>(schema: S, input: unknown, mode: 'create', omit?: readonly K[]): Omit<Created<S>, K>;
+function check<S extends Schema, K extends keyof S & string = never>(schema: S, input: unknown, mode: 'update', omit?: readonly K[]): Omit<Updated<S>, K>;
 function check(schema: Schema, input: unknown, mode: 'create' | 'update', omit: readonly string[] = []): Fields {
   const { value, errors } = validate(schema, input, mode);
   for (const k of omit) delete value[k];
   if (Object.keys(errors).length) throw SwitchyardError.schema(errors);
   return value;
+}
+
+/** A target's fields as either schema gives them: POST …/targets, or nested in an upstream. */
+interface TargetFields {
+  readonly target: string;
+  readonly weight: number;
+  readonly id?: string;
+  readonly created_at?: number;
+  readonly tags?: string[] | null;
+  readonly manual_health?: ManualHealth | null;
 }
 
 function findUpstream(state: State, key: string): Upstream {
@@ -93,42 +106,43 @@ function replaceIn<T>(list: readonly T[], old: T, next: T): T[] {
   return list.map((x) => (x === old ? next : x));
 }
 
-function makeTarget(state: State, fields: Fields, ctx: Context, existing: readonly Target[], upstreamName: string): Target {
-  const target = normalizeTarget(fields.target as string);
+function makeTarget(state: State, fields: TargetFields, ctx: Context, existing: readonly Target[], upstreamName: string): Target {
+  const target = normalizeTarget(fields.target);
   if (existing.some((t) => t.target === target)) {
     throw new SwitchyardError('unique constraint violation', `target ${target} already exists in upstream ${upstreamName}`, { target });
   }
-  const id = (fields.id as string | undefined) ?? ctx.newId();
+  const id = fields.id ?? ctx.newId();
   if (fields.id) ensureUniqueId(state, id);
   return {
     id,
     target,
-    weight: fields.weight as number,
-    created_at: (fields.created_at as number | undefined) ?? ctx.now,
-    tags: (fields.tags as string[] | null | undefined) ?? null,
-    ...(fields.manual_health ? { manual_health: fields.manual_health as unknown as ManualHealth } : {}),
+    weight: fields.weight,
+    created_at: fields.created_at ?? ctx.now,
+    tags: fields.tags ?? null,
+    ...(fields.manual_health ? { manual_health: fields.manual_health } : {}),
   };
 }
 
 export function createUpstream(state: State, input: Fields, ctx: Context): Outcome {
   const f = check(upstreamSchema, input, 'create');
-  const name = f.name as string;
+  const name = f.name;
   if (state.upstreams.some((u) => u.name === name)) throw SwitchyardError.unique('upstream', 'name', name);
-  const id = (f.id as string | undefined) ?? ctx.newId();
+  const id = f.id ?? ctx.newId();
   if (f.id) ensureUniqueId(state, id);
   const targets: Target[] = [];
-  for (const t of (f.targets as Fields[] | undefined) ?? []) targets.push(makeTarget(state, t, ctx, targets, name));
+  for (const t of f.targets ?? []) targets.push(makeTarget(state, t, ctx, targets, name));
   const u: Upstream = {
     id,
     name,
-    algorithm: 'round-robin',
-    slots: f.slots as number,
-    host_header: (f.host_header as string | null) ?? null,
-    healthchecks: f.healthchecks as Upstream['healthchecks'],
+    algorithm: f.algorithm,
+    slots: f.slots,
+    host_header: f.host_header,
+    // A filled record: every field is there, with Kong's defaults (the schema's shape is the model's).
+    healthchecks: f.healthchecks,
     targets,
-    created_at: (f.created_at as number | undefined) ?? ctx.now,
-    updated_at: (f.updated_at as number | undefined) ?? ctx.now,
-    tags: (f.tags as string[] | null | undefined) ?? null,
+    created_at: f.created_at ?? ctx.now,
+    updated_at: f.updated_at ?? ctx.now,
+    tags: f.tags ?? null,
   };
   return { state: { ...state, upstreams: [...state.upstreams, u] }, entity: u, summary: `upstream ${name} created` };
 }
@@ -139,9 +153,9 @@ function updateUpstream(state: State, key: string, input: Fields, ctx: Context):
   const merged = isRecord(input.healthchecks) ? { ...input, healthchecks: deepMerge(u.healthchecks, input.healthchecks) } : input;
   const f = check(upstreamSchema, merged, 'update', ['id', 'created_at', 'updated_at', 'targets']);
   if ('targets' in input) throw SwitchyardError.schema({ targets: 'targets are changed through /upstreams/{upstream}/targets' });
-  const name = (f.name as string | undefined) ?? u.name;
+  const name = f.name ?? u.name;
   if (name !== u.name && state.upstreams.some((x) => x.name === name)) throw SwitchyardError.unique('upstream', 'name', name);
-  const next: Upstream = { ...u, ...(f as Partial<Upstream>), name, updated_at: ctx.now };
+  const next: Upstream = { ...u, ...f, name, updated_at: ctx.now };
   let services = state.services;
   if (name !== u.name) {
     // A rename carries every service that points at the upstream along with it.
@@ -195,11 +209,11 @@ function updateTarget(state: State, upstream: string, key: string, input: Fields
   const u = findUpstream(state, upstream);
   const t = findTarget(u, key);
   const f = check(targetSchema, input, 'update', ['id', 'created_at', 'upstream']);
-  const target = f.target !== undefined ? normalizeTarget(f.target as string) : t.target;
+  const target = f.target !== undefined ? normalizeTarget(f.target) : t.target;
   if (target !== t.target && u.targets.some((x) => x.target === target)) {
     throw new SwitchyardError('unique constraint violation', `target ${target} already exists in upstream ${u.name}`, { target });
   }
-  const nt: Target = { ...t, ...(f as Partial<Target>), target };
+  const nt: Target = { ...t, ...(f.weight !== undefined ? { weight: f.weight } : {}), ...(f.tags !== undefined ? { tags: f.tags } : {}), target };
   const next: Upstream = { ...u, targets: replaceIn(u.targets, t, nt), updated_at: ctx.now };
   return {
     state: { ...state, upstreams: replaceIn(state.upstreams, u, next) },
@@ -255,11 +269,11 @@ function checkSplit(state: State, raw: unknown): SplitEntry[] {
     const { value, errors: es } = validate(splitEntrySchema, e, 'create', `upstreams[${i}].`);
     Object.assign(errors, es);
     if (Object.keys(es).length) return;
-    const name = value.name as string;
+    const name = value.name;
     const u = byNameOrId(state.upstreams, name);
     if (!u) errors[`upstreams[${i}].name`] = `no upstream named '${name}'`;
     else if (out.some((x) => x.name === u.name)) errors[`upstreams[${i}].name`] = `upstream '${u.name}' is listed twice`;
-    else out.push({ name: u.name, weight: value.weight as number });
+    else out.push({ name: u.name, weight: value.weight });
   });
   if (Object.keys(errors).length) throw SwitchyardError.schema(errors);
   return out;
@@ -287,6 +301,12 @@ function pointHostAt(state: State, s: Service, host: string): { host: string; up
   return { host, upstreams: next };
 }
 
+type ServiceSchema = typeof serviceSchema;
+type WithSplit<T> = Omit<T, 'upstreams' | 'url'> & { upstreams?: SplitEntry[] };
+
+/** A service's fields, `url` taken apart into host/port/path/protocol and the split checked. */
+function serviceFields(state: State, input: Fields, mode: 'create'): WithSplit<Created<ServiceSchema>>;
+function serviceFields(state: State, input: Fields, mode: 'update'): WithSplit<Updated<ServiceSchema>>;
 function serviceFields(state: State, input: Fields, mode: 'create' | 'update'): Fields {
   const errors: FieldErrors = {};
   let rest = input;
@@ -311,33 +331,33 @@ function serviceFields(state: State, input: Fields, mode: 'create' | 'update'): 
 
 export function createService(state: State, input: Fields, ctx: Context): Outcome {
   const f = serviceFields(state, input, 'create');
-  const split = (f.upstreams as SplitEntry[] | undefined) ?? [];
-  let host = f.host as string | undefined;
+  const split = f.upstreams ?? [];
+  let host = f.host;
   if (split.length > 0) {
     if (host !== undefined && !split.some((e) => e.name === host)) throw SwitchyardError.schema({ host: `must name one of the upstreams of the split (${split.map((e) => e.name).join(', ')})` });
     host ??= heaviest(split);
   }
   if (host === undefined) throw SwitchyardError.schema({ host: 'required field missing' });
-  const name = (f.name as string | null) ?? null;
+  const name = f.name;
   if (name !== null && state.services.some((s) => s.name === name)) throw SwitchyardError.unique('service', 'name', name);
-  const id = (f.id as string | undefined) ?? ctx.newId();
+  const id = f.id ?? ctx.newId();
   if (f.id) ensureUniqueId(state, id);
   const s: Service = {
     id,
     name,
-    protocol: 'http',
+    protocol: f.protocol,
     host,
-    port: f.port as number,
-    path: (f.path as string | null) ?? null,
-    retries: f.retries as number,
-    connect_timeout: f.connect_timeout as number,
-    write_timeout: f.write_timeout as number,
-    read_timeout: f.read_timeout as number,
-    enabled: f.enabled as boolean,
+    port: f.port,
+    path: f.path,
+    retries: f.retries,
+    connect_timeout: f.connect_timeout,
+    write_timeout: f.write_timeout,
+    read_timeout: f.read_timeout,
+    enabled: f.enabled,
     upstreams: split,
-    created_at: (f.created_at as number | undefined) ?? ctx.now,
-    updated_at: (f.updated_at as number | undefined) ?? ctx.now,
-    tags: (f.tags as string[] | null | undefined) ?? null,
+    created_at: f.created_at ?? ctx.now,
+    updated_at: f.updated_at ?? ctx.now,
+    tags: f.tags ?? null,
   };
   return { state: { ...state, services: [...state.services, s] }, entity: s, summary: `service ${serviceLabel(s)} created → ${describeTarget(s)}` };
 }
@@ -350,22 +370,19 @@ export function describeTarget(s: Service): string {
 
 function updateService(state: State, key: string, input: Fields, ctx: Context): Outcome {
   const s = findService(state, key);
-  const f = serviceFields(state, input, 'update');
-  delete f.id;
-  delete f.created_at;
-  delete f.updated_at;
-  let next: Service = { ...s, ...(f as Partial<Service>), updated_at: ctx.now };
+  const { id: _id, created_at: _created, updated_at: _updated, ...f } = serviceFields(state, input, 'update');
+  let next: Service = { ...s, ...f, updated_at: ctx.now };
   if (f.upstreams !== undefined) {
-    const split = f.upstreams as SplitEntry[];
-    const host = f.host as string | undefined;
+    const split = f.upstreams;
+    const host = f.host;
     if (split.length > 0 && host !== undefined && !split.some((e) => e.name === host)) {
       throw SwitchyardError.schema({ host: `must name one of the upstreams of the split (${split.map((e) => e.name).join(', ')})` });
     }
     next = { ...next, host: host ?? heaviest(split) ?? s.host };
   } else if (f.host !== undefined && f.host !== s.host) {
-    next = { ...next, ...pointHostAt(state, s, f.host as string) };
+    next = { ...next, ...pointHostAt(state, s, f.host) };
   } else if (f.host !== undefined && s.upstreams.length > 0) {
-    next = { ...next, ...pointHostAt(state, s, f.host as string) };
+    next = { ...next, ...pointHostAt(state, s, f.host) };
   }
   if (next.name !== s.name && next.name !== null && state.services.some((x) => x.name === next.name)) throw SwitchyardError.unique('service', 'name', next.name);
   return { state: { ...state, services: replaceIn(state.services, s, next) }, entity: next, summary: `service ${serviceLabel(next)} → ${describeTarget(next)}` };
@@ -401,23 +418,23 @@ export function createRoute(state: State, serviceKey: string | undefined, input:
   if (serviceKey !== undefined) service = { id: findService(state, serviceKey).id };
   const f = check(routeSchema, input, 'create');
   if (service === null) service = resolveServiceRef(state, f.service);
-  const name = (f.name as string | null) ?? null;
+  const name = f.name;
   if (name !== null && state.routes.some((r) => r.name === name)) throw SwitchyardError.unique('route', 'name', name);
-  const id = (f.id as string | undefined) ?? ctx.newId();
+  const id = f.id ?? ctx.newId();
   if (f.id) ensureUniqueId(state, id);
   const r: Route = {
     id,
     name,
-    protocols: f.protocols as string[],
-    methods: (f.methods as string[] | null | undefined) ?? null,
-    hosts: (f.hosts as string[] | null | undefined) ?? null,
-    paths: (f.paths as string[] | null | undefined) ?? null,
-    strip_path: f.strip_path as boolean,
-    preserve_host: f.preserve_host as boolean,
+    protocols: f.protocols,
+    methods: f.methods ?? null,
+    hosts: f.hosts ?? null,
+    paths: f.paths ?? null,
+    strip_path: f.strip_path,
+    preserve_host: f.preserve_host,
     service,
-    created_at: (f.created_at as number | undefined) ?? ctx.now,
-    updated_at: (f.updated_at as number | undefined) ?? ctx.now,
-    tags: (f.tags as string[] | null | undefined) ?? null,
+    created_at: f.created_at ?? ctx.now,
+    updated_at: f.updated_at ?? ctx.now,
+    tags: f.tags ?? null,
   };
   checkRouteShape(r);
   return { state: { ...state, routes: [...state.routes, r] }, entity: r, summary: `route ${describeRoute(r)} created` };
@@ -434,7 +451,7 @@ function updateRoute(state: State, key: string, input: Fields, ctx: Context): Ou
   const f = check(routeSchema, input, 'update', ['id', 'created_at', 'updated_at']);
   let service = r.service;
   if ('service' in f) service = resolveServiceRef(state, f.service);
-  const next: Route = { ...r, ...(f as Partial<Route>), service, updated_at: ctx.now };
+  const next: Route = { ...r, ...f, service, updated_at: ctx.now };
   checkRouteShape(next);
   if (next.name !== r.name && next.name !== null && state.routes.some((x) => x.name === next.name)) throw SwitchyardError.unique('route', 'name', next.name);
   return { state: { ...state, routes: replaceIn(state.routes, r, next) }, entity: next, summary: `route ${describeRoute(next)} updated` };

@@ -33,6 +33,35 @@ export type Field =
 
 export type Schema = Readonly<Record<string, Field>>;
 
+type OrNull<F, T> = F extends { readonly nullable: true } ? T | null : T;
+
+/** The value a field validates to, inferred from its definition (a `oneOf` string is its union). */
+export type ValueOf<F> = F extends { readonly type: 'string'; readonly oneOf: readonly (infer O extends string)[] }
+  ? OrNull<F, O>
+  : F extends { readonly type: 'string' }
+    ? OrNull<F, string>
+    : F extends { readonly type: 'integer' | 'number' }
+      ? OrNull<F, number>
+      : F extends { readonly type: 'boolean' }
+        ? boolean
+        : F extends { readonly type: 'array'; readonly elements: infer E }
+          ? OrNull<F, ValueOf<E>[]>
+          : F extends { readonly type: 'record'; readonly fields: infer S extends Schema }
+            ? OrNull<F, Created<S>>
+            : F extends { readonly type: 'map' }
+              ? Record<string, string>
+              : never;
+
+/** Fields present after a `create`: the required ones, those with a default, filled records. */
+type Present<S extends Schema> = {
+  [K in keyof S]: S[K] extends { readonly required: true } | { readonly filled: true } ? K : S[K] extends { readonly default: infer D } ? (D extends undefined ? never : K) : never;
+}[keyof S];
+
+/** What `validate(schema, input, 'create')` gives: defaults filled, required fields there. */
+export type Created<S extends Schema> = { -readonly [K in Present<S>]: ValueOf<S[K]> } & { -readonly [K in Exclude<keyof S, Present<S>>]?: ValueOf<S[K]> };
+/** What `validate(schema, input, 'update')` gives: only the fields that were sent. */
+export type Updated<S extends Schema> = { -readonly [K in keyof S]?: ValueOf<S[K]> };
+
 const MAX_STRING = 1024;
 const NAME_RE = /^[A-Za-z0-9.\-_~]+$/;
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -310,6 +339,9 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
  * ("100" → 100, "true" → true, "a" → ["a"]). With `create`, defaults fill missing fields and
  * required fields are enforced; otherwise only the given fields are checked (a PATCH).
  */
+export function validate<S extends Schema>(schema: S, input: unknown, mode: 'create', prefix?: string): { value: Created<S>; errors: FieldErrors };
+export function validate<S extends Schema>(schema: S, input: unknown, mode: 'update', prefix?: string): { value: Updated<S>; errors: FieldErrors };
+export function validate(schema: Schema, input: unknown, mode: 'create' | 'update', prefix?: string): { value: Record<string, unknown>; errors: FieldErrors };
 export function validate(
   schema: Schema,
   input: unknown,
