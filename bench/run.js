@@ -9,7 +9,7 @@
  *
  * Options: --quick (under a minute, for CI smoke use), --loadgen auto|wrk|autocannon,
  * --connections N, --duration S, --warmup S, --rounds N (repeat the subjects, keep the median),
- * --only LIST (direct,bare,serve,ui,nginx,haproxy,switch,accuracy,memory,scale,render; haproxy brings serve
+ * --only LIST (direct,bare,serve,ui,nginx,haproxy,switch,accuracy,memory,scale,render,failover; haproxy brings serve
  * along, its point of comparison), --profile (CPU-profile switchyard serve and the UI under the same load),
  * --strict (exit 1 when a correctness goal is missed), --out DIR.
  */
@@ -58,7 +58,7 @@ const { values: opt } = parseArgs({
 if (opt.help) {
   process.stdout.write(
     'usage: node bench/run.js [--quick] [--loadgen auto|wrk|autocannon] [--connections N] [--duration S] [--warmup S] [--rounds N]\n' +
-      '                         [--only direct,bare,serve,ui,nginx,haproxy,switch,accuracy,memory,scale,render] [--profile] [--strict] [--out DIR]\n',
+      '                         [--only direct,bare,serve,ui,nginx,haproxy,switch,accuracy,memory,scale,render,failover] [--profile] [--strict] [--out DIR]\n',
   );
   process.exit(0);
 }
@@ -77,6 +77,7 @@ const P = {
   renderRate: 2000,
   renderSamples: QUICK ? 8 : 40,
   renderPresses: QUICK ? 6 : 40,
+  failoverRounds: QUICK ? 2 : 10,
   haproxyInstances: 2,
   fleetKeyPresses: QUICK ? 4 : 10,
   fleetSwitches: QUICK ? 10 : 40,
@@ -334,13 +335,19 @@ async function keyPress(ui, presses) {
  * frames per sample; the timings live here.
  */
 function uiRender(rate, samples, presses) {
-  const script = fileURLToPath(new URL('./lib/ui-render.js', import.meta.url));
+  return childJson('ui-render.js', ['--rate', String(rate), '--samples', String(samples), '--presses', String(presses)]);
+}
+
+/** A target killed under load (bench/lib/failover.js): time until marked down, failed requests. */
+function failover(rounds) {
+  return childJson('failover.js', ['--rounds', String(rounds)]);
+}
+
+/** Runs a bench/lib script in its own process; resolves with the JSON it prints. */
+function childJson(name, args) {
+  const script = fileURLToPath(new URL(`./lib/${name}`, import.meta.url));
   return new Promise((resolve, reject) => {
-    const child = track(
-      spawn(process.execPath, [script, '--rate', String(rate), '--samples', String(samples), '--presses', String(presses)], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      }),
-    );
+    const child = track(spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] }));
     let out = '';
     let err = '';
     child.stdout.on('data', (c) => (out += c));
@@ -348,11 +355,11 @@ function uiRender(rate, samples, presses) {
     const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
     child.on('exit', (code) => {
       clearTimeout(timer);
-      if (code !== 0) return reject(new Error(`ui-render exited with ${code}: ${err.slice(-400)}`));
+      if (code !== 0) return reject(new Error(`${name} exited with ${code}: ${err.slice(-400)}`));
       try {
         resolve(JSON.parse(out));
       } catch {
-        reject(new Error(`ui-render said: ${out.slice(-400)} ${err.slice(-400)}`));
+        reject(new Error(`${name} said: ${out.slice(-400)} ${err.slice(-400)}`));
       }
     });
   });
@@ -602,6 +609,16 @@ function targets(r) {
     );
   }
   const correctness = [];
+  const f = r.failover;
+  if (f && !f.error) {
+    add(
+      `a target killed under load → marked down, p50 / max (${f.rounds} kills)`,
+      `${f.markedDownMs.p50.toFixed(1)} / ${f.markedDownMs.max.toFixed(1)} ms`,
+      '< 1 s',
+      f.markedDownMs.max < 1000,
+    );
+    correctness.push([`failed requests while a target was killed (${f.requests} requests)`, String(f.failed), '0', f.failed === 0]);
+  }
   if (r.switchLatency && !r.switchLatency.error)
     correctness.push([
       'requests routed by old weights after the admin API acknowledged',
@@ -895,6 +912,10 @@ async function main() {
         error: e.message,
       }));
     }
+    if (want('failover')) {
+      log('a target killed under load…');
+      report.failover = await failover(P.failoverRounds).catch((e) => ({ error: e.message }));
+    }
     if (opt.profile) {
       report.profiles = [];
       for (const which of ['serve', 'ui']) {
@@ -920,6 +941,7 @@ async function main() {
     'fleetAdminSwitch',
     'fleetKeyPress',
     'uiRender',
+    'failover',
     'memory',
     'scale',
   ])
