@@ -31,14 +31,12 @@ export interface TargetHealth {
   tcpFailures: number;
   httpFailures: number;
   timeouts: number;
-  /** Set when an operator marked it (Kong's POST …/healthy|unhealthy). */
-  manual: boolean;
-  /** The `seq` of the operator's mark this health last took (0: none). */
+  /** The `seq` of the operator's mark this health last took (0: never marked, Kong's POST …/healthy|unhealthy). */
   markSeq: number;
 }
 
 export function newHealth(): TargetHealth {
-  return { healthy: true, successes: 0, tcpFailures: 0, httpFailures: 0, timeouts: 0, manual: false, markSeq: 0 };
+  return { healthy: true, successes: 0, tcpFailures: 0, httpFailures: 0, timeouts: 0, markSeq: 0 };
 }
 
 export interface UpstreamEntry {
@@ -153,7 +151,7 @@ export function compile(state: State, version: number, prev?: RoutingTable): Rou
     const health = carry.health.get(key) ?? newHealth();
     // An operator's new mark (or its undoing) takes effect now; the health checks go on from there.
     if ((mark?.seq ?? 0) !== health.markSeq) {
-      Object.assign(health, { healthy: mark?.verdict !== 'unhealthy', manual: mark !== undefined, markSeq: mark?.seq ?? 0, successes: 0, tcpFailures: 0, httpFailures: 0, timeouts: 0 });
+      Object.assign(health, { healthy: mark?.verdict !== 'unhealthy', markSeq: mark?.seq ?? 0, successes: 0, tcpFailures: 0, httpFailures: 0, timeouts: 0 });
     }
     return { key, address, host, port, weight, slot: undefined, health };
   };

@@ -382,7 +382,7 @@ describe('the plan for one instance', () => {
     const store = scene();
     const before = desiredOf(store.table);
     const h = store.table.upstreams.find((u) => u.name === 'green')!.targets.find((t) => t.address === '127.0.0.1:3002')!.health;
-    Object.assign(h, { healthy: false, manual: true });
+    Object.assign(h, { healthy: false, markSeq: 1 });
     const d = desiredOf(store.table);
     const p = plan(d, actualOf(before));
     expect(commands(p)).toEqual([

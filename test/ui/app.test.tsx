@@ -16,6 +16,7 @@ import {
   closeAgent,
   countColours,
   KEYS,
+  press,
   stripAnsi,
   tick,
   waitFor,
@@ -56,12 +57,6 @@ async function ready(size?: { columns: number; rows: number }, also: readonly Fr
   await waitForFrame(r.lastFrame, [/demo\.localhost → demo +blue 100%/, ...also]);
   await tick();
   return r;
-}
-
-/** Presses `key`, then waits for a frame where every check holds (what the test asserts, not a forerunner). */
-async function press(r: ReturnType<typeof show>, key: string, until: FrameCheck | readonly FrameCheck[]) {
-  r.stdin.write(key);
-  return waitForFrame(r.lastFrame, until);
 }
 
 describe('the ratio slider', () => {

@@ -18,11 +18,11 @@ import {
   countColours,
   get,
   KEYS,
+  press,
   stripAnsi,
   tick,
   waitFor,
   waitForFrame,
-  type FrameCheck,
 } from './helpers.js';
 
 const HELLO = path.resolve(__dirname, '../../examples/hello-app.js');
@@ -47,11 +47,7 @@ function show(size = { columns: 100, rows: 40 }) {
 
 type Shown = ReturnType<typeof show>;
 
-/** Presses `key`, then waits for a frame where every check holds (what the test asserts, not a forerunner). */
-async function press(r: Shown, key: string, until: FrameCheck | readonly FrameCheck[]) {
-  r.stdin.write(key);
-  return waitForFrame(r.lastFrame, until);
-}
+
 
 /** Tabs to the pane titled `title`, one key at a time: each tab waits until the focus has moved. */
 async function focus(r: Shown, title: string) {

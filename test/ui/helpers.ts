@@ -95,6 +95,17 @@ export async function waitForFrame(
   );
 }
 
+/** Types `key` into a rendered app, then waits for a frame where every check holds (what the test asserts, not a forerunner). */
+export function press(
+  r: { readonly stdin: { write(data: string): void }; readonly lastFrame: () => string | undefined },
+  key: string,
+  until: FrameCheck | readonly FrameCheck[],
+  timeoutMs?: number,
+): Promise<string> {
+  r.stdin.write(key);
+  return waitForFrame(r.lastFrame, until, timeoutMs);
+}
+
 /** Waits until the last frame contains `text` (a string or a pattern); returns the frame, without ANSI codes. */
 export function waitForContent(
   lastFrame: () => string | undefined,

@@ -205,7 +205,7 @@ function backendFor(s: ServiceEntry, name: string, warnings: string[]): DesiredB
       port: t.port,
       weight,
       // Marked unhealthy by hand (Kong's POST …/unhealthy): no traffic at all until marked healthy.
-      state: t.health.manual && !t.health.healthy ? 'maint' : weight > 0 ? 'ready' : 'drain',
+      state: t.health.markSeq > 0 && !t.health.healthy ? 'maint' : weight > 0 ? 'ready' : 'drain',
       targetWeight: t.weight,
       check,
     });
