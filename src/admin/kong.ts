@@ -6,7 +6,7 @@
 import type http from 'node:http';
 import { SwitchyardError } from '../core/errors.js';
 import type { Route, Service, Target, Upstream } from '../core/model.js';
-import type { Schema } from '../core/schema.js';
+import { serviceSchema, type Schema } from '../core/schema.js';
 
 /** Kong's request bodies are small; anything bigger is a mistake or an attack. */
 export const MAX_BODY = 1024 * 1024;
@@ -19,6 +19,8 @@ export const KONG_CODES = {
   'not found': 6,
   'invalid offset': 7,
   'invalid size': 9,
+  'invalid options': 11,
+  'foreign keys unresolved': 13,
 } as const;
 
 /** A response the admin server writes: `body` as JSON, or `text` as is; 204 has neither. */
@@ -28,6 +30,19 @@ export interface Reply {
   readonly text?: string;
   readonly headers?: Readonly<Record<string, string>>;
 }
+
+/** One request as a handler sees it: the path's `:params` decoded. */
+export interface Ctx {
+  readonly req: http.IncomingMessage;
+  readonly url: URL;
+  readonly params: Readonly<Record<string, string>>;
+}
+
+export type Handler = (ctx: Ctx) => Reply | Promise<Reply>;
+
+export const ok = (body: unknown): Reply => ({ status: 200, body });
+export const created = (body: unknown): Reply => ({ status: 201, body });
+export const noContent: Reply = { status: 204 };
 
 export class HttpError extends Error {
   constructor(
@@ -43,6 +58,79 @@ export class HttpError extends Error {
 }
 
 export const notFound = (): HttpError => new HttpError(404, { message: 'Not found' });
+export const methodNotAllowed = (): HttpError => new HttpError(405, { message: 'Method not allowed' });
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** PUT's key: a UUID is the id, anything else the name (Kong's endpoint_key). */
+export function keyFields(key: string, field: 'name' | 'target'): Record<string, string> {
+  return UUID_RE.test(key) ? { id: key } : { [field]: key };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Paging
+
+/**
+ * Kong's paging: `size` (1..1000, default 100), an opaque `offset`, and `tags=a,b` (all of) or
+ * `tags=a/b` (any of). `next` is built as kong/api/endpoints.lua builds it: a top-level
+ * collection carries offset, tags and size; a nested one (`/services/{s}/routes`,
+ * `/upstreams/{u}/targets`) only the offset, under the parent as the URL named it.
+ */
+export function page(items: readonly unknown[], url: URL, nested = false): Reply {
+  const q = url.searchParams;
+  let list = items;
+  const tags = q.get('tags');
+  if (tags !== null) {
+    if (tags === '') {
+      throw new HttpError(400, {
+        code: KONG_CODES['invalid options'],
+        name: 'invalid options',
+        message: 'invalid option (tags: cannot be null)',
+        options: { tags: 'cannot be null' },
+      });
+    }
+    const any = tags.includes('/');
+    const wanted = tags.split(any ? '/' : ',');
+    list = list.filter((e) => {
+      const have = (e as { tags?: readonly string[] | null }).tags ?? [];
+      return any ? wanted.some((t) => have.includes(t)) : wanted.every((t) => have.includes(t));
+    });
+  }
+  let size = 100;
+  const rawSize = q.get('size');
+  if (rawSize !== null) {
+    size = Number(rawSize);
+    if (!Number.isInteger(size) || size < 1 || size > 1000) {
+      const message = Number.isNaN(size) ? 'size must be a number' : 'size must be an integer between 1 and 1000';
+      throw new HttpError(400, { code: KONG_CODES['invalid size'], name: 'invalid size', message });
+    }
+  }
+  let start = 0;
+  const rawOffset = q.get('offset');
+  if (rawOffset !== null && rawOffset !== '') {
+    const bad = (why: string) =>
+      new HttpError(400, {
+        code: KONG_CODES['invalid offset'],
+        name: 'invalid offset',
+        message: `'${rawOffset}' is not a valid offset: ${why}`,
+      });
+    // Node decodes any string as base64; Kong's decoder refuses what is not base64.
+    if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(rawOffset) || rawOffset.replace(/=+$/, '').length % 4 === 1) throw bad('bad base64 encoding');
+    const decoded = Buffer.from(rawOffset, 'base64url').toString('utf8');
+    start = /^\d+$/.test(decoded) ? Number(decoded) : NaN;
+    if (!Number.isInteger(start) || start > list.length) throw bad('bad offset string');
+  }
+  const data = list.slice(start, start + size);
+  if (start + size >= list.length) return { status: 200, body: { data, next: null } };
+  const offset = Buffer.from(String(start + size)).toString('base64url');
+  const path = url.pathname.replace(/(.)\/+$/, '$1');
+  let next = `${path}?offset=${encodeURIComponent(offset)}`;
+  if (!nested) {
+    if (tags !== null) next += `&tags=${encodeURIComponent(tags)}`;
+    if (rawSize !== null) next += `&size=${rawSize}`;
+  }
+  return { status: 200, body: { data, offset, next } };
+}
 
 // ---------------------------------------------------------------------------------------------
 // Request bodies
@@ -217,6 +305,22 @@ export function replaceFields(
   return out;
 }
 
+/**
+ * A service's fields for PUT (an upsert that replaces): what the body leaves out is reset, except
+ * that with `url`, host/port/path/protocol come from it. Without host, url or a split there is no
+ * host: Kong counts that as `host: required field missing`, beside the body's own errors.
+ */
+export function serviceReplacement(body: Record<string, unknown>): Record<string, unknown> {
+  const hasUrl = body.url !== undefined;
+  const keep = ['id', 'created_at', 'updated_at', 'name', 'url', 'upstreams', ...(hasUrl ? ['host', 'port', 'path', 'protocol'] : [])];
+  const fields = replaceFields(serviceSchema, body, keep);
+  delete fields.id;
+  const split = Array.isArray(body.upstreams) && body.upstreams.length > 0;
+  if (body.host === undefined && !hasUrl && !split) fields.host = null;
+  fields.upstreams ??= [];
+  return fields;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Entities as Kong returns them
 
@@ -248,24 +352,58 @@ export function routeJson(r: Route): Route {
 // ---------------------------------------------------------------------------------------------
 // Errors
 
+/**
+ * Core's flat field errors in Kong's shape: `@entity` is a list, an element of a list of values
+ * (`protocols[0]`) an entry of that list, and a record's field (`service.name`) nests
+ * (`{service: {name}}`). Deeper paths through lists (`upstreams[0].name`) stay as they are.
+ */
+export function kongFields(fields: Readonly<Record<string, string>>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(fields)) {
+    if (key === '@entity') {
+      out[key] = [value];
+      continue;
+    }
+    const element = /^([^.[\]]+)\[(\d+)\]$/.exec(key);
+    if (element) {
+      // An element of a list of values: Kong's `{protocols: ["expected one of: …"]}`.
+      const list = Array.isArray(out[element[1] as string]) ? (out[element[1] as string] as unknown[]) : [];
+      list[Number(element[2])] = value;
+      out[element[1] as string] = Array.from(list, (v) => v ?? null);
+      continue;
+    }
+    if (key.includes('[') || !key.includes('.')) {
+      out[key] = value;
+      continue;
+    }
+    const path = key.split('.');
+    let node = out;
+    for (const seg of path.slice(0, -1)) {
+      const child = node[seg];
+      if (typeof child === 'object' && child !== null && !Array.isArray(child)) node = child as Record<string, unknown>;
+      else node = node[seg] = {};
+    }
+    node[path[path.length - 1] as string] = value;
+  }
+  return out;
+}
+
 /** A core error (or anything thrown) → Kong's status and body. */
 export function errorReply(e: unknown): Reply {
   if (e instanceof HttpError) return { status: e.status, body: e.body };
   if (!(e instanceof SwitchyardError))
     return { status: 500, body: { message: 'An unexpected error occurred' } };
+  const kong = (status: number, code: keyof typeof KONG_CODES): Reply => ({
+    status,
+    body: { code: KONG_CODES[code], name: code, message: e.message, fields: kongFields(e.fields) },
+  });
   switch (e.code) {
     case 'schema violation':
-      return {
-        status: 400,
-        body: { code: KONG_CODES[e.code], name: e.code, message: e.message, fields: e.fields },
-      };
-    case 'unique constraint violation':
-      return {
-        status: 409,
-        body: { code: KONG_CODES[e.code], name: e.code, message: e.message, fields: e.fields },
-      };
     case 'foreign key violation':
-      return { status: 400, body: { code: KONG_CODES[e.code], name: e.code, message: e.message, fields: e.fields } };
+    case 'foreign keys unresolved':
+      return kong(400, e.code);
+    case 'unique constraint violation':
+      return kong(409, e.code);
     case 'not found':
       return { status: 404, body: { message: 'Not found' } };
     case 'invalid':

@@ -13,7 +13,7 @@ import { Counter, Gauge, Registry } from 'prom-client';
 import { exportYaml, loadDeclarative, toDeclarative } from '../config/yaml.js';
 import { normalizeTarget, type Command } from '../core/commands.js';
 import { byNameOrId, effectiveSplit, type State, type Upstream } from '../core/model.js';
-import { routeSchema, serviceSchema, targetSchema, upstreamSchema } from '../core/schema.js';
+import { targetSchema, upstreamSchema } from '../core/schema.js';
 import type { Store } from '../core/store.js';
 import { tableHealth } from '../core/table.js';
 import { leftovers } from '../core/deployments.js';
@@ -28,20 +28,28 @@ import { parseManifest } from '../deploy/manifest.js';
 import { appJson } from './apps.js';
 import type { CounterSnapshot, Stats, StatsSnapshot } from '../proxy/stats.js';
 import {
+  created,
   errorReply,
   HttpError,
-  KONG_CODES,
+  keyFields,
+  noContent,
   notFound,
+  ok,
+  page,
   parseBody,
   parseBodyOf,
   readBody,
   replaceFields,
   routeJson,
   serviceJson,
+  serviceReplacement,
   targetJson,
   upstreamJson,
+  type Ctx,
+  type Handler,
   type Reply,
 } from './kong.js';
+import { defineServiceRoutes, upsertRoute, type EntityApi } from './service-routes.js';
 
 export interface AdminOptions {
   store: Store;
@@ -64,7 +72,6 @@ export interface AdminOptions {
 const VERSION = readVersion();
 /** How long a change waits for the data plane (HAProxy instances) before it is answered anyway. */
 const APPLY_WAIT_MS = 3000;
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 function readVersion(): string {
@@ -79,23 +86,11 @@ function readVersion(): string {
   }
 }
 
-interface Ctx {
-  readonly req: http.IncomingMessage;
-  readonly url: URL;
-  readonly params: Readonly<Record<string, string>>;
-}
-
-type Handler = (ctx: Ctx) => Reply | Promise<Reply>;
-
 interface RouteDef {
   readonly method: string;
   readonly parts: readonly string[];
   readonly handler: Handler;
 }
-
-const ok = (body: unknown): Reply => ({ status: 200, body });
-const created = (body: unknown): Reply => ({ status: 201, body });
-const noContent: Reply = { status: 204 };
 
 function sha256(s: string): Buffer {
   return createHash('sha256').update(s).digest();
@@ -123,60 +118,6 @@ function findTarget(u: Upstream, key: string) {
     u.targets.find((t) => t.target === key) ??
     u.targets.find((t) => t.target === normalizeTarget(key))
   );
-}
-
-/** PUT's key: a UUID is the id, anything else the name (Kong's endpoint_key). */
-function keyFields(key: string, field: 'name' | 'target'): Record<string, string> {
-  return UUID_RE.test(key) ? { id: key } : { [field]: key };
-}
-
-/**
- * Kong's paging: `size` (1..1000, default 100), an opaque `offset`, and `tags=a,b` (all of) or
- * `tags=a/b` (any of).
- */
-function page(items: readonly unknown[], url: URL): Reply {
-  const q = url.searchParams;
-  let list = items;
-  const tags = q.get('tags');
-  if (tags) {
-    const any = tags.includes('/');
-    const wanted = tags.split(any ? '/' : ',');
-    list = list.filter((e) => {
-      const have = (e as { tags?: readonly string[] | null }).tags ?? [];
-      return any ? wanted.some((t) => have.includes(t)) : wanted.every((t) => have.includes(t));
-    });
-  }
-  let size = 100;
-  const rawSize = q.get('size');
-  if (rawSize !== null) {
-    size = Number(rawSize);
-    if (!Number.isInteger(size) || size < 1 || size > 1000) {
-      const message = Number.isNaN(size)
-        ? 'size must be a number'
-        : 'size must be an integer between 1 and 1000';
-      throw new HttpError(400, { code: KONG_CODES['invalid size'], name: 'invalid size', message });
-    }
-  }
-  let start = 0;
-  const rawOffset = q.get('offset');
-  if (rawOffset !== null && rawOffset !== '') {
-    const decoded = Buffer.from(rawOffset, 'base64url').toString('utf8');
-    start = /^\d+$/.test(decoded) ? Number(decoded) : NaN;
-    if (!Number.isInteger(start) || start > list.length) {
-      throw new HttpError(400, {
-        code: KONG_CODES['invalid offset'],
-        name: 'invalid offset',
-        message: `'${rawOffset}' is not a valid offset: bad offset string`,
-      });
-    }
-  }
-  const data = list.slice(start, start + size);
-  if (start + size >= list.length) return ok({ data, next: null });
-  const offset = Buffer.from(String(start + size)).toString('base64url');
-  const next = new URLSearchParams({ offset });
-  if (rawSize !== null) next.set('size', String(size));
-  if (tags) next.set('tags', tags);
-  return ok({ data, offset, next: `${url.pathname}?${next.toString()}` });
 }
 
 /** Stats keys (ids, `upstreamId/host:port`) → names, read from the state and table in force. */
@@ -247,7 +188,7 @@ export class AdminServer {
     } catch (e) {
       reply = errorReply(e);
     }
-    if (req.method !== 'GET' && req.method !== 'HEAD' && reply.status < 400) reply = await this.afterDataPlane(reply);
+    if (MUTATING.has(req.method ?? '') && reply.status < 400) reply = await this.afterDataPlane(reply);
     this.send(res, reply);
   }
 
@@ -310,19 +251,35 @@ export class AdminServer {
       return { status: 404, body: { message: 'Not found' } };
     }
     const method = req.method ?? 'GET';
-    let pathMatched = false;
+    // Kong's attach_routes: HEAD is GET without the body (node leaves it out), OPTIONS says
+    // what the path allows.
+    const wanted = method === 'HEAD' ? 'GET' : method;
+    const allowed = new Set<string>();
     for (const r of this.routes) {
       const params = matchParts(r.parts, segs);
       if (params === undefined) continue;
-      pathMatched = true;
-      if (r.method !== method) continue;
+      allowed.add(r.method);
+      if (r.method !== wanted) continue;
       if (MUTATING.has(method) && this.store.readonly)
         return { status: 403, body: { message: 'switchyard is read-only' } };
       return r.handler({ req, url, params });
     }
-    return pathMatched
-      ? { status: 405, body: { message: 'Method not allowed' } }
-      : { status: 404, body: { message: 'Not found' } };
+    if (allowed.size === 0) return { status: 404, body: { message: 'Not found' } };
+    if (method !== 'OPTIONS') return { status: 405, body: { message: 'Method not allowed' } };
+    if (allowed.has('GET')) allowed.add('HEAD');
+    allowed.add('OPTIONS');
+    const allow = [...allowed].sort().join(', ');
+    const requested = req.headers['access-control-request-headers'];
+    return {
+      status: 204,
+      headers: {
+        allow,
+        'access-control-allow-methods': allow,
+        'access-control-allow-headers': typeof requested === 'string' ? requested : 'Content-Type',
+        // Only same-origin requests get this far (a foreign Origin is refused above).
+        'access-control-allow-origin': req.headers.origin ?? '*',
+      },
+    };
   }
 
   private run(command: Command): unknown {
@@ -527,6 +484,7 @@ export class AdminServer {
       return page(
         u.targets.map((t) => targetJson(t, u)),
         url,
+        true,
       );
     };
     this.on('GET', '/upstreams/:u/targets', listTargets);
@@ -541,8 +499,14 @@ export class AdminServer {
       });
       return ok({ node_id: this.nodeId, data, next: null });
     });
-    for (const verdict of ['healthy', 'unhealthy'] as const) {
-      this.on('POST', `/upstreams/:u/targets/:t/${verdict}`, ({ params }) => {
+    // Kong 3 marks with PUT, Kong 2 (and the seeds' curl commands) with POST: both are taken.
+    for (const [method, verdict] of [
+      ['PUT', 'healthy'],
+      ['PUT', 'unhealthy'],
+      ['POST', 'healthy'],
+      ['POST', 'unhealthy'],
+    ] as const) {
+      this.on(method, `/upstreams/:u/targets/:t/${verdict}`, ({ params }) => {
         const u = this.upstream(params.u as string);
         const t = findTarget(u, params.t as string);
         if (!t) throw notFound();
@@ -564,22 +528,15 @@ export class AdminServer {
       if (!t) throw notFound();
       return ok(targetJson(t, u));
     });
+    // Kong's target_endpoint: PATCH and PUT change a target that is there, else 404 (a PUT
+    // creates nothing; POST …/targets does).
     const updateTarget =
       (replace: boolean) =>
       async ({ req, params }: Ctx) => {
         const u = this.upstream(params.u as string);
-        const key = params.t as string;
         const body = await parseBody(req);
-        const t = findTarget(u, key);
-        if (!t) {
-          if (!replace) throw notFound();
-          const made = this.run({
-            op: 'target.create',
-            upstream: u.id,
-            fields: { ...body, ...keyFields(key, 'target') },
-          }) as { id: string };
-          return ok(this.targetReply(u.id, made.id));
-        }
+        const t = findTarget(u, params.t as string);
+        if (!t) throw notFound();
         const fields = replace
           ? replaceFields(targetSchema, body, ['id', 'created_at', 'upstream', 'target'])
           : body;
@@ -612,33 +569,12 @@ export class AdminServer {
       const body = { ...(await parseBody(req)), ...keyFields(key, 'name') };
       const s = byNameOrId(this.state.services, key);
       if (!s) return ok(this.run({ op: 'service.create', fields: body }));
-      // With `url`, host/port/path/protocol come from it and must not be reset beside it.
-      const keep = [
-        'id',
-        'created_at',
-        'updated_at',
-        'name',
-        'url',
-        'upstreams',
-        ...(body.url !== undefined ? ['host', 'port', 'path', 'protocol'] : []),
-      ];
-      const fields = replaceFields(serviceSchema, body, keep);
-      delete fields.id;
-      fields.upstreams ??= [];
-      return ok(this.run({ op: 'service.update', service: s.id, fields }));
+      return ok(this.run({ op: 'service.update', service: s.id, fields: serviceReplacement(body) }));
     });
     this.on('DELETE', '/services/:s', ({ params }) => {
       const s = byNameOrId(this.state.services, params.s as string);
       if (s) this.run({ op: 'service.delete', service: s.id });
       return noContent;
-    });
-    this.on('GET', '/services/:s/routes', ({ url, params }) => {
-      const s = this.service(params.s as string);
-      return page(this.state.routes.filter((r) => r.service?.id === s.id).map(routeJson), url);
-    });
-    this.on('POST', '/services/:s/routes', async ({ req, params }) => {
-      const service = this.service(params.s as string).id;
-      return created(this.run({ op: 'route.create', service, fields: await parseBody(req) }));
     });
 
     // Routes
@@ -651,27 +587,21 @@ export class AdminServer {
       const fields = await parseBody(req);
       return ok(this.run({ op: 'route.update', route: this.routeOf(params.r as string).id, fields }));
     });
-    this.on('PUT', '/routes/:r', async ({ req, params }) => {
-      const key = params.r as string;
-      const body = { ...(await parseBody(req)), ...keyFields(key, 'name') };
-      const r = byNameOrId(this.state.routes, key);
-      if (!r) return ok(this.run({ op: 'route.create', fields: body }));
-      const fields = replaceFields(routeSchema, body, ['id', 'created_at', 'updated_at', 'name']);
-      delete fields.id;
-      return ok(this.run({ op: 'route.update', route: r.id, fields }));
-    });
+    this.on('PUT', '/routes/:r', async ({ req, params }) => upsertRoute(this.entityApi, params.r as string, await parseBody(req)));
     this.on('DELETE', '/routes/:r', ({ params }) => {
       const r = byNameOrId(this.state.routes, params.r as string);
       if (r) this.run({ op: 'route.delete', route: r.id });
       return noContent;
     });
-    this.on('GET', '/routes/:r/service', ({ params }) => {
-      const r = this.routeOf(params.r as string);
-      const s = r.service && this.state.services.find((x) => x.id === r.service?.id);
-      if (!s) throw notFound();
-      return ok(serviceJson(s));
-    });
+    defineServiceRoutes(this.entityApi);
   }
+
+  /** The admin server as the entity endpoints in other modules see it. */
+  private readonly entityApi: EntityApi = {
+    on: (method, path, handler) => this.on(method, path, handler),
+    state: () => this.state,
+    run: (command) => this.run(command),
+  };
 
   private service(key: string) {
     const s = byNameOrId(this.state.services, key);

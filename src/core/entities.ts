@@ -314,6 +314,8 @@ function serviceFields(state: State, input: Fields, mode: 'create' | 'update'): 
     if (typeof input.url !== 'string') errors.url = 'expected a string';
     else {
       const fromUrl = parseServiceUrl(input.url, errors);
+      // A url without a path means no path (Kong's PATCH url=http://h clears an earlier one).
+      if (!('path' in fromUrl) && input.path === undefined && !errors.url) fromUrl.path = null;
       for (const k of ['host', 'port', 'path', 'protocol']) {
         if (k in input && input[k] !== undefined && k in fromUrl) errors[k] = 'cannot be set together with url';
       }
@@ -399,10 +401,18 @@ function deleteService(state: State, key: string): Outcome {
 function resolveServiceRef(state: State, ref: unknown): { id: string } | null {
   if (ref === null || ref === undefined) return null;
   const r = ref as { id?: string; name?: string };
-  const s = (r.id && state.services.find((x) => x.id === r.id)) || (r.name && state.services.find((x) => x.name === r.name));
+  // Kong's wording: an id that names nothing is a foreign key violation, a name that names
+  // nothing a foreign key left unresolved, and neither is a missing key.
+  if (r.id !== undefined) {
+    const s = state.services.find((x) => x.id === r.id);
+    if (!s) throw new SwitchyardError('foreign key violation', `the foreign key '{id="${r.id}"}' does not reference an existing 'services' entity.`, { 'service.id': r.id });
+    return { id: s.id };
+  }
+  if (!r.name) throw SwitchyardError.schema({ 'service.id': 'missing primary key' });
+  const s = state.services.find((x) => x.name === r.name);
   if (!s) {
-    const key = r.id !== undefined ? `id="${r.id}"` : `name="${r.name ?? ''}"`;
-    throw new SwitchyardError('foreign key violation', `the foreign key '{${key}}' does not reference an existing 'services' entity.`, { service: key });
+    const why = `the foreign key cannot be resolved with '{name="${r.name}"}' for an existing 'services' entity`;
+    throw new SwitchyardError('foreign keys unresolved', `foreign key unresolved (service.name: ${why})`, { 'service.name': why });
   }
   return { id: s.id };
 }

@@ -6,6 +6,8 @@ export type ErrorCode =
   | 'schema violation'
   | 'unique constraint violation'
   | 'foreign key violation'
+  /** A reference by a unique field (a route's `service: {name}`) that names nothing. */
+  | 'foreign keys unresolved'
   | 'not found'
   | 'invalid';
 

@@ -180,9 +180,16 @@ export const healthchecksSchema = {
   threshold: { type: 'number', between: [0, 100], default: 0 },
 } as const satisfies Schema;
 
+/** Kong's upstream name: a hostname, never an IP address (kong/db/schema/entities/upstreams.lua). */
+function checkUpstreamName(v: string): string | undefined {
+  if (!isHostname(v)) return `Invalid name ('${v}'); must be a valid hostname`;
+  if (IPV4_RE.test(v)) return `Invalid name ('${v}'); no ip addresses allowed`;
+  return undefined;
+}
+
 export const upstreamSchema = {
   ...common,
-  name: { type: 'string', required: true, check: (v) => (isHostname(v) ? undefined : 'Invalid name; must be a valid hostname') },
+  name: { type: 'string', required: true, check: checkUpstreamName },
   algorithm: { type: 'string', oneOf: ['round-robin'], default: 'round-robin' },
   slots: { type: 'integer', between: [10, 65536], default: 10000 },
   host_header: { type: 'string', nullable: true, default: null, check: checkHost },
