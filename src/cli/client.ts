@@ -48,7 +48,7 @@ export class AdminClient {
           ? ': the admin token given was refused; pass the right one with --admin-token TOKEN or set SWITCHYARD_ADMIN_TOKEN'
           : ': pass --admin-token TOKEN or set SWITCHYARD_ADMIN_TOKEN';
       }
-      const entries = Object.entries(j?.fields ?? {}).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)] as const);
+      const entries = Object.entries(j?.fields ?? {}).flatMap(([k, v]) => fieldLines(k, v));
       // Kong's message often lists the fields already ("schema violation (weight: …)"): say them once.
       const said = entries.every(([k, v]) => message.includes(k === '@entity' ? v : `${k}: ${v}`));
       const fields = entries.length && !said ? `\n${entries.map(([k, v]) => `  ${k}: ${v}`).join('\n')}` : '';
@@ -155,4 +155,12 @@ function done(method: string, path: string): string | undefined {
   const e = entityOf(path);
   if (method !== 'DELETE' || !e?.whole) return undefined;
   return e.target === undefined ? `deleted ${e.kind} ${e.key}` : `removed target ${e.target} from upstream ${e.key}`;
+}
+
+/** Kong's nested field errors (`{service: {name}}`, `{protocols: [...]}`) as `path: reason` lines. */
+function fieldLines(key: string, v: unknown): (readonly [string, string])[] {
+  if (typeof v === 'string') return [[key, v]];
+  if (Array.isArray(v)) return v.flatMap((x, i) => (x === null ? [] : fieldLines(key === '@entity' ? key : `${key}[${i}]`, x)));
+  if (typeof v === 'object' && v !== null) return Object.entries(v).flatMap(([k, x]) => fieldLines(`${key}.${k}`, x));
+  return [[key, JSON.stringify(v)]];
 }
