@@ -39,8 +39,9 @@ export class AdminClient {
       json = undefined;
     }
     if (res.status >= 400) {
-      const j = json as { message?: string; fields?: Record<string, unknown> } | undefined;
+      const j = json as { name?: string; message?: string; fields?: Record<string, unknown> } | undefined;
       let message = j?.message ?? text;
+      if (j?.name === 'confirmation required') message += '; add --force to do it anyway';
       // Kong's 404 names nothing: name what the path asked for.
       if (res.status === 404 && message === 'Not found') message = (await this.missing(path)) ?? message;
       if (res.status === 401) {

@@ -7,7 +7,9 @@ export type ErrorCode =
   | 'unique constraint violation'
   | 'foreign key violation'
   | 'not found'
-  | 'invalid';
+  | 'invalid'
+  /** A change the operator must confirm (the UI asks; the CLI wants --force): it would stop a service that serves. */
+  | 'confirmation required';
 
 /** Field path → reason, Kong style: `{ weight: 'value should be between 0 and 65535' }`. */
 export type FieldErrors = Record<string, string>;

@@ -141,13 +141,23 @@ function followChange(c: ActionContext, summary: string): void {
   );
 }
 
-/** Runs a command through the store; flashes its summary, or the reason it was refused. */
+/**
+ * Runs a command through the store; flashes its summary, or the reason it was refused. A change
+ * core wants confirmed (it would stop a service that serves) is asked about first, and applied
+ * with `force` when the operator says so.
+ */
 function apply(c: ActionContext, cmd: Command): void {
   try {
     const { summary } = c.store.dispatch(cmd, 'ui');
     flash(c, 'info', summary);
     followChange(c, summary);
   } catch (e) {
+    if (isSwitchyardError(e) && e.code === 'confirmation required' && (cmd.op === 'service.split' || cmd.op === 'service.switch')) {
+      return confirm(c, `Send ${e.fields.service} nowhere (${e.fields.why})? Every request would get 503`, 'Do it', {
+        kind: 'command',
+        command: { ...cmd, force: true },
+      });
+    }
     flash(c, 'error', errorText(e));
   }
 }

@@ -248,6 +248,31 @@ describe('the command line, filter, pause, help and quit', () => {
     expect(engine.store.state.upstreams.find((u) => u.name === 'green')!.targets).toHaveLength(1);
   });
 
+  it('asks before a split that would leave the service nothing to send to, and refuses a switch to no upstream', async () => {
+    const r = await ready();
+    const before = JSON.stringify(engine.store.state);
+    await press(r, ':', 'esc cancel');
+    await tick();
+    await press(r, 'split demo blue=0 green=0', ':split demo blue=0 green=0');
+    await press(r, KEYS.enter, ['Send demo nowhere (all its weights are 0)? Every request would get 503', '▸ Cancel']);
+    await press(r, KEYS.enter, ['cancelled: nothing changed', absent('Send demo nowhere')]);
+    expect(JSON.stringify(engine.store.state)).toBe(before);
+
+    await press(r, ':', 'esc cancel');
+    await tick();
+    await press(r, 'switch demo purple', ':switch demo purple');
+    await press(r, KEYS.enter, "no upstream 'purple' to switch service demo to: it can switch to blue or green; nothing changed");
+    expect(JSON.stringify(engine.store.state)).toBe(before);
+
+    await press(r, ':', 'esc cancel');
+    await tick();
+    await press(r, 'split demo blue=0 green=0', ':split demo blue=0 green=0');
+    await press(r, KEYS.enter, '▸ Cancel');
+    await press(r, KEYS.right, '▸ Do it');
+    await press(r, KEYS.enter, ['service demo → blue 0% / green 0%', absent('Send demo nowhere')]);
+    expect(split()).toEqual({ blue: 0, green: 0 });
+  });
+
   it('/ filters the list as it is typed; esc clears it', async () => {
     engine.store.dispatch({ op: 'service.create', fields: { name: 'other', host: 'green' } }, 'test');
     const r = await ready(undefined, ['(no route) → other']);
