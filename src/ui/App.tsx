@@ -239,6 +239,7 @@ function Screen({ engine, demo, title, size, sampleMs, fleetMs }: AppProps) {
           proxyUrl={engine.proxyUrl}
           adminUrl={engine.adminUrl}
           total={stats.total}
+          before={before.total}
           rate={demo ? rate : undefined}
           paused={ui.paused}
           readonly={store.readonly}
