@@ -199,6 +199,7 @@ function checkOptions(o: EngineOptions, adminHost: string, token: string | undef
     throw new Error(`unknown --data-plane ${String(o.dataPlane)}: choose in-process or haproxy`);
   }
   if (o.dataPlane === 'haproxy' && !o.haproxy?.length) throw new Error('--data-plane haproxy needs at least one --haproxy SOCKET_OR_HOST:PORT');
+  if (o.dataPlane !== 'haproxy' && o.haproxy?.length) throw new Error(`--haproxy ${o.haproxy.join(', ')} steers HAProxy, but the data plane is in-process: drop --data-plane in-process (--haproxy alone means --data-plane haproxy)`);
 }
 
 /** The newest table in effect on the data plane, then its requests to `address` done (either plane). */

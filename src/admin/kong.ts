@@ -408,5 +408,8 @@ export function errorReply(e: unknown): Reply {
       return { status: 404, body: { message: 'Not found' } };
     case 'invalid':
       return { status: 400, body: { message: e.message } };
+    case 'confirmation required':
+      // Not Kong's: a switchyard verb that would stop a service; sent again with `force` it applies.
+      return { status: 409, body: { name: e.code, message: e.message } };
   }
 }

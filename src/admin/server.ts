@@ -26,6 +26,7 @@ import type { DeployEngine } from '../deploy/bg-deploy.js';
 import { settledWithin, summarize, type DataPlane } from '../dataplane/index.js';
 import { parseManifest } from '../deploy/manifest.js';
 import { appJson } from './apps.js';
+import { runCommand } from './commands.js';
 import type { CounterSnapshot, Stats, StatsSnapshot } from '../proxy/stats.js';
 import {
   created,
@@ -437,6 +438,7 @@ export class AdminServer {
       return created({ summary: outcome.summary, config: toDeclarative(outcome.state) });
     });
     this.on('POST', '/undo', () => ok({ summary: this.store.undo('admin').summary }));
+    this.on('POST', '/commands', async ({ req }) => runCommand(this.store, await parseBody(req)));
     this.defineAppRoutes();
 
     // Upstreams

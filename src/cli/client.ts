@@ -39,8 +39,9 @@ export class AdminClient {
       json = undefined;
     }
     if (res.status >= 400) {
-      const j = json as { message?: string; fields?: Record<string, unknown> } | undefined;
+      const j = json as { name?: string; message?: string; fields?: Record<string, unknown> } | undefined;
       let message = j?.message ?? text;
+      if (j?.name === 'confirmation required') message += '; add --force to do it anyway';
       // Kong's 404 names nothing: name what the path asked for.
       if (res.status === 404 && message === 'Not found') message = (await this.missing(path)) ?? message;
       if (res.status === 401) {
@@ -110,7 +111,7 @@ export class AdminClient {
       const app = (await this.get(`/apps/${encodeURIComponent(name)}`)) as AppReply;
       const st = app.status;
       if (app.state === 'stopped') return `app ${name} is stopped`;
-      if (!st) return `app ${name}: ${app.addresses.length} instance(s) at ${app.addresses.join(', ')}`;
+      if (!st) return `app ${name}: ${app.addresses.length} instance${app.addresses.length === 1 ? '' : 's'} at ${app.addresses.join(', ')}`;
       if (st.crashed) throw new Error(`app ${name} crashed: ${st.crashed.reason}\nlast log lines:\n${st.crashed.lines.map((l) => `  ${l}`).join('\n')}`);
       if (st.healthy >= st.desired && !st.rolling) return `app ${name} running: ${st.healthy}/${st.desired} instances answering`;
       if (Date.now() > deadline) throw new Error(`app ${name} is not up after ${timeoutMs / 1000}s (${st.healthy}/${st.desired} answering); see "switchyard logs ${name}"`);

@@ -18,6 +18,7 @@ import { DEFAULT_SPARES, exportHaproxy, writeHaproxy } from '../dataplane/index.
 import { deploymentAction, describeDeployment, duration, rate, type BgFlags, type DeploymentReply } from './deploy.js';
 import { detectCommand } from '../apps/detect.js';
 import { AdminClient } from './client.js';
+import { unknownCommand } from './mistakes.js';
 
 const VERSION = '0.1.0';
 
@@ -39,6 +40,26 @@ interface EngineFlags {
 function port(value: string): number {
   if (!/^\d+$/.test(value) || Number(value) > 65535) throw new InvalidArgumentError(`expected a port number 0..65535, got '${value}'`);
   return Number(value);
+}
+
+/** HAProxy's `bind`: `ADDRESS:PORT`, `:PORT`, `*:PORT` or `[IPv6]:PORT`. */
+function bindAddress(value: string): string {
+  const m = /^(\*|[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])?:(\d{1,5})$/.exec(value);
+  if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535) throw new InvalidArgumentError(`expected ADDRESS:PORT for HAProxy's bind, like 127.0.0.1:8080, :8080 or [::1]:8080; got '${value}'`);
+  return value;
+}
+
+function lineCount(value: string): string {
+  if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 10_000) throw new InvalidArgumentError(`expected a number of lines 1..10000, got '${value}'`);
+  return value;
+}
+
+/** The state saved in `dir`, which must be one a switchyard ran with: nothing is made there. */
+function savedState(dir: string) {
+  if (!fs.existsSync(dir)) throw new Error(`--state-dir ${dir} does not exist: give the directory a switchyard ran with (nothing was written)`);
+  if (!fs.statSync(dir).isDirectory()) throw new Error(`--state-dir ${dir} is a file, not a directory`);
+  if (!fs.existsSync(path.join(dir, 'state.json'))) throw new Error(`no saved state in ${dir} (no state.json there): give the directory a switchyard ran with`);
+  return new ConfStore({ dir }).load();
 }
 
 function parseSpares(value: string): number {
@@ -194,7 +215,11 @@ export function buildProgram(): Command {
   const dataPlaneFlags = (cmd: Command) =>
     cmd
       .addOption(new Option('--data-plane <kind>', 'what carries the traffic: the in-process proxy, or HAProxy instances steered through their runtime API').choices(['in-process', 'haproxy']).default('in-process'))
-      .option('--haproxy <socket|host:port>', 'an HAProxy runtime API to steer (repeat for a fleet)', (v: string, prev: string[] = []) => [...prev, v]);
+      .addOption(
+        new Option('--haproxy <socket|host:port>', 'an HAProxy runtime API to steer (repeat for a fleet; implies --data-plane haproxy)')
+          .argParser((v: string, prev: string[] = []) => [...prev, v])
+          .implies({ dataPlane: 'haproxy' }),
+      );
   dataPlaneFlags(withEngineFlags(program.command('ui', { isDefault: true }).description('open the terminal UI over the saved state (proxy and admin API run inside)'))).action((f: EngineFlags) =>
     tui(f, false),
   );
@@ -211,11 +236,11 @@ export function buildProgram(): Command {
     )
     .option('--state-dir <dir>', 'read the saved state file instead of a running instance')
     .option('-o, --output <path>', 'kong: a file instead of stdout; haproxy: the directory for haproxy.cfg and its maps')
-    .option('--bind <addr>', 'haproxy: where HAProxy takes traffic', '127.0.0.1:8080')
+    .addOption(new Option('--bind <addr>', 'haproxy: where HAProxy takes traffic, ADDRESS:PORT').default('127.0.0.1:8080').argParser(bindAddress))
     .option('--socket <path>', 'haproxy: its runtime API socket (what --haproxy points at)', '/run/haproxy/switchyard.sock')
     .option('--spares <n>', 'haproxy: empty backends for services added later, placed at runtime without a reload', parseSpares, DEFAULT_SPARES)
     .action(async (o: { admin?: string; adminToken?: string; stateDir?: string; output?: string; format: string; bind: string; socket: string; spares: number }) => {
-      const yaml = o.stateDir !== undefined ? exportYaml(new ConfStore({ dir: o.stateDir }).load()) : await admin(o).exportConfig();
+      const yaml = o.stateDir !== undefined ? exportYaml(savedState(o.stateDir)) : await admin(o).exportConfig();
       if (o.format === 'haproxy') {
         const state = loadDeclarative(yaml, { now: 0, newId: randomUUID }, 'state');
         const table = compile(state, 0);
@@ -331,7 +356,7 @@ export function buildProgram(): Command {
     process.stdout.write(formatRoutes(await admin(o).get('/app-routes')));
   });
   clientOptions(program.command('logs <app>').description(SHOW_VERBS[2]!.summary))
-    .option('-n, --lines <n>', 'how many lines', '100')
+    .addOption(new Option('-n, --lines <n>', 'how many lines (1..10000)').default('100').argParser(lineCount))
     .action(async (app: string, o: { admin?: string; adminToken?: string; lines: string }) => {
       process.stdout.write(await admin(o).text(`/apps/${encodeURIComponent(app)}/logs?lines=${encodeURIComponent(o.lines)}`));
     });
@@ -359,7 +384,10 @@ export function describeError(e: unknown): string {
 
 export async function main(argv: readonly string[]): Promise<void> {
   try {
-    await buildProgram().parseAsync([...argv]);
+    const program = buildProgram();
+    const mistake = unknownCommand(program, argv.slice(2));
+    if (mistake) throw new Error(mistake);
+    await program.parseAsync([...argv]);
   } catch (e) {
     const text = describeError(e);
     process.stderr.write(text.startsWith('switchyard ') ? `${text}\n` : `switchyard: ${text}\n`);

@@ -17,8 +17,8 @@ export interface VerbHelp {
 }
 
 export const VERBS: readonly VerbHelp[] = [
-  { name: 'split', usage: 'split SERVICE UPSTREAM=WEIGHT [UPSTREAM=WEIGHT…]', summary: 'set the weighted split of a service over upstreams' },
-  { name: 'switch', usage: 'switch SERVICE UPSTREAM', summary: "send all of a service's traffic to one upstream (Kong's PATCH host)" },
+  { name: 'split', usage: 'split SERVICE UPSTREAM=WEIGHT [UPSTREAM=WEIGHT…] [--force]', summary: 'set the weighted split of a service over upstreams (--force: even if nothing would take its traffic)' },
+  { name: 'switch', usage: 'switch SERVICE UPSTREAM [--force]', summary: "send all of a service's traffic to one upstream (--force: even one with nothing to send to)" },
   { name: 'weight', usage: 'weight UPSTREAM HOST:PORT WEIGHT', summary: "set a target's weight (0..65535)" },
   { name: 'add-target', usage: 'add-target UPSTREAM HOST:PORT [WEIGHT]', summary: 'add a target to an upstream (weight 100 by default)' },
   { name: 'remove-target', usage: 'remove-target UPSTREAM HOST:PORT', summary: 'remove a target from an upstream' },
@@ -127,19 +127,21 @@ export function parseVerb(argv: readonly string[], ctx: VerbContext = {}): Verb 
   const [name, ...args] = argv;
   switch (name) {
     case 'split': {
-      const [service, ...pairs] = args;
+      const force = args.includes('--force');
+      const [service, ...pairs] = args.filter((a) => a !== '--force');
       if (!service || pairs.length === 0) usage('split');
       const split = pairs.map((p) => {
         const m = /^([^=]+)=(.*)$/.exec(p);
         if (!m) usage('split');
         return { name: m[1] as string, weight: weightArg(m[2], `weight of ${m[1]}`) };
       });
-      return { op: 'service.split', service, split };
+      return { op: 'service.split', service, split, ...(force ? { force } : {}) };
     }
     case 'switch': {
-      const [service, upstream, ...rest] = args;
+      const force = args.includes('--force');
+      const [service, upstream, ...rest] = args.filter((a) => a !== '--force');
       if (!service || !upstream || rest.length) usage('switch');
-      return { op: 'service.update', service, fields: { host: upstream } };
+      return { op: 'service.switch', service, upstream, ...(force ? { force } : {}) };
     }
     case 'weight': {
       const [upstream, target, w, ...rest] = args;
@@ -230,7 +232,9 @@ const seg = encodeURIComponent;
 export function toAdminRequest(v: Verb): AdminRequest {
   switch (v.op) {
     case 'service.split':
-      return { method: 'PATCH', path: `/services/${seg(v.service)}`, body: { upstreams: v.split } };
+    case 'service.switch':
+      // Core's own verbs, checks and summary (POST /commands), not a translation into Kong's PATCH.
+      return { method: 'POST', path: '/commands', body: { command: v } };
     case 'service.update':
       return { method: 'PATCH', path: `/services/${seg(v.service)}`, body: v.fields };
     case 'target.update':

@@ -6,8 +6,9 @@
 import { executeApp, putDeployment, restoreApp, type AppCommand } from './apps.js';
 import { createRoute, createService, createUpstream, executeEntity, prefixed, type EntityCommand, type Fields, type Outcome } from './entities.js';
 import { SwitchyardError } from './errors.js';
-import { emptyState, type Context, type State } from './model.js';
+import { byNameOrId, emptyState, serviceLabel, type Context, type Service, type State } from './model.js';
 import { reconcileByName } from './reconcile.js';
+import { serviceServes, whyIdle } from './traffic.js';
 
 export { describeRoute, describeTarget, normalizeTarget, prefixed, type EntityCommand, type Fields, type Outcome } from './entities.js';
 
@@ -20,6 +21,12 @@ export type Command =
   | { readonly op: 'state.replace'; readonly state: unknown }
   /** Several commands as one change: all apply or none. */
   | { readonly op: 'batch'; readonly commands: readonly Command[]; readonly summary?: string }
+  /**
+   * The operator's switch (the CLI's `switch`, the UI's `s`): all of a service's traffic to one
+   * existing upstream, the others kept in its split at weight 0. Unlike Kong's `PATCH host`, which
+   * may name any DNS name, it must name an upstream.
+   */
+  | { readonly op: 'service.switch'; readonly service: string; readonly upstream: string; readonly force?: boolean }
   /** Kf's verbs over apps: push, map-route, unmap-route, start, stop, restart, delete. */
   | AppCommand;
 
@@ -55,8 +62,48 @@ export function replaceState(raw: unknown, ctx: Context): State {
   return state;
 }
 
+function findService(state: State, key: string): Service {
+  const s = byNameOrId(state.services, key);
+  if (!s) throw SwitchyardError.notFound('service', key);
+  return s;
+}
+
+function switchService(state: State, key: string, upstream: string, ctx: Context): Outcome {
+  const s = findService(state, key);
+  const u = byNameOrId(state.upstreams, upstream);
+  if (!u) {
+    const names = state.upstreams.map((x) => x.name);
+    const choice = names.length ? `it can switch to ${names.length > 1 ? `${names.slice(0, -1).join(', ')} or ${names[names.length - 1]}` : names[0]}` : 'there are no upstreams yet';
+    throw new SwitchyardError('invalid', `no upstream '${upstream}' to switch service ${serviceLabel(s)} to: ${choice}; nothing changed`, { upstream: `no upstream named '${upstream}'` });
+  }
+  return executeEntity(state, { op: 'service.update', service: s.id, fields: { host: u.name } }, ctx);
+}
+
+/**
+ * The operator's traffic verbs may not stop a service that serves unless they say so (`force`):
+ * a split of all zeros or a switch to an upstream with nothing to send to turns every request
+ * into a 503, so the UI asks first and the CLI wants --force.
+ */
+function guarded(state: State, key: string, force: boolean | undefined, change: () => Outcome): Outcome {
+  const outcome = change();
+  if (force) return outcome;
+  const before = findService(state, key);
+  const after = outcome.state.services.find((s) => s.id === before.id);
+  if (after === undefined || !serviceServes(state, before) || serviceServes(outcome.state, after)) return outcome;
+  const why = whyIdle(outcome.state, after);
+  throw new SwitchyardError(
+    'confirmation required',
+    `${outcome.summary} would leave service ${serviceLabel(after)} nothing to send to (${why}): every request would get 503. Nothing changed`,
+    { service: serviceLabel(after), why },
+  );
+}
+
 export function execute(state: State, cmd: Command, ctx: Context): Outcome {
   switch (cmd.op) {
+    case 'service.switch':
+      return guarded(state, cmd.service, cmd.force, () => switchService(state, cmd.service, cmd.upstream, ctx));
+    case 'service.split':
+      return guarded(state, cmd.service, cmd.force, () => executeEntity(state, cmd, ctx));
     case 'state.replace': {
       const next = reconcileByName(state, replaceState(cmd.state, ctx));
       const counts = `(${next.services.length} services, ${next.routes.length} routes, ${next.upstreams.length} upstreams)`;

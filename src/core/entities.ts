@@ -37,7 +37,7 @@ export type EntityCommand =
   | { readonly op: 'route.update'; readonly route: string; readonly fields: Fields }
   | { readonly op: 'route.delete'; readonly route: string }
   /** The split of a service over upstreams, by name: what the ratio slider and `map-route` edit. */
-  | { readonly op: 'service.split'; readonly service: string; readonly split: readonly SplitEntry[] };
+  | { readonly op: 'service.split'; readonly service: string; readonly split: readonly SplitEntry[]; readonly force?: boolean };
 
 export interface Outcome {
   readonly state: State;

@@ -9,7 +9,9 @@ export type ErrorCode =
   /** A reference by a unique field (a route's `service: {name}`) that names nothing. */
   | 'foreign keys unresolved'
   | 'not found'
-  | 'invalid';
+  | 'invalid'
+  /** A change the operator must confirm (the UI asks; the CLI wants --force): it would stop a service that serves. */
+  | 'confirmation required';
 
 /** Field path → reason, Kong style: `{ weight: 'value should be between 0 and 65535' }`. */
 export type FieldErrors = Record<string, string>;

@@ -176,3 +176,23 @@ export function serviceServes(state: State, s: Service, healthy: HealthOf = ALL_
   if (parts === undefined) return healthy(targetKey(s.id, `${s.host}:${s.port}`));
   return parts.some((p) => p.share > 0);
 }
+
+/**
+ * Why a service that serves nothing (`serviceServes` false, by the configuration) does not: the
+ * sentence an operator reads before confirming such a change, and after it.
+ */
+export function whyIdle(state: State, s: Service): string {
+  if (!s.enabled) return 'the service is disabled';
+  const parts = splitInForce(state, s);
+  if (parts === undefined) return `its address ${s.host}:${s.port} is down`;
+  if (parts.length === 0) return 'it splits over no upstream';
+  const weighted = parts.filter((p) => p.weight > 0);
+  if (weighted.length === 0) return `all its weights are 0`;
+  const reasons = weighted.map((p) => {
+    if (p.upstream === undefined) return `there is no upstream ${p.name}`;
+    if (p.stopped) return `app ${p.name} is stopped`;
+    if (p.targets.length === 0) return `${p.name} has no targets`;
+    return `every target of ${p.name} has weight 0`;
+  });
+  return reasons.join('; ');
+}

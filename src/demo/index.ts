@@ -171,10 +171,10 @@ export async function startDemo(engine: DemoEngine, opts: DemoOptions = {}): Pro
     const state = engine.store.state;
     const addresses = (colour: string) => backends.filter((b) => b.colour === colour).map((b) => b.address);
     if (!state.services.some((s) => s.name === DEMO_SERVICE)) {
-      engine.store.dispatch(demoScene(state, addresses('blue'), addresses('green')), 'demo');
+      engine.store.dispatch(demoScene(state, addresses('blue'), addresses('green')), 'demo', { system: true });
     } else {
       const swap = reattach(state, addresses('blue'), addresses('green'));
-      if (swap) engine.store.dispatch(swap, 'demo');
+      if (swap) engine.store.dispatch(swap, 'demo', { system: true });
     }
   } catch (e) {
     await Promise.all(backends.map((b) => b.close()));

@@ -55,6 +55,11 @@ export class ConfStore {
   readonly movedAside: string | undefined;
 
   constructor(options: ConfStoreOptions = {}) {
+    const dir = options.dir;
+    // Not a state file's problem: --reset-state could not help, so do not suggest it.
+    if (dir !== undefined && fs.existsSync(dir) && !fs.statSync(dir).isDirectory()) {
+      throw new Error(`--state-dir ${dir} is a file, not a directory: give a directory (it is made when missing)`);
+    }
     const make = () =>
       new Conf<StoredState>({
         projectName: 'switchyard',

@@ -228,6 +228,9 @@ function Screen({ engine, demo, title, size, sampleMs, fleetMs }: AppProps) {
   const shown = PANES.filter((p) => lines[p] >= 0);
   const gap = (p: Pane) => (shown.indexOf(p) < layout.gaps ? <Blank /> : null);
   const overlay = ui.mode.kind === 'help' || ui.mode.kind === 'log';
+  // A confirmation takes the footer's second line, when it has one, for its whole question (a
+  // dialog's keys fit on one line).
+  const confirmLines = ui.mode.kind === 'confirm' && layout.footerLines > 1 ? 2 : 1;
   return (
     <Box flexDirection="column" width={width}>
       {overlay ? null : (
@@ -236,6 +239,7 @@ function Screen({ engine, demo, title, size, sampleMs, fleetMs }: AppProps) {
           proxyUrl={engine.proxyUrl}
           adminUrl={engine.adminUrl}
           total={stats.total}
+          before={before.total}
           rate={demo ? rate : undefined}
           paused={ui.paused}
           readonly={store.readonly}
@@ -316,8 +320,8 @@ function Screen({ engine, demo, title, size, sampleMs, fleetMs }: AppProps) {
           ) : null}
         </>
       )}
-      {overlay ? null : <BottomLine mode={ui.mode} flash={ui.flash} width={width} />}
-      <Footer scopes={scopes} context={keyContext} width={width} lines={overlay ? 1 : layout.footerLines} />
+      {overlay ? null : <BottomLine mode={ui.mode} flash={ui.flash} width={width} lines={confirmLines} />}
+      <Footer scopes={scopes} context={keyContext} width={width} lines={overlay ? 1 : layout.footerLines - confirmLines + 1} />
     </Box>
   );
 }

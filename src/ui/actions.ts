@@ -141,13 +141,23 @@ function followChange(c: ActionContext, summary: string): void {
   );
 }
 
-/** Runs a command through the store; flashes its summary, or the reason it was refused. */
+/**
+ * Runs a command through the store; flashes its summary, or the reason it was refused. A change
+ * core wants confirmed (it would stop a service that serves) is asked about first, and applied
+ * with `force` when the operator says so.
+ */
 function apply(c: ActionContext, cmd: Command): void {
   try {
     const { summary } = c.store.dispatch(cmd, 'ui');
     flash(c, 'info', summary);
     followChange(c, summary);
   } catch (e) {
+    if (isSwitchyardError(e) && e.code === 'confirmation required' && (cmd.op === 'service.split' || cmd.op === 'service.switch')) {
+      return confirm(c, `Send ${e.fields.service} nowhere (${e.fields.why})? Every request would get 503`, 'Do it', {
+        kind: 'command',
+        command: { ...cmd, force: true },
+      });
+    }
     flash(c, 'error', errorText(e));
   }
 }
@@ -430,6 +440,15 @@ function run(c: ActionContext, action: ActionId, typed: string, key: Key): void 
     case 'command':
       return setMode(c, { kind: 'prompt', prompt: 'command', label: ':', value: '' });
     case 'filter':
+      // Esc: the filter goes (the list comes back whole), else the message on the bottom line.
+      if (key.escape) {
+        if (ui.filter[ui.pane] !== '') {
+          dispatch({ type: 'filter.set', pane: ui.pane, value: '' });
+          return flash(c, 'info', `filter cleared: all ${FILTER_WHAT[ui.pane]}`);
+        }
+        if (ui.flash) dispatch({ type: 'flash.clear', seq: ui.flash.seq });
+        return;
+      }
       return setMode(c, {
         kind: 'prompt',
         prompt: 'filter',
@@ -498,6 +517,8 @@ function dialogKey(c: ActionContext, typed: string, key: Key): void {
   const b = resolve(['dialog'], typed, key);
   if (b?.action === 'dialog.cancel') {
     setMode(c, NORMAL);
+    // A message from before the prompt was opened (a refusal) is not about what was cancelled.
+    if (c.ui.flash) c.dispatch({ type: 'flash.clear', seq: c.ui.flash.seq });
     if (mode.kind === 'prompt' && mode.prompt === 'filter')
       c.dispatch({ type: 'filter.set', pane: c.ui.pane, value: '' });
     else if (mode.kind === 'confirm' || mode.kind === 'picker')
@@ -544,6 +565,18 @@ function logKey(c: ActionContext, typed: string, key: Key): void {
   else c.dispatch({ type: 'log.scroll', delta: b.action === 'help.up' ? 1 : -1, max: c.logOverflow });
 }
 
+/** A key that does nothing in this pane but works in another: say where, rather than nothing. */
+function elsewhere(c: ActionContext, pane: Pane, typed: string, key: Key): void {
+  const other = c.panes
+    .filter((p) => p !== pane)
+    .map((p) => resolve([p], typed, key))
+    .find((b) => b !== undefined);
+  if (!other) return;
+  const shown = /^[\x21-\x7e]$/.test(typed) ? typed : (other.keys[0] as string);
+  const where = FILTER_WHAT[other.scope as Pane];
+  flash(c, 'warning', `${shown} (${other.help}) works in the ${where} pane: tab there`);
+}
+
 /** One key, routed by what is open: the panes, a dialog, the help or a log. ctrl-c quits from anywhere. */
 export function handleKey(c: ActionContext, typed: string, key: Key): void {
   const mode = c.ui.mode.kind;
@@ -552,7 +585,8 @@ export function handleKey(c: ActionContext, typed: string, key: Key): void {
     const ctx = pane === c.ui.pane ? c : { ...c, ui: { ...c.ui, pane } };
     if (pane !== c.ui.pane) c.dispatch({ type: 'pane.set', pane });
     const b = resolve([pane, 'global'], typed, key);
-    if (b) run(ctx, b.action, typed, key);
+    if (b) return run(ctx, b.action, typed, key);
+    elsewhere(c, pane, typed, key);
     return;
   }
   if (key.ctrl && typed === 'c') return c.quit();

@@ -3,6 +3,11 @@ import { apportion } from '../core/traffic.js';
 import { SPARK } from './theme.js';
 
 /** Requests per second: `0`, `4.2`, `57.0`, `812`, `12.3k`. */
+/** `1 instance`, `2 instances`. */
+export function counted(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
 export function fmtRate(n: number): string {
   if (n <= 0) return '0';
   if (n < 100) return n.toFixed(1);

@@ -327,11 +327,11 @@ export const KEYMAP: readonly Binding[] = [
   {
     action: 'filter',
     scope: 'global',
-    keys: ['/'],
+    keys: ['/', 'esc'],
     label: 'filter',
-    help: 'filter this list',
+    help: 'filter list; esc clears',
     footer: true,
-    match: char('/'),
+    match: (i, k) => k.escape || (plain(k) && i === '/'),
   },
   {
     action: 'pause',

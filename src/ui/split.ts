@@ -137,7 +137,7 @@ export function planSplit(
       return { kind: 'noop', message: `service ${name} already sends 100% to ${target}` };
     return {
       kind: 'command',
-      command: { op: 'service.update', service: service.id, fields: { host: target } },
+      command: { op: 'service.switch', service: service.id, upstream: target },
     };
   }
   const index = action.kind === 'all' ? (action.side === 'first' ? 0 : 1) : focusIndex(split, focus);

@@ -144,6 +144,25 @@ describe('CLI output', () => {
     expect(await state()).toBe(before);
   }, 30_000);
 
+  it('switch names an existing upstream, and a split that would stop the service wants --force', async () => {
+    const before = await state();
+    expect(await sw(['switch', 'address-service', 'purple'])).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: "switchyard: 400 no upstream 'purple' to switch service address-service to: it can switch to address.v2.service; nothing changed\n",
+    });
+    expect(await sw(['split', 'address-service', 'address.v2.service=0'])).toEqual({
+      code: 1,
+      stdout: '',
+      stderr:
+        'switchyard: 409 service address-service → address.v2.service 0% would leave service address-service nothing to send to (all its weights are 0): every request would get 503. Nothing changed; add --force to do it anyway\n',
+    });
+    expect(await state()).toBe(before);
+    expect(await sw(['split', 'address-service', 'address.v2.service=0', '--force'])).toEqual({ code: 0, stdout: 'service address-service → address.v2.service 0%\n', stderr: '' });
+    expect((await sw(['undo'])).code).toBe(0);
+    expect(await state()).toBe(before);
+  }, 30_000);
+
   it('a 401 says how to pass the token, and changes nothing', async () => {
     const before = await state();
     const none = await sw(['switch', 'address-service', 'elsewhere'], { SWITCHYARD_ADMIN_TOKEN: '' });

@@ -108,8 +108,7 @@ describe('the ratio slider', () => {
     await press(r, 'z', ['undid "', /demo\.localhost → demo +blue 100%/]);
     expect(engine.store.state.services.find((x) => x.name === 'demo')?.host).toBe('blue');
     expect(await countColours(engine.proxyUrl, 'demo.localhost', 10)).toEqual({ blue: 10 });
-    // Back where it started: one more z says there is nothing left to undo (the demo scene is one change).
-    await press(r, 'z', 'undid "demo scene');
+    // Back where it started: the demo's scene is its set-up, not an operator's change to take back.
     await press(r, 'z', 'nothing to undo');
   });
 
@@ -248,6 +247,31 @@ describe('the command line, filter, pause, help and quit', () => {
     expect(engine.store.state.upstreams.find((u) => u.name === 'green')!.targets).toHaveLength(1);
   });
 
+  it('asks before a split that would leave the service nothing to send to, and refuses a switch to no upstream', async () => {
+    const r = await ready();
+    const before = JSON.stringify(engine.store.state);
+    await press(r, ':', 'esc cancel');
+    await tick();
+    await press(r, 'split demo blue=0 green=0', ':split demo blue=0 green=0');
+    await press(r, KEYS.enter, ['Send demo nowhere (all its weights are 0)? Every request would get 503', '▸ Cancel']);
+    await press(r, KEYS.enter, ['cancelled: nothing changed', absent('Send demo nowhere')]);
+    expect(JSON.stringify(engine.store.state)).toBe(before);
+
+    await press(r, ':', 'esc cancel');
+    await tick();
+    await press(r, 'switch demo purple', ':switch demo purple');
+    await press(r, KEYS.enter, "no upstream 'purple' to switch service demo to: it can switch to blue or green; nothing changed");
+    expect(JSON.stringify(engine.store.state)).toBe(before);
+
+    await press(r, ':', 'esc cancel');
+    await tick();
+    await press(r, 'split demo blue=0 green=0', ':split demo blue=0 green=0');
+    await press(r, KEYS.enter, '▸ Cancel');
+    await press(r, KEYS.right, '▸ Do it');
+    await press(r, KEYS.enter, ['service demo → blue 0% / green 0%', absent('Send demo nowhere')]);
+    expect(split()).toEqual({ blue: 0, green: 0 });
+  });
+
   it('/ filters the list as it is typed; esc clears it', async () => {
     engine.store.dispatch({ op: 'service.create', fields: { name: 'other', host: 'green' } }, 'test');
     const r = await ready(undefined, ['(no route) → other']);
@@ -255,6 +279,34 @@ describe('the command line, filter, pause, help and quit', () => {
     await tick();
     await press(r, 'oth', ['/oth', absent('demo.localhost → demo'), '→ other']);
     await press(r, KEYS.escape, 'demo.localhost → demo');
+  });
+
+  it('esc clears a filter that was applied with enter, then the message', async () => {
+    engine.store.dispatch({ op: 'service.create', fields: { name: 'other', host: 'green' } }, 'test');
+    const r = await ready(undefined, ['(no route) → other']);
+    await press(r, '/', 'filter routes');
+    await tick();
+    await press(r, 'oth', ['/oth', absent('demo.localhost → demo')]);
+    await press(r, KEYS.enter, ['/oth', absent('filter routes:'), absent('demo.localhost → demo')]);
+    await press(r, KEYS.escape, ['demo.localhost → demo', '(no route) → other', 'filter cleared: all routes', absent('/oth')]);
+    await press(r, KEYS.escape, [absent('filter cleared'), 'demo.localhost → demo']);
+  });
+
+  it('a key that works in another pane says where, instead of nothing', async () => {
+    const r = await ready();
+    await press(r, KEYS.tab, /UPSTREAM\/TARGET/);
+    await press(r, 'G', ['G (100% on 2nd (green)) works in the routes pane: tab there']);
+    expect(split()).toEqual({ blue: 100, green: 0 });
+  });
+
+  it('esc on a prompt takes away the refusal shown before it', async () => {
+    const r = await ready();
+    await press(r, ':', 'esc cancel');
+    await tick();
+    await press(r, 'switch demo purple', ':switch demo purple');
+    await press(r, KEYS.enter, "no upstream 'purple'");
+    await press(r, ':', [':', absent("no upstream 'purple'")]);
+    await press(r, KEYS.escape, [absent("no upstream 'purple'"), absent('esc cancel')]);
   });
 
   it('p pauses the numbers; changes still apply and show', async () => {

@@ -33,3 +33,20 @@ it('refuses every change from the keyboard and leaves the state as it was', asyn
   await waitForFrame(r.lastFrame, '⏸ paused');
   expect(JSON.stringify(engine.store.state)).toBe(before);
 });
+
+it('the demo runs read-only: its scene is set up, and the keys are refused', async () => {
+  const { startDemo } = await import('../../src/demo/index.js');
+  engine = await Engine.start({ persist: false, proxyPort: 0, adminPort: 0, readonly: true });
+  const demo = await startDemo(engine, { rate: 0, latencyMs: [0, 0] });
+  try {
+    expect(engine.store.state.services.map((s) => s.name)).toEqual(['demo']);
+    expect(engine.store.canUndo).toBe(false);
+    const r = render(<App engine={engine} demo={demo} size={{ columns: 100, rows: 30 }} colour={false} sampleMs={50} />);
+    await waitForFrame(r.lastFrame, ['read-only', 'demo.localhost → demo']);
+    await tick();
+    r.stdin.write(KEYS.right);
+    await waitForFrame(r.lastFrame, '✗ switchyard is read-only (--readonly): changes are refused');
+  } finally {
+    await demo.stop();
+  }
+});

@@ -1,4 +1,4 @@
-import { Text } from 'ink';
+import { Box, Text } from 'ink';
 import type { Flash, Mode } from '../hooks/use-app-state.js';
 import { truncate, width as cells } from '../format.js';
 import { SYMBOLS, useTheme } from '../theme.js';
@@ -8,10 +8,12 @@ export interface BottomLineProps {
   readonly mode: Mode;
   readonly flash: Flash | null;
   readonly width: number;
+  /** Lines it may take: a confirmation with two has its question above its buttons, whole. */
+  readonly lines?: number;
 }
 
 /** The line above the footer: the open prompt, picker or confirmation, else the last flash message. */
-export function BottomLine({ mode, flash, width }: BottomLineProps) {
+export function BottomLine({ mode, flash, width, lines = 1 }: BottomLineProps) {
   const theme = useTheme();
   if (mode.kind === 'prompt') {
     return (
@@ -40,26 +42,29 @@ export function BottomLine({ mode, flash, width }: BottomLineProps) {
   }
   if (mode.kind === 'confirm') {
     const cancel = mode.choice === 'cancel';
-    // The buttons always show; the question gives way.
-    const buttons = 12 + cells(mode.confirmLabel) + 4;
+    const buttons: Segment[] = [
+      { text: cancel ? `${SYMBOLS.cursor} Cancel ` : '  Cancel ', inverse: cancel, bold: cancel },
+      { text: '  ' },
+      {
+        text: !cancel ? `${SYMBOLS.cursor} ${mode.confirmLabel} ` : `  ${mode.confirmLabel} `,
+        inverse: !cancel,
+        bold: !cancel,
+        color: theme.tone('error'),
+      },
+    ];
+    const room = lines > 1 ? width - 4 : width - 1 - (12 + cells(mode.confirmLabel) + 4) - 5;
+    const question: Segment = {
+      text: ` ${SYMBOLS.warning} ${truncate(mode.message, Math.max(10, room))}  `,
+      color: theme.tone('warning'),
+      bold: true,
+    };
+    // On one line the buttons always show and the question gives way.
+    if (lines <= 1) return <Line segments={[question, ...buttons]} />;
     return (
-      <Line
-        segments={[
-          {
-            text: ` ${SYMBOLS.warning} ${truncate(mode.message, Math.max(10, width - 1 - buttons - 5))}  `,
-            color: theme.tone('warning'),
-            bold: true,
-          },
-          { text: cancel ? `${SYMBOLS.cursor} Cancel ` : '  Cancel ', inverse: cancel, bold: cancel },
-          { text: '  ' },
-          {
-            text: !cancel ? `${SYMBOLS.cursor} ${mode.confirmLabel} ` : `  ${mode.confirmLabel} `,
-            inverse: !cancel,
-            bold: !cancel,
-            color: theme.tone('error'),
-          },
-        ]}
-      />
+      <Box flexDirection="column">
+        <Line segments={[question]} />
+        <Line segments={[{ text: '   ' }, ...buttons]} />
+      </Box>
     );
   }
   if (!flash) return <Text> </Text>;

@@ -1,6 +1,6 @@
 import { Box } from 'ink';
 import type { FleetRow } from '../fleet.js';
-import { padEnd, width as cells } from '../format.js';
+import { counted, padEnd, width as cells } from '../format.js';
 import { SYMBOLS, useTheme, type Theme } from '../theme.js';
 import { Line, type Segment } from './Line.js';
 import { SectionTitle } from './SectionTitle.js';
@@ -48,7 +48,7 @@ export function FleetPanel({ rows, lines, width }: FleetPanelProps) {
   const reachable = rows.filter((r) => r.state !== 'unreachable').length;
   const labelW = Math.min(LABEL_MAX, Math.max(...rows.map((r) => cells(r.label))));
   const drift = rows.some((r) => r.state === 'drift' || r.state === 'refused');
-  const note = `${rows.length} instances, ${reachable} reachable${drift ? ' · A applies again' : ''}`;
+  const note = `${counted(rows.length, 'instance')}, ${reachable} reachable${drift ? ' · A applies again' : ''}`;
   return (
     <Box flexDirection="column">
       <SectionTitle title="HAProxy instances" focused={false} note={note} width={width} />

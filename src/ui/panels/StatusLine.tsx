@@ -1,6 +1,6 @@
 import { Box } from 'ink';
 import type { CounterSnapshot } from '../../proxy/stats.js';
-import { fmtCount, fmtRate, width as cells } from '../format.js';
+import { counted, fmtCount, fmtRate, width as cells } from '../format.js';
 import { SYMBOLS, useTheme } from '../theme.js';
 import { Line, type Segment } from './Line.js';
 
@@ -9,6 +9,8 @@ export interface StatusLineProps {
   readonly proxyUrl: string;
   readonly adminUrl: string | undefined;
   readonly total: CounterSnapshot;
+  /** The totals about two seconds earlier: what the errors are now, not since the start. */
+  readonly before?: CounterSnapshot;
   /** The traffic generator's rate, when there is one. */
   readonly rate: number | undefined;
   readonly paused: boolean;
@@ -27,6 +29,7 @@ export function StatusLine({
   proxyUrl,
   adminUrl,
   total,
+  before,
   rate,
   paused,
   readonly,
@@ -51,7 +54,7 @@ export function StatusLine({
       fleet === null
         ? { text: 'haproxy (reading the instances…)' }
         : {
-            text: `haproxy (${fleet.instances} instances, ${fleet.reachable} reachable)`,
+            text: `haproxy (${counted(fleet.instances, 'instance')}, ${fleet.reachable} reachable)`,
             color: down ? theme.tone('failing') : undefined,
             bold: down,
           },
@@ -66,8 +69,13 @@ export function StatusLine({
     ]);
     for (const segs of optional) if (len(first) + len(segs) <= width - 1) first.push(...segs);
   }
-  const errors = total.errors + total.status['5xx'];
+  const errorsOf = (c: CounterSnapshot) => c.errors + c.status['5xx'];
+  const errors = errorsOf(total);
   const pct = total.requests > 0 ? (errors * 100) / total.requests : 0;
+  const pctText = (p: number) => (p === 0 ? '0%' : p < 0.1 ? '<0.1%' : `${p.toFixed(1)}%`);
+  // Since the start says little about now: the last two seconds say whether it still fails.
+  const lately = before ? { requests: total.requests - before.requests, errors: errors - errorsOf(before) } : undefined;
+  const latePct = lately && lately.requests > 0 ? (Math.max(0, lately.errors) * 100) / lately.requests : 0;
   const state: Segment = paused
     ? { text: ` ${SYMBOLS.paused} paused `, color: theme.tone('pending'), bold: true, inverse: theme.colour }
     : { text: ` ${SYMBOLS.live} live `, color: theme.tone('live'), bold: true };
@@ -84,10 +92,20 @@ export function StatusLine({
       segs: [
         { text: '  errors ', dim: true },
         {
-          text: `${fmtCount(errors)}${errors > 0 ? ` (${pct < 0.1 ? '<0.1' : pct.toFixed(1)}%)` : ''}`,
+          text: `${fmtCount(errors)}${errors > 0 ? ` (${pctText(pct)})` : ''}`,
           color: errors > 0 ? theme.tone('failing') : undefined,
           bold: errors > 0,
         },
+        ...(errors > 0 && lately
+          ? [
+              { text: ' · now ', dim: true },
+              {
+                text: lately.requests > 0 ? pctText(latePct) : '–',
+                color: latePct > 0 ? theme.tone('failing') : theme.tone('live'),
+                bold: latePct > 0,
+              },
+            ]
+          : []),
       ],
       optional: false,
     },
