@@ -34,13 +34,28 @@ export interface Healthchecks {
     /** Seconds. */
     readonly timeout: number;
     readonly concurrency: number;
-    readonly healthy: { readonly interval: number; readonly http_statuses: readonly number[]; readonly successes: number };
-    readonly unhealthy: { readonly interval: number; readonly http_statuses: readonly number[]; readonly tcp_failures: number; readonly timeouts: number; readonly http_failures: number };
+    readonly healthy: {
+      readonly interval: number;
+      readonly http_statuses: readonly number[];
+      readonly successes: number;
+    };
+    readonly unhealthy: {
+      readonly interval: number;
+      readonly http_statuses: readonly number[];
+      readonly tcp_failures: number;
+      readonly timeouts: number;
+      readonly http_failures: number;
+    };
   };
   readonly passive: {
     readonly type: 'http' | 'tcp';
     readonly healthy: { readonly http_statuses: readonly number[]; readonly successes: number };
-    readonly unhealthy: { readonly http_statuses: readonly number[]; readonly tcp_failures: number; readonly timeouts: number; readonly http_failures: number };
+    readonly unhealthy: {
+      readonly http_statuses: readonly number[];
+      readonly tcp_failures: number;
+      readonly timeouts: number;
+      readonly http_failures: number;
+    };
   };
   readonly threshold: number;
 }
@@ -91,6 +106,15 @@ export interface Route {
   readonly methods: readonly string[] | null;
   readonly hosts: readonly string[] | null;
   readonly paths: readonly string[] | null;
+  /**
+   * Kong's header matching (name → values, any of which matches; `~*…` a regex), its regex
+   * priority, path handling and plain-HTTP answer. Absent in a state saved before they existed:
+   * Kong's defaults (null, 0, 'v0', 426).
+   */
+  readonly headers?: Readonly<Record<string, readonly string[]>> | null;
+  readonly regex_priority?: number;
+  readonly path_handling?: 'v0' | 'v1';
+  readonly https_redirect_status_code?: number;
   readonly strip_path: boolean;
   readonly preserve_host: boolean;
   readonly service: { readonly id: string } | null;
@@ -164,7 +188,13 @@ export interface State {
   readonly deployments: readonly Deployment[];
 }
 
-export const emptyState: State = Object.freeze({ upstreams: [], services: [], routes: [], apps: [], deployments: [] });
+export const emptyState: State = Object.freeze({
+  upstreams: [],
+  services: [],
+  routes: [],
+  apps: [],
+  deployments: [],
+});
 
 /** What a command needs from the outside world, passed in so commands stay pure. */
 export interface Context {
@@ -173,7 +203,10 @@ export interface Context {
   readonly newId: () => string;
 }
 
-export function byNameOrId<T extends { id: string; name: string | null }>(list: readonly T[], key: string): T | undefined {
+export function byNameOrId<T extends { id: string; name: string | null }>(
+  list: readonly T[],
+  key: string,
+): T | undefined {
   return list.find((e) => e.id === key) ?? list.find((e) => e.name === key);
 }
 

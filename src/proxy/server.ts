@@ -9,7 +9,19 @@ import type { AddressInfo, Socket } from 'node:net';
 import httpProxy from 'http-proxy';
 import type { Service } from '../core/model.js';
 import type { Store } from '../core/store.js';
-import { match, pickTarget, pickUpstream, upstreamPath, type RouteEntry, type RoutingTable, type ServiceEntry, type TargetEntry, type UpstreamEntry } from '../core/table.js';
+import { normalizePath } from '../core/router.js';
+import {
+  matchHost,
+  pickTarget,
+  pickUpstream,
+  upstreamUrl,
+  type MatchOut,
+  type RouteEntry,
+  type RoutingTable,
+  type ServiceEntry,
+  type TargetEntry,
+  type UpstreamEntry,
+} from '../core/table.js';
 import { ActiveChecker, passiveOn, passiveStatus, record } from './health.js';
 import { probe } from './probe.js';
 import { Counter, Stats } from './stats.js';
@@ -35,7 +47,8 @@ const TOO_LARGE = Buffer.from('{"message":"Request size limit exceeded"}');
 class TargetSlot {
   readonly counter: Counter;
   private readonly target: { protocol: string; host: string; port: number };
-  private made: { service: Service; options: [httpProxy.ServerOptions, httpProxy.ServerOptions] } | null = null;
+  private made: { service: Service; options: [httpProxy.ServerOptions, httpProxy.ServerOptions] } | null =
+    null;
 
   constructor(
     t: TargetEntry,
@@ -50,8 +63,20 @@ class TargetSlot {
   options(service: ServiceEntry, preserveHost: boolean): httpProxy.ServerOptions {
     const s = service.service;
     if (this.made === null || this.made.service !== s) {
-      const base = { target: this.target, agent: this.agents(s.connect_timeout), xfwd: true, toProxy: true, proxyTimeout: s.read_timeout };
-      this.made = { service: s, options: [{ ...base, changeOrigin: true }, { ...base, changeOrigin: false }] };
+      // X-Forwarded-* are set by `forwarded` as Kong sets them, not by http-proxy's xfwd.
+      const base = {
+        target: this.target,
+        agent: this.agents(s.connect_timeout),
+        toProxy: true,
+        proxyTimeout: s.read_timeout,
+      };
+      this.made = {
+        service: s,
+        options: [
+          { ...base, changeOrigin: true },
+          { ...base, changeOrigin: false },
+        ],
+      };
     }
     return this.made.options[preserveHost ? 1 : 0];
   }
@@ -77,6 +102,7 @@ const FLIGHT = Symbol('switchyard.flight');
 type Req = http.IncomingMessage & { [FLIGHT]?: Flight };
 
 const NO_ROUTE = Buffer.from('{"message":"no Route matched with those values"}');
+const USE_HTTPS = Buffer.from('{"message":"Please use HTTPS protocol"}');
 const BAD_GATEWAY = Buffer.from('{"message":"An invalid response was received from the upstream server"}');
 const SHUTTING_DOWN = Buffer.from('{"message":"switchyard is shutting down"}');
 const TIMEOUT = Buffer.from('{"message":"The upstream server is timing out"}');
@@ -91,7 +117,15 @@ function hasBody(req: http.IncomingMessage): boolean {
   return (len !== undefined && len !== '0') || req.headers['transfer-encoding'] !== undefined;
 }
 
-const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET']);
+const CONNECT_ERRORS = new Set([
+  'ECONNREFUSED',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EHOSTDOWN',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ECONNRESET',
+]);
 
 export class ProxyServer {
   readonly server: http.Server;
@@ -103,6 +137,8 @@ export class ProxyServer {
   /** Request bodies above this many bytes get 413 (0 = no limit). */
   private readonly maxBody: number;
   private readonly checker = new ActiveChecker();
+  /** How much of the path the last match took: read right after `matchHost`, never across an await. */
+  private readonly matched: MatchOut = { matched: 0 };
   private readonly agents = new Map<number, http.Agent>();
   /**
    * One keep-alive agent per connect timeout in use (most services share Kong's default): the
@@ -111,7 +147,13 @@ export class ProxyServer {
   private readonly agentFor = (connectTimeout: number): http.Agent => {
     let a = this.agents.get(connectTimeout);
     if (!a) {
-      a = new http.Agent({ keepAlive: true, maxSockets: 1024, maxFreeSockets: 256, scheduling: 'lifo', timeout: connectTimeout });
+      a = new http.Agent({
+        keepAlive: true,
+        maxSockets: 1024,
+        maxFreeSockets: 256,
+        scheduling: 'lifo',
+        timeout: connectTimeout,
+      });
       this.agents.set(connectTimeout, a);
     }
     return a;
@@ -122,14 +164,17 @@ export class ProxyServer {
     this.stats = options.stats;
     this.maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
     this.proxy = httpProxy.createProxyServer({});
-    this.proxy.on('error', (err, req, res) => this.onProxyError(err as NodeJS.ErrnoException, req as Req, res as http.ServerResponse | Socket));
+    this.proxy.on('error', (err, req, res) =>
+      this.onProxyError(err as NodeJS.ErrnoException, req as Req, res as http.ServerResponse | Socket),
+    );
     this.proxy.on('proxyRes', onProxyRes);
     this.proxy.on('proxyReq', onProxyReq);
     this.server = http.createServer({ keepAlive: true }, (req, res) => this.onRequest(req as Req, res));
     this.server.on('upgrade', (req: Req, socket: Socket, head: Buffer) => this.onUpgrade(req, socket, head));
     this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
       if (!socket.writable) return socket.destroy();
-      const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+      const status =
+        err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
       socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
     });
     this.detach = this.store.attach((table) => this.attachTable(table));
@@ -137,7 +182,12 @@ export class ProxyServer {
 
   /** Hangs counters and http-proxy options on a new table before it goes live. */
   private attachTable(table: RoutingTable): void {
-    const seen: Record<'route' | 'service' | 'upstream' | 'target', Set<string>> = { route: new Set(), service: new Set(), upstream: new Set(), target: new Set() };
+    const seen: Record<'route' | 'service' | 'upstream' | 'target', Set<string>> = {
+      route: new Set(),
+      service: new Set(),
+      upstream: new Set(),
+      target: new Set(),
+    };
     const upstreamSlot = (u: UpstreamEntry): void => {
       seen.upstream.add(u.key);
       u.slot = this.stats.counter('upstream', u.key);
@@ -157,7 +207,8 @@ export class ProxyServer {
       seen.route.add(r.key);
       r.slot = this.stats.counter('route', r.key);
     }
-    for (const kind of ['route', 'service', 'upstream', 'target'] as const) this.stats.retain(kind, seen[kind]);
+    for (const kind of ['route', 'service', 'upstream', 'target'] as const)
+      this.stats.retain(kind, seen[kind]);
     this.checker.apply(table);
   }
 
@@ -174,13 +225,20 @@ export class ProxyServer {
     total.requests++;
     total.inFlight++;
     const start = performance.now();
-    const table = this.store.table;
     const url = req.url ?? '/';
-    const route = match(table, req.headers.host, url, req.method ?? 'GET');
+    const q = url.indexOf('?');
+    const rawPath = q === -1 ? url : url.slice(0, q);
+    const path = normalizePath(rawPath);
+    const { host, port } = splitHost(req.headers.host, req.socket.localPort ?? 0);
+    const out = this.matched;
+    const route = matchHost(this.store.table, host, port, path, req.method ?? 'GET', req, out);
     const length = req.headers['content-length'];
     if (this.closing) return this.refuse(res, 503, SHUTTING_DOWN, start);
     if (route === undefined) return this.refuse(res, 404, NO_ROUTE, start);
-    if (length !== undefined && this.maxBody > 0 && Number(length) > this.maxBody) return this.refuse(res, 413, TOO_LARGE, start);
+    const encrypted = (req.socket as { encrypted?: boolean }).encrypted === true;
+    if (!route.httpAllowed && !encrypted) return this.toHttps(res, route, host, url, start);
+    if (length !== undefined && this.maxBody > 0 && Number(length) > this.maxBody)
+      return this.refuse(res, 413, TOO_LARGE, start);
     const rc = route.slot as Counter;
     rc.requests++;
     rc.inFlight++;
@@ -199,13 +257,48 @@ export class ProxyServer {
     if (service === null || upstream === undefined || target === undefined) {
       return this.unavailable(res, route, service, start);
     }
-    req[FLIGHT] = { route, service, upstream, target, start, attempts: 0, tried: null, total, attemptAt: start, writing: false };
+    req[FLIGHT] = {
+      route,
+      service,
+      upstream,
+      target,
+      start,
+      attempts: 0,
+      tried: null,
+      total,
+      attemptAt: start,
+      writing: false,
+    };
     count(service, upstream, target);
     res.on('close', onResponseClose);
-    if (this.maxBody > 0 && length === undefined && req.headers['transfer-encoding'] !== undefined) this.limitChunked(req, res);
+    if (this.maxBody > 0 && length === undefined && req.headers['transfer-encoding'] !== undefined)
+      this.limitChunked(req, res);
     stripHopByHop(req.headers);
-    req.url = upstreamPath(route, url);
+    forwarded(req, encrypted, host, rawPath, route, path, out.matched);
+    req.url = upstreamUrl(route, path, out.matched, url);
     this.proxy.web(req, res, (target.slot as TargetSlot).options(service, route.route.preserve_host));
+  }
+
+  /**
+   * A route without `http` in its protocols, asked over plain HTTP: Kong's 426, or a redirect to
+   * the same host (without its port) and the URI as received.
+   */
+  private toHttps(
+    res: http.ServerResponse,
+    route: RouteEntry,
+    host: string,
+    url: string,
+    start: number,
+  ): void {
+    const code = route.httpsRedirect;
+    if (code === 426) {
+      res.setHeader('upgrade', 'TLS/1.2, HTTP/1.1');
+      return this.refuse(res, 426, USE_HTTPS, start);
+    }
+    const total = this.stats.total;
+    res.on('close', () => total.done(res.statusCode, (performance.now() - start) * 1000));
+    res.writeHead(code, { location: `https://${host}${url}`, 'content-length': 0 });
+    res.end();
   }
 
   /** A request the proxy answers itself, before any route's accounting: counted in the totals only. */
@@ -217,7 +310,13 @@ export class ProxyServer {
     sendJson(res, status, body);
   }
 
-  private unavailable(res: http.ServerResponse, route: RouteEntry, service: ServiceEntry | null, start: number, pin?: string): void {
+  private unavailable(
+    res: http.ServerResponse,
+    route: RouteEntry,
+    service: ServiceEntry | null,
+    start: number,
+    pin?: string,
+  ): void {
     const rc = route.slot as Counter;
     const sc = service?.slot as Counter | undefined;
     if (sc) {
@@ -236,9 +335,17 @@ export class ProxyServer {
       total.errors++;
       total.done(res.statusCode, us);
     });
-    const where = route.route.hosts?.[0] ? `${route.route.hosts[0]}${route.prefix}` : route.name;
+    const where = route.route.hosts?.[0]
+      ? `${route.route.hosts[0]}${route.route.paths?.[0] ?? ''}`
+      : route.name;
     if (pin !== undefined) {
-      sendJson(res, 404, Buffer.from(JSON.stringify({ message: `no app or upstream '${pin}' on route ${where}`, route: where })));
+      sendJson(
+        res,
+        404,
+        Buffer.from(
+          JSON.stringify({ message: `no app or upstream '${pin}' on route ${where}`, route: where }),
+        ),
+      );
       return;
     }
     const body = service
@@ -270,7 +377,11 @@ export class ProxyServer {
     // timeout is final (the target may have acted on the request); a connect timeout is retried.
     const elapsed = performance.now() - f.attemptAt;
     const s = f.service.service;
-    const readTimeout = code === 'ETIMEDOUT' || code === 'ESOCKETTIMEDOUT' || elapsed >= s.read_timeout || (f.writing && code === 'ECONNRESET' && elapsed >= s.write_timeout);
+    const readTimeout =
+      code === 'ETIMEDOUT' ||
+      code === 'ESOCKETTIMEDOUT' ||
+      elapsed >= s.read_timeout ||
+      (f.writing && code === 'ECONNRESET' && elapsed >= s.write_timeout);
     const connectTimeout = !readTimeout && code === 'ECONNRESET' && elapsed >= s.connect_timeout;
     const timedOut = readTimeout || connectTimeout;
     const refused = CONNECT_ERRORS.has(code) && code !== 'ECONNRESET';
@@ -278,7 +389,15 @@ export class ProxyServer {
     if (hc !== null && passiveOn(hc)) {
       if (timedOut || refused) record(f.target.health, timedOut ? 'timeout' : 'tcp', hc.passive);
     } else if (refused || connectTimeout) markDown(f.target, () => this.inTable(f.target.key));
-    if (!readTimeout && !res.headersSent && !this.closing && CONNECT_ERRORS.has(code) && f.attempts < f.service.retries && !hasBody(req) && !req.socket.destroyed) {
+    if (
+      !readTimeout &&
+      !res.headersSent &&
+      !this.closing &&
+      CONNECT_ERRORS.has(code) &&
+      f.attempts < f.service.retries &&
+      !hasBody(req) &&
+      !req.socket.destroyed
+    ) {
       // Retry on another target (Kong's `retries`): move the request's accounting over.
       const tried = (f.tried ??= []);
       tried.push(f.target);
@@ -329,32 +448,75 @@ export class ProxyServer {
     });
   }
 
-
   private inTable(key: string): boolean {
     if (this.closing) return false;
     const t = this.store.table;
-    return t.upstreams.some((u) => u.targets.some((x) => x.key === key)) || t.services.some((s) => s.upstreams.some((u) => u.targets.some((x) => x.key === key)));
+    return (
+      t.upstreams.some((u) => u.targets.some((x) => x.key === key)) ||
+      t.services.some((s) => s.upstreams.some((u) => u.targets.some((x) => x.key === key)))
+    );
   }
 
   private onUpgrade(req: Req, socket: Socket, head: Buffer): void {
     socket.on('error', () => socket.destroy());
-    const table = this.store.table;
     const url = req.url ?? '/';
-    const route = match(table, req.headers.host, url, req.method ?? 'GET');
+    const q = url.indexOf('?');
+    const rawPath = q === -1 ? url : url.slice(0, q);
+    const path = normalizePath(rawPath);
+    const { host, port } = splitHost(req.headers.host, req.socket.localPort ?? 0);
+    const out = this.matched;
+    const route = matchHost(this.store.table, host, port, path, req.method ?? 'GET', req, out);
+    const matched = out.matched;
+    const encrypted = (req.socket as { encrypted?: boolean }).encrypted === true;
+    if (route !== undefined && !route.httpAllowed && !encrypted) {
+      this.stats.total.requests++;
+      socket.end(
+        'HTTP/1.1 426 Upgrade Required\r\nconnection: close\r\ncontent-type: application/json; charset=utf-8\r\n' +
+          `content-length: ${USE_HTTPS.length}\r\n\r\n${USE_HTTPS.toString()}`,
+      );
+      return;
+    }
     const service = route?.service ?? null;
     const upstream = service === null ? undefined : pickUpstream(service);
     const target = upstream === undefined ? undefined : pickTarget(upstream);
     this.stats.total.requests++;
-    if (route === undefined || service === null || upstream === undefined || target === undefined || this.closing) {
-      socket.end(route === undefined ? 'HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n' : 'HTTP/1.1 503 Service Unavailable\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+    if (
+      route === undefined ||
+      service === null ||
+      upstream === undefined ||
+      target === undefined ||
+      this.closing
+    ) {
+      socket.end(
+        route === undefined
+          ? 'HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n'
+          : 'HTTP/1.1 503 Service Unavailable\r\nconnection: close\r\ncontent-length: 0\r\n\r\n',
+      );
       return;
     }
-    for (const c of [route.slot, service.slot, upstream.slot, (target.slot as TargetSlot).counter] as Counter[]) {
+    for (const c of [
+      route.slot,
+      service.slot,
+      upstream.slot,
+      (target.slot as TargetSlot).counter,
+    ] as Counter[]) {
       c.requests++;
       c.s1xx++;
     }
-    req[FLIGHT] = { route, service, upstream, target, start: performance.now(), attempts: 0, tried: null, total: this.stats.total, attemptAt: performance.now(), writing: false };
-    req.url = upstreamPath(route, url);
+    req[FLIGHT] = {
+      route,
+      service,
+      upstream,
+      target,
+      start: performance.now(),
+      attempts: 0,
+      tried: null,
+      total: this.stats.total,
+      attemptAt: performance.now(),
+      writing: false,
+    };
+    forwarded(req, encrypted, host, rawPath, route, path, matched);
+    req.url = upstreamUrl(route, path, matched, url);
     this.proxy.ws(req, socket, head, (target.slot as TargetSlot).options(service, route.route.preserve_host));
   }
 
@@ -409,6 +571,61 @@ function count(service: ServiceEntry, upstream: UpstreamEntry, target: TargetEnt
   uc.inFlight++;
   tc.requests++;
   tc.inFlight++;
+}
+
+/** The Host header split as Kong's router reads it: lower-case host, and its port or the local one. */
+function splitHost(header: string | undefined, localPort: number): { host: string; port: number } {
+  let host = header ?? '';
+  let port = localPort;
+  const colon = host.lastIndexOf(':');
+  if (colon !== -1 && host.indexOf(']') < colon) {
+    const p = Number(host.slice(colon + 1));
+    if (p > 0) port = p;
+    host = host.slice(0, colon);
+  }
+  return { host: host.toLowerCase(), port };
+}
+
+const PORTS = new Map<number, string>();
+
+function portText(n: number): string {
+  let t = PORTS.get(n);
+  if (t === undefined) {
+    t = String(n);
+    if (PORTS.size < 64) PORTS.set(n, t);
+  }
+  return t;
+}
+
+/**
+ * X-Forwarded-* and X-Real-IP as Kong's handler sets them with its default `trusted_ips` (none):
+ * the client's own X-Forwarded-Proto/Host/Port/Path/Prefix are replaced, never passed on, while
+ * X-Forwarded-For is kept and the client's address appended. Host is `$host` (lower-case, no
+ * port), Port the port the request arrived on, Path the path as received (no query), Prefix what
+ * strip_path matched (absent when nothing was stripped, or only `/`).
+ */
+function forwarded(
+  req: http.IncomingMessage,
+  encrypted: boolean,
+  host: string,
+  rawPath: string,
+  route: RouteEntry,
+  path: string,
+  matched: number,
+): void {
+  const h = req.headers;
+  const remote = req.socket.remoteAddress ?? '';
+  const xff = h['x-forwarded-for'];
+  h['x-forwarded-for'] = xff === undefined || xff === '' ? remote : `${xff}, ${remote}`;
+  h['x-forwarded-proto'] = encrypted ? 'https' : 'http';
+  if (host !== '') h['x-forwarded-host'] = host;
+  else delete h['x-forwarded-host'];
+  h['x-forwarded-port'] = portText(req.socket.localPort ?? 0);
+  h['x-forwarded-path'] = rawPath;
+  if (route.route.strip_path && matched > 0 && !(matched === 1 && path.charCodeAt(0) === 47))
+    h['x-forwarded-prefix'] = path.slice(0, matched);
+  else if (h['x-forwarded-prefix'] !== undefined) delete h['x-forwarded-prefix'];
+  h['x-real-ip'] = remote;
 }
 
 /**
@@ -486,9 +703,14 @@ export function listen(server: http.Server, port: number, host: string, what: st
     const onError = (err: NodeJS.ErrnoException) => {
       server.off('listening', onListening);
       const where = `${host}:${port}`;
-      if (err.code === 'EADDRINUSE') reject(new Error(`${what} port ${where} is already in use; choose another with --${what}-port`));
-      else if (err.code === 'EACCES') reject(new Error(`${what} port ${where} needs privileges; choose a port above 1023 with --${what}-port`));
-      else if (err.code === 'EADDRNOTAVAIL') reject(new Error(`cannot bind the ${what} to ${host}: no such local address`));
+      if (err.code === 'EADDRINUSE')
+        reject(new Error(`${what} port ${where} is already in use; choose another with --${what}-port`));
+      else if (err.code === 'EACCES')
+        reject(
+          new Error(`${what} port ${where} needs privileges; choose a port above 1023 with --${what}-port`),
+        );
+      else if (err.code === 'EADDRNOTAVAIL')
+        reject(new Error(`cannot bind the ${what} to ${host}: no such local address`));
       else reject(err);
     };
     const onListening = () => {

@@ -182,7 +182,9 @@ export function addServerArgs(s: DesiredServer): string {
 function stripRules(): string[] {
   const lines: string[] = [];
   for (let bit = 1 << Math.floor(Math.log2(MAX_STRIP)); bit >= 1; bit >>= 1) {
-    lines.push(`    http-request set-var(txn.sy_path) var(txn.sy_path),regsub('^.{${bit}}',) if sy_strip { var(txn.sy_strip),and(${bit}) -m int gt 0 }`);
+    lines.push(
+      `    http-request set-var(txn.sy_path) var(txn.sy_path),regsub('^.{${bit}}',) if sy_strip { var(txn.sy_strip),and(${bit}) -m int gt 0 }`,
+    );
   }
   return lines;
 }
@@ -203,8 +205,11 @@ function render(d: Desired, opts: HaproxyConfigOptions): string {
   const maps = mapPaths(opts);
   const spares = sparesOf(opts);
   let signature = d.staticSignature;
-  for (let i = 1; i <= spares; i++) signature += `${signature ? ';' : ''}${SPARE_PREFIX}${i}=${SPARE_SIGNATURE}`;
-  const socket = isTcp(opts.socket) ? `stats socket ${opts.socket} level admin expose-fd listeners` : `stats socket ${path.resolve(opts.socket)} mode 600 level admin expose-fd listeners`;
+  for (let i = 1; i <= spares; i++)
+    signature += `${signature ? ';' : ''}${SPARE_PREFIX}${i}=${SPARE_SIGNATURE}`;
+  const socket = isTcp(opts.socket)
+    ? `stats socket ${opts.socket} level admin expose-fd listeners`
+    : `stats socket ${path.resolve(opts.socket)} mode 600 level admin expose-fd listeners`;
   const out: string[] = [
     `# HAProxy configuration written by switchyard for routing table version ${d.version}.`,
     '# switchyard steers it live through the runtime API (weights, drain/ready, servers, routes);',
@@ -229,6 +234,8 @@ function render(d: Desired, opts: HaproxyConfigOptions): string {
     'global',
     `    ${socket}`,
     '    stats timeout 30s',
+    '    # normalize-uri (below) is still marked experimental in HAProxy.',
+    '    expose-experimental-directives',
     `    set-var-fmt ${STATIC_VAR} "${signature || '-'}"`,
     '',
     'defaults',
@@ -247,10 +254,22 @@ function render(d: Desired, opts: HaproxyConfigOptions): string {
     '',
     'frontend switchyard',
     `    bind ${opts.bind}`,
-    '    # X-Forwarded-For (option forwardfor), -Host, -Proto and -Port, as the in-process proxy sends them.',
-    '    http-request set-header X-Forwarded-Host %[req.hdr(host)] if { req.hdr(host) -m found } !{ req.hdr(x-forwarded-host) -m found }',
-    '    http-request add-header X-Forwarded-Proto http',
-    '    http-request add-header X-Forwarded-Port %[dst_port]',
+    '    # X-Forwarded-* as Kong sets them without trusted IPs: For appended (option forwardfor), the',
+    "    # client's Proto/Host/Port/Path/Prefix replaced; Path is the path as received. (Kong's",
+    '    # X-Forwarded-Prefix, the stripped prefix, is not rebuilt here: it is removed.)',
+    '    http-request set-header X-Forwarded-Host %[req.hdr(host),host_only,lower] if { req.hdr(host) -m found }',
+    '    http-request del-header X-Forwarded-Host if !{ req.hdr(host) -m found }',
+    '    http-request set-header X-Forwarded-Proto http',
+    '    http-request set-header X-Forwarded-Port %[dst_port]',
+    '    http-request set-header X-Forwarded-Path %[path]',
+    '    http-request del-header X-Forwarded-Prefix',
+    '    http-request set-header X-Real-IP %[src]',
+    "    # The path as Kong's router sees it: unreserved %XX decoded, dot segments removed, slashes merged.",
+    '    http-request normalize-uri percent-decode-unreserved',
+    '    http-request normalize-uri percent-to-uppercase',
+    '    http-request normalize-uri path-strip-dot',
+    '    http-request normalize-uri path-strip-dotdot full',
+    '    http-request normalize-uri path-merge-slashes',
     '    # The route: Host without port, lower-case, then the path; the longest prefix wins. Each tier',
     '    # is looked up with the method first (METHOD@…, for the methods some route names), then without.',
     '    http-request set-var-fmt(txn.sy_key) %[req.hdr(host),host_only]%[path]',
@@ -264,17 +283,25 @@ function render(d: Desired, opts: HaproxyConfigOptions): string {
     `    http-request set-var(txn.sy_route) var(txn.sy_mpath),map_beg(${maps.pathMethods}) if !{ var(txn.sy_route) -m found }`,
     `    http-request set-var(txn.sy_route) path,map_beg(${maps.paths}) if !{ var(txn.sy_route) -m found }`,
     `    http-request return status 404 content-type ${JSON_TYPE} string ${NO_ROUTE} if !{ var(txn.sy_route) -m found }`,
-    '    # Kong\'s strip_path (remove the matched prefix), then the service path prepended.',
+    "    # Kong's strip_path (remove the matched prefix), then the service path prepended.",
     '    http-request set-var(txn.sy_strip) var(txn.sy_route),field(2,|)',
     '    http-request set-var(txn.sy_base) var(txn.sy_route),field(3,|)',
     '    acl sy_strip var(txn.sy_strip) -m int gt 0',
     '    acl sy_base var(txn.sy_base) -m len gt 0',
     '    http-request set-var(txn.sy_path) path if sy_strip or sy_base',
     ...stripRules(),
-    `    http-request set-var(txn.sy_path) str(/),concat(,txn.sy_path,) if sy_strip !{ var(txn.sy_path) -m beg / }`,
-    `    http-request set-var(txn.sy_path) var(txn.sy_path),regsub('^/$',) if sy_base`,
-    `    http-request set-var(txn.sy_path) var(txn.sy_path),regsub('^/',) if sy_base { var(txn.sy_base) -m end / }`,
+    // Kong's get_upstream_uri_v0: when strip_path leaves nothing, the service path with a trailing
+    // slash exactly when the request path had one; otherwise the rest joined with one slash.
+    '    acl sy_rest var(txn.sy_path) -m len gt 0',
+    '    acl sy_base_slash var(txn.sy_base) -m end /',
+    '    acl sy_req_slash path -m end /',
+    '    http-request set-var(txn.sy_path) str(/) if sy_strip !sy_rest sy_base !sy_base_slash sy_req_slash',
+    "    http-request set-var(txn.sy_base) var(txn.sy_base),regsub('/$',) if sy_strip !sy_rest sy_base sy_base_slash !sy_req_slash",
+    `    http-request set-var(txn.sy_path) str(/),concat(,txn.sy_path,) if sy_strip sy_rest !{ var(txn.sy_path) -m beg / }`,
+    `    http-request set-var(txn.sy_path) var(txn.sy_path),regsub('^/$',) if !sy_strip sy_base !sy_base_slash`,
+    `    http-request set-var(txn.sy_path) var(txn.sy_path),regsub('^/',) if sy_base sy_base_slash`,
     '    http-request set-var(txn.sy_path) var(txn.sy_base),concat(,txn.sy_path,) if sy_base',
+    '    http-request set-var(txn.sy_path) str(/) if !{ var(txn.sy_path) -m len gt 0 }',
     '    http-request set-path %[var(txn.sy_path)] if sy_strip or sy_base',
     ...(spares > 0
       ? [
@@ -288,7 +315,12 @@ function render(d: Desired, opts: HaproxyConfigOptions): string {
   const pins = pinRules(maps.pins, maps.pinCounts);
   for (const b of d.backends) out.push(...backendBlock(b, pins));
   for (let i = 1; i <= spares; i++) out.push(...spareBlock(i, pins));
-  out.push('', `backend ${UNAVAILABLE_BACKEND}`, `    http-request return status 503 content-type ${JSON_TYPE} string ${UNAVAILABLE}`, '');
+  out.push(
+    '',
+    `backend ${UNAVAILABLE_BACKEND}`,
+    `    http-request return status 503 content-type ${JSON_TYPE} string ${UNAVAILABLE}`,
+    '',
+  );
   return out.join('\n');
 }
 
@@ -315,20 +347,38 @@ export function exportHaproxy(table: RoutingTable, opts: HaproxyConfigOptions): 
     files: {
       [maps.hosts]: mapFile(d.hosts, `host + path prefix ${ROUTE_VALUE}`),
       [maps.paths]: mapFile(d.paths, `path prefix (routes without hosts) ${ROUTE_VALUE}`),
-      [maps.wildcards]: mapFile(d.wildcards, `wildcard host + path prefix, a regular expression (in order: the first match wins) ${ROUTE_VALUE}`),
-      [maps.hostMethods]: mapFile(d.hostMethods, `METHOD@host + path prefix (for the methods some route names) ${ROUTE_VALUE}`),
-      [maps.wildcardMethods]: mapFile(d.wildcardMethods, `METHOD@wildcard host + path prefix, a regular expression (in order) ${ROUTE_VALUE}`),
+      [maps.wildcards]: mapFile(
+        d.wildcards,
+        `wildcard host + path prefix, a regular expression (in order: the first match wins) ${ROUTE_VALUE}`,
+      ),
+      [maps.hostMethods]: mapFile(
+        d.hostMethods,
+        `METHOD@host + path prefix (for the methods some route names) ${ROUTE_VALUE}`,
+      ),
+      [maps.wildcardMethods]: mapFile(
+        d.wildcardMethods,
+        `METHOD@wildcard host + path prefix, a regular expression (in order) ${ROUTE_VALUE}`,
+      ),
       [maps.pathMethods]: mapFile(d.pathMethods, `METHOD@path prefix (routes without hosts) ${ROUTE_VALUE}`),
       [maps.pins]: mapFile(pins.servers, 'backend/upstream/i → the i-th server a pinned request can take'),
-      [maps.pinCounts]: mapFile(pins.counts, 'backend/upstream → how many servers a pinned request picks from'),
-      ...(sparesOf(opts) > 0 ? { [maps.spares]: mapFile(new Map(), 'spare backend → the service placed on it at runtime') } : {}),
+      [maps.pinCounts]: mapFile(
+        pins.counts,
+        'backend/upstream → how many servers a pinned request picks from',
+      ),
+      ...(sparesOf(opts) > 0
+        ? { [maps.spares]: mapFile(new Map(), 'spare backend → the service placed on it at runtime') }
+        : {}),
     },
     warnings: d.warnings,
   };
 }
 
 /** Writes haproxy.cfg and its map files into `dir` (the maps next to it). Returns the config's path. */
-export function writeHaproxy(dir: string, table: RoutingTable, opts: Omit<HaproxyConfigOptions, 'mapsDir'>): string {
+export function writeHaproxy(
+  dir: string,
+  table: RoutingTable,
+  opts: Omit<HaproxyConfigOptions, 'mapsDir'>,
+): string {
   fs.mkdirSync(dir, { recursive: true });
   const exp = exportHaproxy(table, { ...opts, mapsDir: dir });
   for (const [file, content] of Object.entries(exp.files)) fs.writeFileSync(file, content);
