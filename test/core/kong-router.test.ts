@@ -636,3 +636,20 @@ describe("route checks (routes.lua, typedefs.lua), with JavaScript's regex limit
     ['/a\\-b'],
   ])('accepts %s', (re) => expect(checkRegex(re)).toBeUndefined());
 });
+
+describe('a pre-3.0 declarative file is migrated on load', () => {
+  it("gives its regex paths their '~' (and keeps a 3.0 file's paths as written)", async () => {
+    const { loadDeclarative } = await import('../../src/config/yaml.js');
+    const ctx = {
+      now: 1,
+      newId: (() => {
+        let n = 0;
+        return () => `00000000-0000-4000-8000-${String(++n).padStart(12, '0')}`;
+      })(),
+    };
+    const doc = (v: string) =>
+      `_format_version: "${v}"\nservices:\n  - name: s\n    url: http://127.0.0.1:1\n    routes:\n      - name: r\n        paths: ['/users/\\d+', '/plain']\n`;
+    expect(loadDeclarative(doc('2.1'), ctx).routes[0]!.paths).toEqual(['~/users/\\d+', '/plain']);
+    expect(loadDeclarative(doc('3.0'), ctx).routes[0]!.paths).toEqual(['/users/\\d+', '/plain']);
+  });
+});
