@@ -9,28 +9,9 @@ import { execute, prefixed, type Command, type Fields } from '../core/commands.j
 import { SwitchyardError } from '../core/errors.js';
 import { emptyState, type Context, type Route, type Service, type State } from '../core/model.js';
 import { isLegacyFormat, migrateLegacyRoute } from '../core/router.js';
-import {
-  appSchema,
-  deploymentSchema,
-  healthchecksSchema,
-  routeSchema,
-  serviceSchema,
-  upstreamSchema,
-  validate,
-  type Schema,
-} from '../core/schema.js';
+import { appSchema, deploymentSchema, healthchecksSchema, routeSchema, serviceSchema, upstreamSchema, validate, type Schema } from '../core/schema.js';
 
-const TOP_LEVEL = new Set([
-  '_format_version',
-  '_transform',
-  '_info',
-  'services',
-  'routes',
-  'upstreams',
-  'targets',
-  'apps',
-  'deployments',
-]);
+const TOP_LEVEL = new Set(['_format_version', '_transform', '_info', 'services', 'routes', 'upstreams', 'targets', 'apps', 'deployments']);
 
 /** Parses YAML (or JSON) text; syntax errors name the line and column. */
 export function parseDocument(text: string, source = 'config'): unknown {
@@ -48,8 +29,7 @@ function list(doc: Record<string, unknown>, key: string, path: string): Record<s
   if (v === undefined || v === null) return [];
   if (!Array.isArray(v)) throw SwitchyardError.schema({ [path]: 'expected an array' });
   return v.map((x, i) => {
-    if (typeof x !== 'object' || x === null || Array.isArray(x))
-      throw SwitchyardError.schema({ [`${path}[${i}]`]: 'expected a record' });
+    if (typeof x !== 'object' || x === null || Array.isArray(x)) throw SwitchyardError.schema({ [`${path}[${i}]`]: 'expected a record' });
     return x as Record<string, unknown>;
   });
 }
@@ -65,38 +45,25 @@ export function fromDeclarative(raw: unknown, ctx: Context): State {
   }
   const doc = raw as Record<string, unknown>;
   const unknown = Object.keys(doc).filter((k) => !TOP_LEVEL.has(k));
-  if (unknown.length)
-    throw SwitchyardError.schema(
-      Object.fromEntries(
-        unknown.map((k) => [k, 'unknown field (switchyard reads services, routes, upstreams and targets)']),
-      ),
-    );
+  if (unknown.length) throw SwitchyardError.schema(Object.fromEntries(unknown.map((k) => [k, 'unknown field (switchyard reads services, routes, upstreams and targets)'])));
   const fv = doc._format_version;
-  if (fv !== undefined && !['1.1', '2.1', '3.0'].includes(String(fv)))
-    throw SwitchyardError.schema({ _format_version: `unsupported version ${String(fv)}; expected "3.0"` });
+  if (fv !== undefined && !['1.1', '2.1', '3.0'].includes(String(fv))) throw SwitchyardError.schema({ _format_version: `unsupported version ${String(fv)}; expected "3.0"` });
 
   let state: State = emptyState;
   const run = (path: string, cmd: Command) => {
     // Kong 3 migrates a pre-3.0 file's paths (regexes without `~`) as it loads them.
-    if (cmd.op === 'route.create' && isLegacyFormat(fv))
-      cmd = { ...cmd, fields: migrateLegacyRoute(cmd.fields) };
+    if (cmd.op === 'route.create' && isLegacyFormat(fv)) cmd = { ...cmd, fields: migrateLegacyRoute(cmd.fields) };
     try {
       state = execute(state, cmd, ctx).state;
     } catch (e) {
       throw prefixed(e, path);
     }
   };
-  list(doc, 'upstreams', 'upstreams').forEach((u, i) =>
-    run(`upstreams[${i}]`, { op: 'upstream.create', fields: u }),
-  );
+  list(doc, 'upstreams', 'upstreams').forEach((u, i) => run(`upstreams[${i}]`, { op: 'upstream.create', fields: u }));
   list(doc, 'targets', 'targets').forEach((t, i) => {
     const { upstream, ...fields } = t;
-    const name =
-      typeof upstream === 'object' && upstream !== null
-        ? ((upstream as Fields).name ?? (upstream as Fields).id)
-        : upstream;
-    if (typeof name !== 'string')
-      throw SwitchyardError.schema({ [`targets[${i}].upstream`]: 'required field missing' });
+    const name = typeof upstream === 'object' && upstream !== null ? ((upstream as Fields).name ?? (upstream as Fields).id) : upstream;
+    if (typeof name !== 'string') throw SwitchyardError.schema({ [`targets[${i}].upstream`]: 'required field missing' });
     run(`targets[${i}]`, { op: 'target.create', upstream: name, fields });
   });
   // switchyard's extension: apps (Kf), each over the upstream of its name.
@@ -111,16 +78,9 @@ export function fromDeclarative(raw: unknown, ctx: Context): State {
     const { routes: _nested, ...fields } = s;
     run(`services[${i}]`, { op: 'service.create', fields });
     const created = state.services[state.services.length - 1]!;
-    list(s, 'routes', `services[${i}].routes`).forEach((r, j) =>
-      run(`services[${i}].routes[${j}]`, { op: 'route.create', service: created.id, fields: r }),
-    );
+    list(s, 'routes', `services[${i}].routes`).forEach((r, j) => run(`services[${i}].routes[${j}]`, { op: 'route.create', service: created.id, fields: r }));
   });
-  list(doc, 'routes', 'routes').forEach((r, i) =>
-    run(`routes[${i}]`, {
-      op: 'route.create',
-      fields: { ...r, ...(r.service !== undefined ? { service: serviceRef(r.service) } : {}) },
-    }),
-  );
+  list(doc, 'routes', 'routes').forEach((r, i) => run(`routes[${i}]`, { op: 'route.create', fields: { ...r, ...(r.service !== undefined ? { service: serviceRef(r.service) } : {}) } }));
   // switchyard's extension: blue-green deployments (SAP), records known by their id.
   list(doc, 'deployments', 'deployments').forEach((d, i) => {
     try {
@@ -161,11 +121,7 @@ function exportRoute(r: Route): Record<string, unknown> {
  */
 export type DeclarativeFlavour = 'switchyard' | 'kong';
 
-export function toDeclarative(
-  state: State,
-  flavour: DeclarativeFlavour = 'switchyard',
-  notes: string[] = [],
-): Record<string, unknown> {
+export function toDeclarative(state: State, flavour: DeclarativeFlavour = 'switchyard', notes: string[] = []): Record<string, unknown> {
   const kong = flavour === 'kong';
   const byService = new Map<string, Route[]>();
   const loose: Route[] = [];
@@ -177,12 +133,8 @@ export function toDeclarative(
     const { name, host, ...rest } = meaningful(serviceSchema, s, [...SKIP, 'url', 'upstreams']);
     const out: Record<string, unknown> = { ...(name ? { name } : {}), host, ...rest };
     const live = s.upstreams.filter((e) => e.weight > 0);
-    if (s.upstreams.length && !kong)
-      out.upstreams = s.upstreams.map((e) => ({ name: e.name, weight: e.weight }));
-    else if (live.length > 1)
-      notes.push(
-        `service ${s.name ?? s.id}: Kong has no weighted split between upstreams; exported with host ${s.host} (${live.map((e) => `${e.name} ${e.weight}`).join(', ')} in switchyard)`,
-      );
+    if (s.upstreams.length && !kong) out.upstreams = s.upstreams.map((e) => ({ name: e.name, weight: e.weight }));
+    else if (live.length > 1) notes.push(`service ${s.name ?? s.id}: Kong has no weighted split between upstreams; exported with host ${s.host} (${live.map((e) => `${e.name} ${e.weight}`).join(', ')} in switchyard)`);
     const routes = byService.get(s.id);
     if (routes?.length) out.routes = routes.map(exportRoute);
     return out;
@@ -193,11 +145,7 @@ export function toDeclarative(
   if (state.upstreams.length) {
     const defaults = JSON.stringify(validate(healthchecksSchema, {}, 'create').value);
     doc.upstreams = state.upstreams.map((u) => ({
-      ...meaningful(upstreamSchema, u, [
-        ...SKIP,
-        'targets',
-        ...(JSON.stringify(u.healthchecks) === defaults ? ['healthchecks'] : []),
-      ]),
+      ...meaningful(upstreamSchema, u, [...SKIP, 'targets', ...(JSON.stringify(u.healthchecks) === defaults ? ['healthchecks'] : [])]),
       targets: u.targets.map((t) => ({
         target: t.target,
         weight: t.weight,
@@ -207,22 +155,14 @@ export function toDeclarative(
       })),
     }));
   }
-  if (state.apps.length && !kong)
-    doc.apps = state.apps.map((a) => meaningful(appSchema, a, [...SKIP, 'generation']));
-  else if (state.apps.length)
-    notes.push(`${state.apps.length} app(s) left out: Kong has no apps; their upstreams are exported`);
+  if (state.apps.length && !kong) doc.apps = state.apps.map((a) => meaningful(appSchema, a, [...SKIP, 'generation']));
+  else if (state.apps.length) notes.push(`${state.apps.length} app(s) left out: Kong has no apps; their upstreams are exported`);
   // A deployment is a record of what happened, known by its id: written whole, times included.
-  if (state.deployments.length && !kong)
-    doc.deployments = state.deployments.map((d) => meaningful(deploymentSchema, d, []));
-  else if (state.deployments.length)
-    notes.push(`${state.deployments.length} deployment(s) left out: Kong has no deployments`);
+  if (state.deployments.length && !kong) doc.deployments = state.deployments.map((d) => meaningful(deploymentSchema, d, []));
+  else if (state.deployments.length) notes.push(`${state.deployments.length} deployment(s) left out: Kong has no deployments`);
   return doc;
 }
 
-export function exportYaml(
-  state: State,
-  flavour: DeclarativeFlavour = 'switchyard',
-  notes: string[] = [],
-): string {
+export function exportYaml(state: State, flavour: DeclarativeFlavour = 'switchyard', notes: string[] = []): string {
   return YAML.stringify(toDeclarative(state, flavour, notes), { lineWidth: 0 });
 }

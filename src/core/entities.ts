@@ -17,18 +17,7 @@ import {
   type Target,
   type Upstream,
 } from './model.js';
-import {
-  parseHostPort,
-  routeSchema,
-  serviceSchema,
-  splitEntrySchema,
-  targetSchema,
-  upstreamSchema,
-  validate,
-  type Created,
-  type Schema,
-  type Updated,
-} from './schema.js';
+import { parseHostPort, routeSchema, serviceSchema, splitEntrySchema, targetSchema, upstreamSchema, validate, type Created, type Schema, type Updated } from './schema.js';
 
 export type Fields = Record<string, unknown>;
 
@@ -37,19 +26,9 @@ export type EntityCommand =
   | { readonly op: 'upstream.update'; readonly upstream: string; readonly fields: Fields }
   | { readonly op: 'upstream.delete'; readonly upstream: string }
   | { readonly op: 'target.create'; readonly upstream: string; readonly fields: Fields }
-  | {
-      readonly op: 'target.update';
-      readonly upstream: string;
-      readonly target: string;
-      readonly fields: Fields;
-    }
+  | { readonly op: 'target.update'; readonly upstream: string; readonly target: string; readonly fields: Fields }
   /** Kong's manual health: the operator's verdict on a target, kept in the state. */
-  | {
-      readonly op: 'target.health';
-      readonly upstream: string;
-      readonly target: string;
-      readonly verdict: 'healthy' | 'unhealthy';
-    }
+  | { readonly op: 'target.health'; readonly upstream: string; readonly target: string; readonly verdict: 'healthy' | 'unhealthy' }
   | { readonly op: 'target.delete'; readonly upstream: string; readonly target: string }
   | { readonly op: 'service.create'; readonly fields: Fields }
   | { readonly op: 'service.update'; readonly service: string; readonly fields: Fields }
@@ -69,24 +48,9 @@ export interface Outcome {
 }
 
 /** Validates against a schema; the value's type is inferred from it (schema.ts: Created, Updated). */
-function check<S extends Schema, K extends keyof S & string = never>(
-  schema: S,
-  input: unknown,
-  mode: 'create',
-  omit?: readonly K[],
-): Omit<Created<S>, K>;
-function check<S extends Schema, K extends keyof S & string = never>(
-  schema: S,
-  input: unknown,
-  mode: 'update',
-  omit?: readonly K[],
-): Omit<Updated<S>, K>;
-function check(
-  schema: Schema,
-  input: unknown,
-  mode: 'create' | 'update',
-  omit: readonly string[] = [],
-): Fields {
+function check<S extends Schema, K extends keyof S & string = never>(schema: S, input: unknown, mode: 'create', omit?: readonly K[]): Omit<Created<S>, K>;
+function check<S extends Schema, K extends keyof S & string = never>(schema: S, input: unknown, mode: 'update', omit?: readonly K[]): Omit<Updated<S>, K>;
+function check(schema: Schema, input: unknown, mode: 'create' | 'update', omit: readonly string[] = []): Fields {
   const { value, errors } = validate(schema, input, mode);
   for (const k of omit) delete value[k];
   if (Object.keys(errors).length) throw SwitchyardError.schema(errors);
@@ -122,10 +86,7 @@ function findRoute(state: State, key: string): Route {
 }
 
 function findTarget(u: Upstream, key: string): Target {
-  const t =
-    u.targets.find((x) => x.id === key) ??
-    u.targets.find((x) => x.target === key) ??
-    u.targets.find((x) => x.target === normalizeTarget(key));
+  const t = u.targets.find((x) => x.id === key) ?? u.targets.find((x) => x.target === key) ?? u.targets.find((x) => x.target === normalizeTarget(key));
   if (!t) throw SwitchyardError.notFound('target', key);
   return t;
 }
@@ -137,12 +98,7 @@ export function normalizeTarget(t: string): string {
 }
 
 function ensureUniqueId(state: State, id: string): void {
-  const all = [
-    ...state.upstreams,
-    ...state.services,
-    ...state.routes,
-    ...state.upstreams.flatMap((u) => u.targets),
-  ];
+  const all = [...state.upstreams, ...state.services, ...state.routes, ...state.upstreams.flatMap((u) => u.targets)];
   if (all.some((e) => e.id === id)) throw SwitchyardError.unique('entity', 'id', id);
 }
 
@@ -150,20 +106,10 @@ function replaceIn<T>(list: readonly T[], old: T, next: T): T[] {
   return list.map((x) => (x === old ? next : x));
 }
 
-function makeTarget(
-  state: State,
-  fields: TargetFields,
-  ctx: Context,
-  existing: readonly Target[],
-  upstreamName: string,
-): Target {
+function makeTarget(state: State, fields: TargetFields, ctx: Context, existing: readonly Target[], upstreamName: string): Target {
   const target = normalizeTarget(fields.target);
   if (existing.some((t) => t.target === target)) {
-    throw new SwitchyardError(
-      'unique constraint violation',
-      `target ${target} already exists in upstream ${upstreamName}`,
-      { target },
-    );
+    throw new SwitchyardError('unique constraint violation', `target ${target} already exists in upstream ${upstreamName}`, { target });
   }
   const id = fields.id ?? ctx.newId();
   if (fields.id) ensureUniqueId(state, id);
@@ -198,44 +144,28 @@ export function createUpstream(state: State, input: Fields, ctx: Context): Outco
     updated_at: f.updated_at ?? ctx.now,
     tags: f.tags ?? null,
   };
-  return {
-    state: { ...state, upstreams: [...state.upstreams, u] },
-    entity: u,
-    summary: `upstream ${name} created`,
-  };
+  return { state: { ...state, upstreams: [...state.upstreams, u] }, entity: u, summary: `upstream ${name} created` };
 }
 
 function updateUpstream(state: State, key: string, input: Fields, ctx: Context): Outcome {
   const u = findUpstream(state, key);
   // Kong merges a PATCH of nested `healthchecks` into what is there.
-  const merged = isRecord(input.healthchecks)
-    ? { ...input, healthchecks: deepMerge(u.healthchecks, input.healthchecks) }
-    : input;
+  const merged = isRecord(input.healthchecks) ? { ...input, healthchecks: deepMerge(u.healthchecks, input.healthchecks) } : input;
   const f = check(upstreamSchema, merged, 'update', ['id', 'created_at', 'updated_at', 'targets']);
-  if ('targets' in input)
-    throw SwitchyardError.schema({ targets: 'targets are changed through /upstreams/{upstream}/targets' });
+  if ('targets' in input) throw SwitchyardError.schema({ targets: 'targets are changed through /upstreams/{upstream}/targets' });
   const name = f.name ?? u.name;
-  if (name !== u.name && state.upstreams.some((x) => x.name === name))
-    throw SwitchyardError.unique('upstream', 'name', name);
+  if (name !== u.name && state.upstreams.some((x) => x.name === name)) throw SwitchyardError.unique('upstream', 'name', name);
   const next: Upstream = { ...u, ...f, name, updated_at: ctx.now };
   let services = state.services;
   if (name !== u.name) {
     // A rename carries every service that points at the upstream along with it.
     services = services.map((s) =>
       s.host === u.name || s.upstreams.some((e) => e.name === u.name)
-        ? {
-            ...s,
-            host: s.host === u.name ? name : s.host,
-            upstreams: s.upstreams.map((e) => (e.name === u.name ? { ...e, name } : e)),
-          }
+        ? { ...s, host: s.host === u.name ? name : s.host, upstreams: s.upstreams.map((e) => (e.name === u.name ? { ...e, name } : e)) }
         : s,
     );
   }
-  return {
-    state: { ...state, services, upstreams: replaceIn(state.upstreams, u, next) },
-    entity: next,
-    summary: `upstream ${name} updated`,
-  };
+  return { state: { ...state, services, upstreams: replaceIn(state.upstreams, u, next) }, entity: next, summary: `upstream ${name} updated` };
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -244,17 +174,14 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 
 function deepMerge(base: unknown, patch: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = isRecord(base) ? { ...base } : {};
-  for (const [k, v] of Object.entries(patch))
-    out[k] = isRecord(v) && isRecord(out[k]) ? deepMerge(out[k], v) : v;
+  for (const [k, v] of Object.entries(patch)) out[k] = isRecord(v) && isRecord(out[k]) ? deepMerge(out[k], v) : v;
   return out;
 }
 
 function deleteUpstream(state: State, key: string): Outcome {
   const u = findUpstream(state, key);
   // A weight-0 entry left by a switch is no reference: Kong lets the old colour go.
-  const users = state.services.filter(
-    (s) => s.host === u.name || s.upstreams.some((e) => e.name === u.name && e.weight > 0),
-  );
+  const users = state.services.filter((s) => s.host === u.name || s.upstreams.some((e) => e.name === u.name && e.weight > 0));
   if (users.length) {
     throw new SwitchyardError(
       'foreign key violation',
@@ -262,16 +189,8 @@ function deleteUpstream(state: State, key: string): Outcome {
       { '@referenced_by': 'services' },
     );
   }
-  const services = state.services.map((s) =>
-    s.upstreams.some((e) => e.name === u.name)
-      ? { ...s, upstreams: s.upstreams.filter((e) => e.name !== u.name) }
-      : s,
-  );
-  return {
-    state: { ...state, services, upstreams: state.upstreams.filter((x) => x !== u) },
-    entity: u,
-    summary: `upstream ${u.name} deleted`,
-  };
+  const services = state.services.map((s) => (s.upstreams.some((e) => e.name === u.name) ? { ...s, upstreams: s.upstreams.filter((e) => e.name !== u.name) } : s));
+  return { state: { ...state, services, upstreams: state.upstreams.filter((x) => x !== u) }, entity: u, summary: `upstream ${u.name} deleted` };
 }
 
 function createTarget(state: State, upstream: string, input: Fields, ctx: Context): Outcome {
@@ -292,18 +211,9 @@ function updateTarget(state: State, upstream: string, key: string, input: Fields
   const f = check(targetSchema, input, 'update', ['id', 'created_at', 'upstream']);
   const target = f.target !== undefined ? normalizeTarget(f.target) : t.target;
   if (target !== t.target && u.targets.some((x) => x.target === target)) {
-    throw new SwitchyardError(
-      'unique constraint violation',
-      `target ${target} already exists in upstream ${u.name}`,
-      { target },
-    );
+    throw new SwitchyardError('unique constraint violation', `target ${target} already exists in upstream ${u.name}`, { target });
   }
-  const nt: Target = {
-    ...t,
-    ...(f.weight !== undefined ? { weight: f.weight } : {}),
-    ...(f.tags !== undefined ? { tags: f.tags } : {}),
-    target,
-  };
+  const nt: Target = { ...t, ...(f.weight !== undefined ? { weight: f.weight } : {}), ...(f.tags !== undefined ? { tags: f.tags } : {}), target };
   const next: Upstream = { ...u, targets: replaceIn(u.targets, t, nt), updated_at: ctx.now };
   return {
     state: { ...state, upstreams: replaceIn(state.upstreams, u, next) },
@@ -313,8 +223,7 @@ function updateTarget(state: State, upstream: string, key: string, input: Fields
 }
 
 function markTarget(state: State, upstream: string, key: string, verdict: unknown): Outcome {
-  if (verdict !== 'healthy' && verdict !== 'unhealthy')
-    throw SwitchyardError.schema({ verdict: 'expected one of: healthy, unhealthy' });
+  if (verdict !== 'healthy' && verdict !== 'unhealthy') throw SwitchyardError.schema({ verdict: "expected one of: healthy, unhealthy" });
   const u = findUpstream(state, upstream);
   const t = findTarget(u, key);
   const nt: Target = { ...t, manual_health: { verdict, seq: (t.manual_health?.seq ?? 0) + 1 } };
@@ -330,11 +239,7 @@ function deleteTarget(state: State, upstream: string, key: string, ctx: Context)
   const u = findUpstream(state, upstream);
   const t = findTarget(u, key);
   const next: Upstream = { ...u, targets: u.targets.filter((x) => x !== t), updated_at: ctx.now };
-  return {
-    state: { ...state, upstreams: replaceIn(state.upstreams, u, next) },
-    entity: t,
-    summary: `target ${t.target} removed from ${u.name}`,
-  };
+  return { state: { ...state, upstreams: replaceIn(state.upstreams, u, next) }, entity: t, summary: `target ${t.target} removed from ${u.name}` };
 }
 
 function parseServiceUrl(url: string, errors: FieldErrors): Fields {
@@ -367,8 +272,7 @@ function checkSplit(state: State, raw: unknown): SplitEntry[] {
     const name = value.name;
     const u = byNameOrId(state.upstreams, name);
     if (!u) errors[`upstreams[${i}].name`] = `no upstream named '${name}'`;
-    else if (out.some((x) => x.name === u.name))
-      errors[`upstreams[${i}].name`] = `upstream '${u.name}' is listed twice`;
+    else if (out.some((x) => x.name === u.name)) errors[`upstreams[${i}].name`] = `upstream '${u.name}' is listed twice`;
     else out.push({ name: u.name, weight: value.weight });
   });
   if (Object.keys(errors).length) throw SwitchyardError.schema(errors);
@@ -390,11 +294,7 @@ function pointHostAt(state: State, s: Service, host: string): { host: string; up
   const isUpstream = state.upstreams.some((u) => u.name === host);
   if (!isUpstream) return { host, upstreams: [] };
   const prev: SplitEntry[] =
-    s.upstreams.length > 0
-      ? [...s.upstreams]
-      : s.host !== host && state.upstreams.some((u) => u.name === s.host)
-        ? [{ name: s.host, weight: 0 }]
-        : [];
+    s.upstreams.length > 0 ? [...s.upstreams] : s.host !== host && state.upstreams.some((u) => u.name === s.host) ? [{ name: s.host, weight: 0 }] : [];
   if (prev.length === 0) return { host, upstreams: [] };
   const next = prev.map((e) => ({ name: e.name, weight: e.name === host ? 100 : 0 }));
   if (!next.some((e) => e.name === host)) next.push({ name: host, weight: 100 });
@@ -415,8 +315,7 @@ function serviceFields(state: State, input: Fields, mode: 'create' | 'update'): 
     else {
       const fromUrl = parseServiceUrl(input.url, errors);
       for (const k of ['host', 'port', 'path', 'protocol']) {
-        if (k in input && input[k] !== undefined && k in fromUrl)
-          errors[k] = 'cannot be set together with url';
+        if (k in input && input[k] !== undefined && k in fromUrl) errors[k] = 'cannot be set together with url';
       }
       const { url: _url, ...others } = input;
       rest = { ...others, ...fromUrl };
@@ -435,16 +334,12 @@ export function createService(state: State, input: Fields, ctx: Context): Outcom
   const split = f.upstreams ?? [];
   let host = f.host;
   if (split.length > 0) {
-    if (host !== undefined && !split.some((e) => e.name === host))
-      throw SwitchyardError.schema({
-        host: `must name one of the upstreams of the split (${split.map((e) => e.name).join(', ')})`,
-      });
+    if (host !== undefined && !split.some((e) => e.name === host)) throw SwitchyardError.schema({ host: `must name one of the upstreams of the split (${split.map((e) => e.name).join(', ')})` });
     host ??= heaviest(split);
   }
   if (host === undefined) throw SwitchyardError.schema({ host: 'required field missing' });
   const name = f.name;
-  if (name !== null && state.services.some((s) => s.name === name))
-    throw SwitchyardError.unique('service', 'name', name);
+  if (name !== null && state.services.some((s) => s.name === name)) throw SwitchyardError.unique('service', 'name', name);
   const id = f.id ?? ctx.newId();
   if (f.id) ensureUniqueId(state, id);
   const s: Service = {
@@ -464,11 +359,7 @@ export function createService(state: State, input: Fields, ctx: Context): Outcom
     updated_at: f.updated_at ?? ctx.now,
     tags: f.tags ?? null,
   };
-  return {
-    state: { ...state, services: [...state.services, s] },
-    entity: s,
-    summary: `service ${serviceLabel(s)} created → ${describeTarget(s)}`,
-  };
+  return { state: { ...state, services: [...state.services, s] }, entity: s, summary: `service ${serviceLabel(s)} created → ${describeTarget(s)}` };
 }
 
 export function describeTarget(s: Service): string {
@@ -485,9 +376,7 @@ function updateService(state: State, key: string, input: Fields, ctx: Context): 
     const split = f.upstreams;
     const host = f.host;
     if (split.length > 0 && host !== undefined && !split.some((e) => e.name === host)) {
-      throw SwitchyardError.schema({
-        host: `must name one of the upstreams of the split (${split.map((e) => e.name).join(', ')})`,
-      });
+      throw SwitchyardError.schema({ host: `must name one of the upstreams of the split (${split.map((e) => e.name).join(', ')})` });
     }
     next = { ...next, host: host ?? heaviest(split) ?? s.host };
   } else if (f.host !== undefined && f.host !== s.host) {
@@ -495,44 +384,25 @@ function updateService(state: State, key: string, input: Fields, ctx: Context): 
   } else if (f.host !== undefined && s.upstreams.length > 0) {
     next = { ...next, ...pointHostAt(state, s, f.host) };
   }
-  if (next.name !== s.name && next.name !== null && state.services.some((x) => x.name === next.name))
-    throw SwitchyardError.unique('service', 'name', next.name);
-  return {
-    state: { ...state, services: replaceIn(state.services, s, next) },
-    entity: next,
-    summary: `service ${serviceLabel(next)} → ${describeTarget(next)}`,
-  };
+  if (next.name !== s.name && next.name !== null && state.services.some((x) => x.name === next.name)) throw SwitchyardError.unique('service', 'name', next.name);
+  return { state: { ...state, services: replaceIn(state.services, s, next) }, entity: next, summary: `service ${serviceLabel(next)} → ${describeTarget(next)}` };
 }
 
 function deleteService(state: State, key: string): Outcome {
   const s = findService(state, key);
   if (state.routes.some((r) => r.service?.id === s.id)) {
-    throw new SwitchyardError(
-      'foreign key violation',
-      "an existing 'routes' entity references this 'services' entity",
-      { '@referenced_by': 'routes' },
-    );
+    throw new SwitchyardError('foreign key violation', "an existing 'routes' entity references this 'services' entity", { '@referenced_by': 'routes' });
   }
-  return {
-    state: { ...state, services: state.services.filter((x) => x !== s) },
-    entity: s,
-    summary: `service ${serviceLabel(s)} deleted`,
-  };
+  return { state: { ...state, services: state.services.filter((x) => x !== s) }, entity: s, summary: `service ${serviceLabel(s)} deleted` };
 }
 
 function resolveServiceRef(state: State, ref: unknown): { id: string } | null {
   if (ref === null || ref === undefined) return null;
   const r = ref as { id?: string; name?: string };
-  const s =
-    (r.id && state.services.find((x) => x.id === r.id)) ||
-    (r.name && state.services.find((x) => x.name === r.name));
+  const s = (r.id && state.services.find((x) => x.id === r.id)) || (r.name && state.services.find((x) => x.name === r.name));
   if (!s) {
     const key = r.id !== undefined ? `id="${r.id}"` : `name="${r.name ?? ''}"`;
-    throw new SwitchyardError(
-      'foreign key violation',
-      `the foreign key '{${key}}' does not reference an existing 'services' entity.`,
-      { service: key },
-    );
+    throw new SwitchyardError('foreign key violation', `the foreign key '{${key}}' does not reference an existing 'services' entity.`, { service: key });
   }
   return { id: s.id };
 }
@@ -552,19 +422,13 @@ function checkRouteShape(r: Route): void {
   }
 }
 
-export function createRoute(
-  state: State,
-  serviceKey: string | undefined,
-  input: Fields,
-  ctx: Context,
-): Outcome {
+export function createRoute(state: State, serviceKey: string | undefined, input: Fields, ctx: Context): Outcome {
   let service: { id: string } | null = null;
   if (serviceKey !== undefined) service = { id: findService(state, serviceKey).id };
   const f = check(routeSchema, input, 'create');
   if (service === null) service = resolveServiceRef(state, f.service);
   const name = f.name;
-  if (name !== null && state.routes.some((r) => r.name === name))
-    throw SwitchyardError.unique('route', 'name', name);
+  if (name !== null && state.routes.some((r) => r.name === name)) throw SwitchyardError.unique('route', 'name', name);
   const id = f.id ?? ctx.newId();
   if (f.id) ensureUniqueId(state, id);
   const r: Route = {
@@ -586,11 +450,7 @@ export function createRoute(
     tags: f.tags ?? null,
   };
   checkRouteShape(r);
-  return {
-    state: { ...state, routes: [...state.routes, r] },
-    entity: r,
-    summary: `route ${describeRoute(r)} created`,
-  };
+  return { state: { ...state, routes: [...state.routes, r] }, entity: r, summary: `route ${describeRoute(r)} created` };
 }
 
 export function describeRoute(r: Route): string {
@@ -606,31 +466,20 @@ function updateRoute(state: State, key: string, input: Fields, ctx: Context): Ou
   if ('service' in f) service = resolveServiceRef(state, f.service);
   const next: Route = { ...r, ...f, service, updated_at: ctx.now };
   checkRouteShape(next);
-  if (next.name !== r.name && next.name !== null && state.routes.some((x) => x.name === next.name))
-    throw SwitchyardError.unique('route', 'name', next.name);
-  return {
-    state: { ...state, routes: replaceIn(state.routes, r, next) },
-    entity: next,
-    summary: `route ${describeRoute(next)} updated`,
-  };
+  if (next.name !== r.name && next.name !== null && state.routes.some((x) => x.name === next.name)) throw SwitchyardError.unique('route', 'name', next.name);
+  return { state: { ...state, routes: replaceIn(state.routes, r, next) }, entity: next, summary: `route ${describeRoute(next)} updated` };
 }
 
 function deleteRoute(state: State, key: string): Outcome {
   const r = findRoute(state, key);
-  return {
-    state: { ...state, routes: state.routes.filter((x) => x !== r) },
-    entity: r,
-    summary: `route ${describeRoute(r)} deleted`,
-  };
+  return { state: { ...state, routes: state.routes.filter((x) => x !== r) }, entity: r, summary: `route ${describeRoute(r)} deleted` };
 }
 
 export function prefixed(e: unknown, path: string): unknown {
   if (!(e instanceof SwitchyardError)) return e;
   const keys = Object.keys(e.fields);
   if (e.code === 'schema violation' || keys.length) {
-    const fields = Object.fromEntries(
-      keys.map((k) => [k.startsWith('@') ? path : `${path}.${k}`, e.fields[k] as string]),
-    );
+    const fields = Object.fromEntries(keys.map((k) => [k.startsWith('@') ? path : `${path}.${k}`, e.fields[k] as string]));
     if (e.code === 'schema violation') return SwitchyardError.schema(fields);
     return new SwitchyardError(e.code, `${path}: ${e.message}`, fields);
   }

@@ -34,28 +34,13 @@ export interface Healthchecks {
     /** Seconds. */
     readonly timeout: number;
     readonly concurrency: number;
-    readonly healthy: {
-      readonly interval: number;
-      readonly http_statuses: readonly number[];
-      readonly successes: number;
-    };
-    readonly unhealthy: {
-      readonly interval: number;
-      readonly http_statuses: readonly number[];
-      readonly tcp_failures: number;
-      readonly timeouts: number;
-      readonly http_failures: number;
-    };
+    readonly healthy: { readonly interval: number; readonly http_statuses: readonly number[]; readonly successes: number };
+    readonly unhealthy: { readonly interval: number; readonly http_statuses: readonly number[]; readonly tcp_failures: number; readonly timeouts: number; readonly http_failures: number };
   };
   readonly passive: {
     readonly type: 'http' | 'tcp';
     readonly healthy: { readonly http_statuses: readonly number[]; readonly successes: number };
-    readonly unhealthy: {
-      readonly http_statuses: readonly number[];
-      readonly tcp_failures: number;
-      readonly timeouts: number;
-      readonly http_failures: number;
-    };
+    readonly unhealthy: { readonly http_statuses: readonly number[]; readonly tcp_failures: number; readonly timeouts: number; readonly http_failures: number };
   };
   readonly threshold: number;
 }
@@ -188,13 +173,7 @@ export interface State {
   readonly deployments: readonly Deployment[];
 }
 
-export const emptyState: State = Object.freeze({
-  upstreams: [],
-  services: [],
-  routes: [],
-  apps: [],
-  deployments: [],
-});
+export const emptyState: State = Object.freeze({ upstreams: [], services: [], routes: [], apps: [], deployments: [] });
 
 /** What a command needs from the outside world, passed in so commands stay pure. */
 export interface Context {
@@ -203,10 +182,7 @@ export interface Context {
   readonly newId: () => string;
 }
 
-export function byNameOrId<T extends { id: string; name: string | null }>(
-  list: readonly T[],
-  key: string,
-): T | undefined {
+export function byNameOrId<T extends { id: string; name: string | null }>(list: readonly T[], key: string): T | undefined {
   return list.find((e) => e.id === key) ?? list.find((e) => e.name === key);
 }
 

@@ -72,10 +72,7 @@ export type Schema = Readonly<Record<string, Field>>;
 type OrNull<F, T> = F extends { readonly nullable: true } ? T | null : T;
 
 /** The value a field validates to, inferred from its definition (a `oneOf` string is its union). */
-export type ValueOf<F> = F extends {
-  readonly type: 'string';
-  readonly oneOf: readonly (infer O extends string)[];
-}
+export type ValueOf<F> = F extends { readonly type: 'string'; readonly oneOf: readonly (infer O extends string)[] }
   ? OrNull<F, O>
   : F extends { readonly type: 'string' }
     ? OrNull<F, string>
@@ -95,34 +92,23 @@ export type ValueOf<F> = F extends {
 
 /** Fields present after a `create`: the required ones, those with a default, filled records. */
 type Present<S extends Schema> = {
-  [K in keyof S]: S[K] extends { readonly required: true } | { readonly filled: true }
-    ? K
-    : S[K] extends { readonly default: infer D }
-      ? D extends undefined
-        ? never
-        : K
-      : never;
+  [K in keyof S]: S[K] extends { readonly required: true } | { readonly filled: true } ? K : S[K] extends { readonly default: infer D } ? (D extends undefined ? never : K) : never;
 }[keyof S];
 
 /** What `validate(schema, input, 'create')` gives: defaults filled, required fields there. */
-export type Created<S extends Schema> = { -readonly [K in Present<S>]: ValueOf<S[K]> } & {
-  -readonly [K in Exclude<keyof S, Present<S>>]?: ValueOf<S[K]>;
-};
+export type Created<S extends Schema> = { -readonly [K in Present<S>]: ValueOf<S[K]> } & { -readonly [K in Exclude<keyof S, Present<S>>]?: ValueOf<S[K]> };
 /** What `validate(schema, input, 'update')` gives: only the fields that were sent. */
 export type Updated<S extends Schema> = { -readonly [K in keyof S]?: ValueOf<S[K]> };
 
 const MAX_STRING = 1024;
 const NAME_RE = /^[A-Za-z0-9.\-_~]+$/;
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const HOSTNAME_RE =
-  /^(?=.{1,253}$)[A-Za-z0-9_]([A-Za-z0-9_-]{0,62})(\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,62}))*\.?$/;
+const HOSTNAME_RE = /^(?=.{1,253}$)[A-Za-z0-9_]([A-Za-z0-9_-]{0,62})(\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,62}))*\.?$/;
 const IPV4_RE = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
 
 export function checkName(v: string): string | undefined {
   if (v.length === 0) return 'length must be at least 1';
-  return NAME_RE.test(v)
-    ? undefined
-    : "invalid value '" + v + "': it must only contain alphanumeric and '., -, _, ~' characters";
+  return NAME_RE.test(v) ? undefined : "invalid value '" + v + "': it must only contain alphanumeric and '., -, _, ~' characters";
 }
 
 export function isHostname(v: string): boolean {
@@ -172,7 +158,7 @@ function checkRouteHost(v: string): string | undefined {
   const h = v.replace(/:\d+$/, '');
   if (h.startsWith('*.') && isHostname(h.slice(2))) return undefined;
   if (h.endsWith('.*') && isHostname(h.slice(0, -2))) return undefined;
-  return isHostname(h) ? undefined : 'invalid hostname: ' + v;
+  return isHostname(h) ? undefined : "invalid hostname: " + v;
 }
 
 const common = {
@@ -189,13 +175,7 @@ export const targetSchema = {
   upstream: { type: 'record', fields: { id: { type: 'string' }, name: { type: 'string' } }, nullable: true },
 } as const satisfies Schema;
 
-const statuses = (def: readonly number[]) =>
-  ({
-    type: 'array',
-    elements: { type: 'integer', between: [100, 999] },
-    default: def,
-    maxItems: 32,
-  }) as const;
+const statuses = (def: readonly number[]) => ({ type: 'array', elements: { type: 'integer', between: [100, 999] }, default: def, maxItems: 32 }) as const;
 const counter = { type: 'integer', between: [0, 255], default: 0 } as const;
 const interval = { type: 'number', between: [0, 65535], default: 0 } as const;
 
@@ -209,21 +189,11 @@ export const healthchecksSchema = {
       http_path: { type: 'string', default: '/', check: checkPath },
       timeout: { type: 'number', between: [0, 65535], default: 1 },
       concurrency: { type: 'integer', between: [1, 2 ** 31 - 1], default: 10 },
-      healthy: {
-        type: 'record',
-        filled: true,
-        fields: { interval, http_statuses: statuses([200, 302]), successes: counter },
-      },
+      healthy: { type: 'record', filled: true, fields: { interval, http_statuses: statuses([200, 302]), successes: counter } },
       unhealthy: {
         type: 'record',
         filled: true,
-        fields: {
-          interval,
-          http_statuses: statuses([429, 404, 500, 501, 502, 503, 504, 505]),
-          tcp_failures: counter,
-          timeouts: counter,
-          http_failures: counter,
-        },
+        fields: { interval, http_statuses: statuses([429, 404, 500, 501, 502, 503, 504, 505]), tcp_failures: counter, timeouts: counter, http_failures: counter },
       },
     },
   },
@@ -235,23 +205,9 @@ export const healthchecksSchema = {
       healthy: {
         type: 'record',
         filled: true,
-        fields: {
-          http_statuses: statuses([
-            200, 201, 202, 203, 204, 205, 206, 207, 208, 226, 300, 301, 302, 303, 304, 305, 306, 307, 308,
-          ]),
-          successes: counter,
-        },
+        fields: { http_statuses: statuses([200, 201, 202, 203, 204, 205, 206, 207, 208, 226, 300, 301, 302, 303, 304, 305, 306, 307, 308]), successes: counter },
       },
-      unhealthy: {
-        type: 'record',
-        filled: true,
-        fields: {
-          http_statuses: statuses([429, 500, 503]),
-          tcp_failures: counter,
-          timeouts: counter,
-          http_failures: counter,
-        },
-      },
+      unhealthy: { type: 'record', filled: true, fields: { http_statuses: statuses([429, 500, 503]), tcp_failures: counter, timeouts: counter, http_failures: counter } },
     },
   },
   threshold: { type: 'number', between: [0, 100], default: 0 },
@@ -259,11 +215,7 @@ export const healthchecksSchema = {
 
 export const upstreamSchema = {
   ...common,
-  name: {
-    type: 'string',
-    required: true,
-    check: (v) => (isHostname(v) ? undefined : 'Invalid name; must be a valid hostname'),
-  },
+  name: { type: 'string', required: true, check: (v) => (isHostname(v) ? undefined : 'Invalid name; must be a valid hostname') },
   algorithm: { type: 'string', oneOf: ['round-robin'], default: 'round-robin' },
   slots: { type: 'integer', between: [10, 65536], default: 10000 },
   host_header: { type: 'string', nullable: true, default: null, check: checkHost },
@@ -282,10 +234,7 @@ export const upstreamSchema = {
         manual_health: {
           type: 'record',
           nullable: true,
-          fields: {
-            verdict: { type: 'string', required: true, oneOf: ['healthy', 'unhealthy'] },
-            seq: { type: 'integer', required: true, between: [1, 2 ** 31] },
-          },
+          fields: { verdict: { type: 'string', required: true, oneOf: ['healthy', 'unhealthy'] }, seq: { type: 'integer', required: true, between: [1, 2 ** 31] } },
         },
       },
     },
@@ -363,54 +312,28 @@ export const routeSchema = {
 
 /** Kf's app names: lower-case letters, digits and dashes, starting with a letter (a DNS label). */
 export function checkAppName(v: string): string | undefined {
-  return /^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/.test(v)
-    ? undefined
-    : `invalid app name '${v}': use lower-case letters, digits and '-', starting with a letter (at most 63)`;
+  return /^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/.test(v) ? undefined : `invalid app name '${v}': use lower-case letters, digits and '-', starting with a letter (at most 63)`;
 }
 
 export const appSchema = {
   ...common,
   name: { type: 'string', required: true, check: checkAppName },
   state: { type: 'string', oneOf: ['started', 'stopped'], default: 'started' },
-  command: {
-    type: 'string',
-    nullable: true,
-    default: null,
-    maxLength: 4096,
-    check: (v) => (v.trim() ? undefined : 'must not be empty'),
-  },
-  env: {
-    type: 'map',
-    key: (k) => (/^[A-Za-z_][A-Za-z0-9_]*$/.test(k) ? undefined : `invalid variable name '${k}'`),
-    default: {},
-  },
+  command: { type: 'string', nullable: true, default: null, maxLength: 4096, check: (v) => (v.trim() ? undefined : 'must not be empty') },
+  env: { type: 'map', key: (k) => (/^[A-Za-z_][A-Za-z0-9_]*$/.test(k) ? undefined : `invalid variable name '${k}'`), default: {} },
   instances: { type: 'integer', between: [1, 64], default: 1 },
   targets: { type: 'array', elements: { type: 'string', check: checkTarget }, nullable: true, maxItems: 256 },
   health_path: { type: 'string', nullable: true, default: null, check: checkPath },
   /** Directory the command runs in (the CLI sends its own, as `kf push` uploads the current one). */
-  cwd: {
-    type: 'string',
-    nullable: true,
-    default: null,
-    maxLength: 4096,
-    check: (v) => (v.startsWith('/') ? undefined : 'must be an absolute path'),
-  },
+  cwd: { type: 'string', nullable: true, default: null, maxLength: 4096, check: (v) => (v.startsWith('/') ? undefined : 'must be an absolute path') },
   generation: { type: 'integer', between: [0, 2 ** 31 - 1], default: 1 },
 } as const satisfies Schema;
 
 export const deploymentSchema = {
-  id: {
-    type: 'string',
-    required: true,
-    check: (v) => (/^[0-9]{1,12}$/.test(v) ? undefined : 'expected a numeric id'),
-  },
+  id: { type: 'string', required: true, check: (v) => (/^[0-9]{1,12}$/.test(v) ? undefined : 'expected a numeric id') },
   mta: { type: 'string', required: true, check: checkAppName },
   version: { type: 'string', nullable: true, default: null, maxLength: 64 },
-  state: {
-    type: 'string',
-    required: true,
-    oneOf: ['deploying', 'pending', 'resuming', 'resumed', 'aborted', 'failed'],
-  },
+  state: { type: 'string', required: true, oneOf: ['deploying', 'pending', 'resuming', 'resumed', 'aborted', 'failed'] },
   modules: {
     type: 'array',
     required: true,
@@ -426,13 +349,7 @@ export const deploymentSchema = {
       },
     },
   },
-  steps: {
-    type: 'array',
-    elements: { type: 'integer', between: [0, 100] },
-    nullable: true,
-    default: null,
-    maxItems: 100,
-  },
+  steps: { type: 'array', elements: { type: 'integer', between: [0, 100] }, nullable: true, default: null, maxItems: 100 },
   interval_ms: { type: 'integer', between: [0, 2 ** 31 - 1], nullable: true, default: null },
   max_error_rate: { type: 'number', between: [0, 1], nullable: true, default: null },
   max_p99_ms: { type: 'number', between: [0, 3_600_000], nullable: true, default: null },
@@ -448,10 +365,7 @@ export const deploymentSchema = {
  * those values (so Kong's own exports load), refused at any other.
  */
 const KONG_ONLY = new Map<Schema, Readonly<Record<string, unknown>>>([
-  [
-    serviceSchema,
-    { tls_verify: null, tls_verify_depth: null, ca_certificates: null, client_certificate: null },
-  ],
+  [serviceSchema, { tls_verify: null, tls_verify_depth: null, ca_certificates: null, client_certificate: null }],
   [
     routeSchema,
     {
@@ -490,24 +404,9 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
  * ("100" → 100, "true" → true, "a" → ["a"]). With `create`, defaults fill missing fields and
  * required fields are enforced; otherwise only the given fields are checked (a PATCH).
  */
-export function validate<S extends Schema>(
-  schema: S,
-  input: unknown,
-  mode: 'create',
-  prefix?: string,
-): { value: Created<S>; errors: FieldErrors };
-export function validate<S extends Schema>(
-  schema: S,
-  input: unknown,
-  mode: 'update',
-  prefix?: string,
-): { value: Updated<S>; errors: FieldErrors };
-export function validate(
-  schema: Schema,
-  input: unknown,
-  mode: 'create' | 'update',
-  prefix?: string,
-): { value: Record<string, unknown>; errors: FieldErrors };
+export function validate<S extends Schema>(schema: S, input: unknown, mode: 'create', prefix?: string): { value: Created<S>; errors: FieldErrors };
+export function validate<S extends Schema>(schema: S, input: unknown, mode: 'update', prefix?: string): { value: Updated<S>; errors: FieldErrors };
+export function validate(schema: Schema, input: unknown, mode: 'create' | 'update', prefix?: string): { value: Record<string, unknown>; errors: FieldErrors };
 export function validate(
   schema: Schema,
   input: unknown,
@@ -527,14 +426,8 @@ export function validate(
       // Kong's own field that switchyard does not implement: fine at Kong's default (what a
       // `deck dump` or a Kong export carries), refused otherwise rather than silently ignored.
       const v = input[key];
-      if (
-        v !== null &&
-        JSON.stringify(v) !== JSON.stringify(kong[key]) &&
-        !(Array.isArray(v) && v.length === 0) &&
-        !(isPlainObject(v) && Object.keys(v).length === 0)
-      ) {
-        errors[prefix + key] =
-          `not supported by switchyard (only Kong's default ${JSON.stringify(kong[key])} is accepted)`;
+      if (v !== null && JSON.stringify(v) !== JSON.stringify(kong[key]) && !(Array.isArray(v) && v.length === 0) && !(isPlainObject(v) && Object.keys(v).length === 0)) {
+        errors[prefix + key] = `not supported by switchyard (only Kong's default ${JSON.stringify(kong[key])} is accepted)`;
       }
       continue;
     }
@@ -547,8 +440,7 @@ export function validate(
       if (mode === 'create') {
         if ('required' in field && field.required) errors[path] = 'required field missing';
         else if ('default' in field && field.default !== undefined) value[key] = cloneDefault(field.default);
-        else if (field.type === 'record' && field.filled)
-          value[key] = validate(field.fields, {}, 'create').value;
+        else if (field.type === 'record' && field.filled) value[key] = validate(field.fields, {}, 'create').value;
       }
       continue;
     }
@@ -562,12 +454,7 @@ function cloneDefault(v: unknown): unknown {
   return Array.isArray(v) ? [...v] : v;
 }
 
-function coerce(
-  field: Field,
-  raw: unknown,
-  path: string,
-  errors: FieldErrors,
-): { ok: boolean; value?: unknown } {
+function coerce(field: Field, raw: unknown, path: string, errors: FieldErrors): { ok: boolean; value?: unknown } {
   const fail = (msg: string) => {
     errors[path] = msg;
     return { ok: false };
@@ -580,10 +467,8 @@ function coerce(
   switch (field.type) {
     case 'string': {
       if (typeof raw !== 'string') return fail('expected a string');
-      if (raw.length > (field.maxLength ?? MAX_STRING))
-        return fail(`length must be at most ${field.maxLength ?? MAX_STRING}`);
-      if (field.oneOf && !field.oneOf.includes(raw))
-        return fail(`expected one of: ${field.oneOf.join(', ')}`);
+      if (raw.length > (field.maxLength ?? MAX_STRING)) return fail(`length must be at most ${field.maxLength ?? MAX_STRING}`);
+      if (field.oneOf && !field.oneOf.includes(raw)) return fail(`expected one of: ${field.oneOf.join(', ')}`);
       const msg = field.check?.(raw);
       if (msg) return fail(msg);
       return { ok: true, value: raw };
@@ -638,13 +523,7 @@ function coerce(
       if (entries.length > (field.maxItems ?? 256)) return fail(`at most ${field.maxItems ?? 256} entries`);
       let ok = true;
       for (const [k, v] of entries) {
-        const bad =
-          field.key(k) ??
-          (typeof v !== 'string'
-            ? 'expected a string'
-            : v.length > MAX_STRING
-              ? `length must be at most ${MAX_STRING}`
-              : undefined);
+        const bad = field.key(k) ?? (typeof v !== 'string' ? 'expected a string' : v.length > MAX_STRING ? `length must be at most ${MAX_STRING}` : undefined);
         if (bad) {
           errors[`${path}.${k}`] = bad;
           ok = false;

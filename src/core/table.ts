@@ -189,16 +189,10 @@ function carryFrom(prev: RoutingTable | undefined): Carry {
   const balancers = new Map<string, { sig: string; balancer: Balancer<unknown> }>();
   for (const u of prev?.upstreams ?? []) {
     for (const t of u.targets) health.set(t.key, t.health);
-    balancers.set(u.key, {
-      sig: sigOf(u.targets.map((t) => [t.address, t.weight])),
-      balancer: u.balancer as Balancer<unknown>,
-    });
+    balancers.set(u.key, { sig: sigOf(u.targets.map((t) => [t.address, t.weight])), balancer: u.balancer as Balancer<unknown> });
   }
   for (const s of prev?.services ?? []) {
-    balancers.set(s.key, {
-      sig: sigOf(s.balancer.peers.map((u, i) => [u.key, s.balancer.weights[i] as number])),
-      balancer: s.balancer as Balancer<unknown>,
-    });
+    balancers.set(s.key, { sig: sigOf(s.balancer.peers.map((u, i) => [u.key, s.balancer.weights[i] as number])), balancer: s.balancer as Balancer<unknown> });
   }
   return { health, balancers };
 }
@@ -211,19 +205,10 @@ function sigOf(pairs: readonly (readonly [string, number])[]): string {
  * Balancers whose peers and weights did not change keep their position, so an unrelated change
  * (another service, a new route) does not disturb an exact rotation in progress.
  */
-function balancerFor<T>(
-  carry: Carry,
-  key: string,
-  peers: readonly T[],
-  pairs: readonly (readonly [string, number])[],
-): Balancer<T> {
+function balancerFor<T>(carry: Carry, key: string, peers: readonly T[], pairs: readonly (readonly [string, number])[]): Balancer<T> {
   const sig = sigOf(pairs);
   const old = carry.balancers.get(key);
-  return new Balancer(
-    peers,
-    pairs.map((p) => p[1]),
-    old && old.sig === sig ? old.balancer : undefined,
-  );
+  return new Balancer(peers, pairs.map((p) => p[1]), old && old.sig === sig ? old.balancer : undefined);
 }
 
 export function compile(state: State, version: number, prev?: RoutingTable): RoutingTable {
@@ -235,14 +220,7 @@ export function compile(state: State, version: number, prev?: RoutingTable): Rou
     const health = carry.health.get(key) ?? newHealth();
     // An operator's new mark (or its undoing) takes effect now; the health checks go on from there.
     if ((mark?.seq ?? 0) !== health.markSeq) {
-      Object.assign(health, {
-        healthy: mark?.verdict !== 'unhealthy',
-        markSeq: mark?.seq ?? 0,
-        successes: 0,
-        tcpFailures: 0,
-        httpFailures: 0,
-        timeouts: 0,
-      });
+      Object.assign(health, { healthy: mark?.verdict !== 'unhealthy', markSeq: mark?.seq ?? 0, successes: 0, tcpFailures: 0, httpFailures: 0, timeouts: 0 });
     }
     return { key, address, host, port, weight, slot: undefined, health };
   };
@@ -250,20 +228,13 @@ export function compile(state: State, version: number, prev?: RoutingTable): Rou
   const stopped = stoppedApps(state);
   const upstreamEntry = (u: Upstream): UpstreamEntry => {
     const off = stopped.has(u.name);
-    const targets = u.targets.map((t) =>
-      targetEntry(targetKey(u.id, t.target), t.target, weightInForce(t.weight, off), t.manual_health),
-    );
+    const targets = u.targets.map((t) => targetEntry(targetKey(u.id, t.target), t.target, weightInForce(t.weight, off), t.manual_health));
     return {
       key: u.id,
       name: u.name,
       healthchecks: u.healthchecks,
       targets,
-      balancer: balancerFor(
-        carry,
-        u.id,
-        targets,
-        targets.map((t) => [t.address, t.weight]),
-      ),
+      balancer: balancerFor(carry, u.id, targets, targets.map((t) => [t.address, t.weight])),
       slot: undefined,
     };
   };
@@ -278,16 +249,7 @@ export function compile(state: State, version: number, prev?: RoutingTable): Rou
       // A literal host:port: one anonymous upstream with one target.
       const address = `${s.host}:${s.port}`;
       const t = targetEntry(targetKey(s.id, address), address, 100);
-      ups = [
-        {
-          key: `${s.id}/literal`,
-          name: address,
-          healthchecks: null,
-          targets: [t],
-          balancer: balancerFor(carry, `${s.id}/literal`, [t], [[address, 100]]),
-          slot: undefined,
-        },
-      ];
+      ups = [{ key: `${s.id}/literal`, name: address, healthchecks: null, targets: [t], balancer: balancerFor(carry, `${s.id}/literal`, [t], [[address, 100]]), slot: undefined }];
       weights = [100];
     } else {
       ups = [];
@@ -304,12 +266,7 @@ export function compile(state: State, version: number, prev?: RoutingTable): Rou
       name: serviceLabel(s),
       service: s,
       upstreams: ups,
-      balancer: balancerFor(
-        carry,
-        s.id,
-        ups,
-        ups.map((u, i) => [u.key, weights[i] as number]),
-      ),
+      balancer: balancerFor(carry, s.id, ups, ups.map((u, i) => [u.key, weights[i] as number])),
       path: s.path,
       retries: s.retries,
       slot: undefined,
@@ -663,17 +620,11 @@ function upstreamUp(u: UpstreamEntry, tried: readonly TargetEntry[]): boolean {
 }
 
 /** The service's next upstream among those with a target that can take traffic (and was not tried). */
-export function pickUpstream(
-  service: ServiceEntry,
-  tried: readonly TargetEntry[] | null = null,
-): UpstreamEntry | undefined {
+export function pickUpstream(service: ServiceEntry, tried: readonly TargetEntry[] | null = null): UpstreamEntry | undefined {
   return service.balancer.pick(upstreamUp, tried ?? NOTHING_TRIED);
 }
 
 /** The upstream's next healthy target (not among `tried`), or undefined when there is none. */
-export function pickTarget(
-  u: UpstreamEntry,
-  tried: readonly TargetEntry[] | null = null,
-): TargetEntry | undefined {
+export function pickTarget(u: UpstreamEntry, tried: readonly TargetEntry[] | null = null): TargetEntry | undefined {
   return u.balancer.pick(targetUp, tried ?? NOTHING_TRIED);
 }

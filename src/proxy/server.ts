@@ -10,18 +10,7 @@ import httpProxy from 'http-proxy';
 import type { Service } from '../core/model.js';
 import type { Store } from '../core/store.js';
 import { normalizePath } from '../core/router.js';
-import {
-  matchHost,
-  pickTarget,
-  pickUpstream,
-  upstreamUrl,
-  type MatchOut,
-  type RouteEntry,
-  type RoutingTable,
-  type ServiceEntry,
-  type TargetEntry,
-  type UpstreamEntry,
-} from '../core/table.js';
+import { matchHost, pickTarget, pickUpstream, upstreamUrl, type MatchOut, type RouteEntry, type RoutingTable, type ServiceEntry, type TargetEntry, type UpstreamEntry } from '../core/table.js';
 import { ActiveChecker, passiveOn, passiveStatus, record } from './health.js';
 import { probe } from './probe.js';
 import { Counter, Stats } from './stats.js';
@@ -47,8 +36,7 @@ const TOO_LARGE = Buffer.from('{"message":"Request size limit exceeded"}');
 class TargetSlot {
   readonly counter: Counter;
   private readonly target: { protocol: string; host: string; port: number };
-  private made: { service: Service; options: [httpProxy.ServerOptions, httpProxy.ServerOptions] } | null =
-    null;
+  private made: { service: Service; options: [httpProxy.ServerOptions, httpProxy.ServerOptions] } | null = null;
 
   constructor(
     t: TargetEntry,
@@ -64,19 +52,8 @@ class TargetSlot {
     const s = service.service;
     if (this.made === null || this.made.service !== s) {
       // X-Forwarded-* are set by `forwarded` as Kong sets them, not by http-proxy's xfwd.
-      const base = {
-        target: this.target,
-        agent: this.agents(s.connect_timeout),
-        toProxy: true,
-        proxyTimeout: s.read_timeout,
-      };
-      this.made = {
-        service: s,
-        options: [
-          { ...base, changeOrigin: true },
-          { ...base, changeOrigin: false },
-        ],
-      };
+      const base = { target: this.target, agent: this.agents(s.connect_timeout), toProxy: true, proxyTimeout: s.read_timeout };
+      this.made = { service: s, options: [{ ...base, changeOrigin: true }, { ...base, changeOrigin: false }] };
     }
     return this.made.options[preserveHost ? 1 : 0];
   }
@@ -117,15 +94,7 @@ function hasBody(req: http.IncomingMessage): boolean {
   return (len !== undefined && len !== '0') || req.headers['transfer-encoding'] !== undefined;
 }
 
-const CONNECT_ERRORS = new Set([
-  'ECONNREFUSED',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EHOSTDOWN',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'ECONNRESET',
-]);
+const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET']);
 
 export class ProxyServer {
   readonly server: http.Server;
@@ -147,13 +116,7 @@ export class ProxyServer {
   private readonly agentFor = (connectTimeout: number): http.Agent => {
     let a = this.agents.get(connectTimeout);
     if (!a) {
-      a = new http.Agent({
-        keepAlive: true,
-        maxSockets: 1024,
-        maxFreeSockets: 256,
-        scheduling: 'lifo',
-        timeout: connectTimeout,
-      });
+      a = new http.Agent({ keepAlive: true, maxSockets: 1024, maxFreeSockets: 256, scheduling: 'lifo', timeout: connectTimeout });
       this.agents.set(connectTimeout, a);
     }
     return a;
@@ -164,17 +127,14 @@ export class ProxyServer {
     this.stats = options.stats;
     this.maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
     this.proxy = httpProxy.createProxyServer({});
-    this.proxy.on('error', (err, req, res) =>
-      this.onProxyError(err as NodeJS.ErrnoException, req as Req, res as http.ServerResponse | Socket),
-    );
+    this.proxy.on('error', (err, req, res) => this.onProxyError(err as NodeJS.ErrnoException, req as Req, res as http.ServerResponse | Socket));
     this.proxy.on('proxyRes', onProxyRes);
     this.proxy.on('proxyReq', onProxyReq);
     this.server = http.createServer({ keepAlive: true }, (req, res) => this.onRequest(req as Req, res));
     this.server.on('upgrade', (req: Req, socket: Socket, head: Buffer) => this.onUpgrade(req, socket, head));
     this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
       if (!socket.writable) return socket.destroy();
-      const status =
-        err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+      const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
       socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
     });
     this.detach = this.store.attach((table) => this.attachTable(table));
@@ -182,12 +142,7 @@ export class ProxyServer {
 
   /** Hangs counters and http-proxy options on a new table before it goes live. */
   private attachTable(table: RoutingTable): void {
-    const seen: Record<'route' | 'service' | 'upstream' | 'target', Set<string>> = {
-      route: new Set(),
-      service: new Set(),
-      upstream: new Set(),
-      target: new Set(),
-    };
+    const seen: Record<'route' | 'service' | 'upstream' | 'target', Set<string>> = { route: new Set(), service: new Set(), upstream: new Set(), target: new Set() };
     const upstreamSlot = (u: UpstreamEntry): void => {
       seen.upstream.add(u.key);
       u.slot = this.stats.counter('upstream', u.key);
@@ -207,8 +162,7 @@ export class ProxyServer {
       seen.route.add(r.key);
       r.slot = this.stats.counter('route', r.key);
     }
-    for (const kind of ['route', 'service', 'upstream', 'target'] as const)
-      this.stats.retain(kind, seen[kind]);
+    for (const kind of ['route', 'service', 'upstream', 'target'] as const) this.stats.retain(kind, seen[kind]);
     this.checker.apply(table);
   }
 
@@ -229,9 +183,9 @@ export class ProxyServer {
     const q = url.indexOf('?');
     const rawPath = q === -1 ? url : url.slice(0, q);
     const path = normalizePath(rawPath);
-    const { host, port } = splitHost(req.headers.host, req.socket.localPort ?? 0);
     const out = this.matched;
-    const route = matchHost(this.store.table, host, port, path, req.method ?? 'GET', req, out);
+    const host = hostOf(req.headers.host);
+    const route = matchHost(this.store.table, host, portOf(req.headers.host, req.socket.localPort ?? 0), path, req.method ?? 'GET', req, out);
     const length = req.headers['content-length'];
     if (this.closing) return this.refuse(res, 503, SHUTTING_DOWN, start);
     if (route === undefined) return this.refuse(res, 404, NO_ROUTE, start);
@@ -257,22 +211,10 @@ export class ProxyServer {
     if (service === null || upstream === undefined || target === undefined) {
       return this.unavailable(res, route, service, start);
     }
-    req[FLIGHT] = {
-      route,
-      service,
-      upstream,
-      target,
-      start,
-      attempts: 0,
-      tried: null,
-      total,
-      attemptAt: start,
-      writing: false,
-    };
+    req[FLIGHT] = { route, service, upstream, target, start, attempts: 0, tried: null, total, attemptAt: start, writing: false };
     count(service, upstream, target);
     res.on('close', onResponseClose);
-    if (this.maxBody > 0 && length === undefined && req.headers['transfer-encoding'] !== undefined)
-      this.limitChunked(req, res);
+    if (this.maxBody > 0 && length === undefined && req.headers['transfer-encoding'] !== undefined) this.limitChunked(req, res);
     stripHopByHop(req.headers);
     forwarded(req, encrypted, host, rawPath, route, path, out.matched);
     req.url = upstreamUrl(route, path, out.matched, url);
@@ -310,13 +252,7 @@ export class ProxyServer {
     sendJson(res, status, body);
   }
 
-  private unavailable(
-    res: http.ServerResponse,
-    route: RouteEntry,
-    service: ServiceEntry | null,
-    start: number,
-    pin?: string,
-  ): void {
+  private unavailable(res: http.ServerResponse, route: RouteEntry, service: ServiceEntry | null, start: number, pin?: string): void {
     const rc = route.slot as Counter;
     const sc = service?.slot as Counter | undefined;
     if (sc) {
@@ -339,13 +275,7 @@ export class ProxyServer {
       ? `${route.route.hosts[0]}${route.route.paths?.[0] ?? ''}`
       : route.name;
     if (pin !== undefined) {
-      sendJson(
-        res,
-        404,
-        Buffer.from(
-          JSON.stringify({ message: `no app or upstream '${pin}' on route ${where}`, route: where }),
-        ),
-      );
+      sendJson(res, 404, Buffer.from(JSON.stringify({ message: `no app or upstream '${pin}' on route ${where}`, route: where })));
       return;
     }
     const body = service
@@ -377,11 +307,7 @@ export class ProxyServer {
     // timeout is final (the target may have acted on the request); a connect timeout is retried.
     const elapsed = performance.now() - f.attemptAt;
     const s = f.service.service;
-    const readTimeout =
-      code === 'ETIMEDOUT' ||
-      code === 'ESOCKETTIMEDOUT' ||
-      elapsed >= s.read_timeout ||
-      (f.writing && code === 'ECONNRESET' && elapsed >= s.write_timeout);
+    const readTimeout = code === 'ETIMEDOUT' || code === 'ESOCKETTIMEDOUT' || elapsed >= s.read_timeout || (f.writing && code === 'ECONNRESET' && elapsed >= s.write_timeout);
     const connectTimeout = !readTimeout && code === 'ECONNRESET' && elapsed >= s.connect_timeout;
     const timedOut = readTimeout || connectTimeout;
     const refused = CONNECT_ERRORS.has(code) && code !== 'ECONNRESET';
@@ -389,15 +315,7 @@ export class ProxyServer {
     if (hc !== null && passiveOn(hc)) {
       if (timedOut || refused) record(f.target.health, timedOut ? 'timeout' : 'tcp', hc.passive);
     } else if (refused || connectTimeout) markDown(f.target, () => this.inTable(f.target.key));
-    if (
-      !readTimeout &&
-      !res.headersSent &&
-      !this.closing &&
-      CONNECT_ERRORS.has(code) &&
-      f.attempts < f.service.retries &&
-      !hasBody(req) &&
-      !req.socket.destroyed
-    ) {
+    if (!readTimeout && !res.headersSent && !this.closing && CONNECT_ERRORS.has(code) && f.attempts < f.service.retries && !hasBody(req) && !req.socket.destroyed) {
       // Retry on another target (Kong's `retries`): move the request's accounting over.
       const tried = (f.tried ??= []);
       tried.push(f.target);
@@ -448,13 +366,11 @@ export class ProxyServer {
     });
   }
 
+
   private inTable(key: string): boolean {
     if (this.closing) return false;
     const t = this.store.table;
-    return (
-      t.upstreams.some((u) => u.targets.some((x) => x.key === key)) ||
-      t.services.some((s) => s.upstreams.some((u) => u.targets.some((x) => x.key === key)))
-    );
+    return t.upstreams.some((u) => u.targets.some((x) => x.key === key)) || t.services.some((s) => s.upstreams.some((u) => u.targets.some((x) => x.key === key)));
   }
 
   private onUpgrade(req: Req, socket: Socket, head: Buffer): void {
@@ -463,9 +379,9 @@ export class ProxyServer {
     const q = url.indexOf('?');
     const rawPath = q === -1 ? url : url.slice(0, q);
     const path = normalizePath(rawPath);
-    const { host, port } = splitHost(req.headers.host, req.socket.localPort ?? 0);
     const out = this.matched;
-    const route = matchHost(this.store.table, host, port, path, req.method ?? 'GET', req, out);
+    const host = hostOf(req.headers.host);
+    const route = matchHost(this.store.table, host, portOf(req.headers.host, req.socket.localPort ?? 0), path, req.method ?? 'GET', req, out);
     const matched = out.matched;
     const encrypted = (req.socket as { encrypted?: boolean }).encrypted === true;
     if (route !== undefined && !route.httpAllowed && !encrypted) {
@@ -480,26 +396,11 @@ export class ProxyServer {
     const upstream = service === null ? undefined : pickUpstream(service);
     const target = upstream === undefined ? undefined : pickTarget(upstream);
     this.stats.total.requests++;
-    if (
-      route === undefined ||
-      service === null ||
-      upstream === undefined ||
-      target === undefined ||
-      this.closing
-    ) {
-      socket.end(
-        route === undefined
-          ? 'HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n'
-          : 'HTTP/1.1 503 Service Unavailable\r\nconnection: close\r\ncontent-length: 0\r\n\r\n',
-      );
+    if (route === undefined || service === null || upstream === undefined || target === undefined || this.closing) {
+      socket.end(route === undefined ? 'HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n' : 'HTTP/1.1 503 Service Unavailable\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
       return;
     }
-    for (const c of [
-      route.slot,
-      service.slot,
-      upstream.slot,
-      (target.slot as TargetSlot).counter,
-    ] as Counter[]) {
+    for (const c of [route.slot, service.slot, upstream.slot, (target.slot as TargetSlot).counter] as Counter[]) {
       c.requests++;
       c.s1xx++;
     }
@@ -573,17 +474,21 @@ function count(service: ServiceEntry, upstream: UpstreamEntry, target: TargetEnt
   tc.inFlight++;
 }
 
-/** The Host header split as Kong's router reads it: lower-case host, and its port or the local one. */
-function splitHost(header: string | undefined, localPort: number): { host: string; port: number } {
-  let host = header ?? '';
-  let port = localPort;
-  const colon = host.lastIndexOf(':');
-  if (colon !== -1 && host.indexOf(']') < colon) {
-    const p = Number(host.slice(colon + 1));
-    if (p > 0) port = p;
-    host = host.slice(0, colon);
-  }
-  return { host: host.toLowerCase(), port };
+/** The Host header as Kong's router and `$host` read it: lower-case, without its port. */
+function hostOf(header: string | undefined): string {
+  if (header === undefined) return '';
+  const colon = header.lastIndexOf(':');
+  const host = colon !== -1 && header.indexOf(']') < colon ? header.slice(0, colon) : header;
+  return host.toLowerCase();
+}
+
+/** The Host header's port, or (without one) the port the request arrived on: Kong's net.dst.port. */
+function portOf(header: string | undefined, localPort: number): number {
+  if (header === undefined) return localPort;
+  const colon = header.lastIndexOf(':');
+  if (colon === -1 || header.indexOf(']') > colon) return localPort;
+  const p = Number(header.slice(colon + 1));
+  return p > 0 ? p : localPort;
 }
 
 const PORTS = new Map<number, string>();
@@ -703,14 +608,9 @@ export function listen(server: http.Server, port: number, host: string, what: st
     const onError = (err: NodeJS.ErrnoException) => {
       server.off('listening', onListening);
       const where = `${host}:${port}`;
-      if (err.code === 'EADDRINUSE')
-        reject(new Error(`${what} port ${where} is already in use; choose another with --${what}-port`));
-      else if (err.code === 'EACCES')
-        reject(
-          new Error(`${what} port ${where} needs privileges; choose a port above 1023 with --${what}-port`),
-        );
-      else if (err.code === 'EADDRNOTAVAIL')
-        reject(new Error(`cannot bind the ${what} to ${host}: no such local address`));
+      if (err.code === 'EADDRINUSE') reject(new Error(`${what} port ${where} is already in use; choose another with --${what}-port`));
+      else if (err.code === 'EACCES') reject(new Error(`${what} port ${where} needs privileges; choose a port above 1023 with --${what}-port`));
+      else if (err.code === 'EADDRNOTAVAIL') reject(new Error(`cannot bind the ${what} to ${host}: no such local address`));
       else reject(err);
     };
     const onListening = () => {

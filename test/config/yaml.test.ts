@@ -20,11 +20,7 @@ describe('Kong declarative config', () => {
     const s = loadDeclarative(seed004(), ctx);
     expect(s.services).toHaveLength(1);
     expect(s.services[0]).toMatchObject({ name: 'example-service', host: 'blue', path: '/anything' });
-    expect(s.routes[0]).toMatchObject({
-      name: 'example-route',
-      hosts: ['example.domain.com'],
-      service: { id: s.services[0]!.id },
-    });
+    expect(s.routes[0]).toMatchObject({ name: 'example-route', hosts: ['example.domain.com'], service: { id: s.services[0]!.id } });
     expect(s.upstreams.map((u) => [u.name, u.targets.map((t) => `${t.target}=${t.weight}`)])).toEqual([
       ['blue', ['192.168.34.15:80=100', '192.168.34.16:80=50']],
       ['green', ['192.168.34.17:80=100', '192.168.34.18:80=100']],
@@ -53,14 +49,11 @@ upstreams:
     targets: [{ target: 127.0.0.1:3002 }]
 `;
     const s = loadDeclarative(yaml, ctx);
-    expect(s.services[0]!.upstreams).toEqual([
-      { name: 'blue', weight: 80 },
-      { name: 'green', weight: 20 },
-    ]);
+    expect(s.services[0]!.upstreams).toEqual([{ name: 'blue', weight: 80 }, { name: 'green', weight: 20 }]);
     expect(exportYaml(s)).toContain('weight: 80');
   });
 
-  it('exports what Kong itself accepts with --format kong: no split, no apps, and says so', () => {
+  it("exports what Kong itself accepts with --format kong: no split, no apps, and says so", () => {
     const yaml = `
 services:
   - name: web
@@ -77,15 +70,9 @@ upstreams:
     const kong = exportYaml(loadDeclarative(yaml, ctx), 'kong', notes);
     expect(kong).not.toMatch(/^\s+upstreams:/m);
     expect(kong).toContain('host: blue');
-    expect(notes).toEqual([
-      'service web: Kong has no weighted split between upstreams; exported with host blue (blue 80, green 20 in switchyard)',
-    ]);
+    expect(notes).toEqual(['service web: Kong has no weighted split between upstreams; exported with host blue (blue 80, green 20 in switchyard)']);
     // And it loads back: the round trip a Kong user makes.
-    expect(loadDeclarative(kong, ctx).services[0]).toMatchObject({
-      name: 'web',
-      host: 'blue',
-      upstreams: [],
-    });
+    expect(loadDeclarative(kong, ctx).services[0]).toMatchObject({ name: 'web', host: 'blue', upstreams: [] });
   });
 
   it("loads what Kong exports: Kong-only fields at Kong's defaults pass, other values are refused", () => {
@@ -117,12 +104,9 @@ upstreams:
 `;
     expect(loadDeclarative(dump, ctx).routes[0]).toMatchObject({ name: 'web', hosts: ['web.localhost'] });
     expect(failure(dump.replace('request_buffering: true', 'request_buffering: false')).fields).toEqual({
-      'services[0].routes[0].request_buffering':
-        "not supported by switchyard (only Kong's default true is accepted)",
+      'services[0].routes[0].request_buffering': "not supported by switchyard (only Kong's default true is accepted)",
     });
-    expect(failure(dump.replace('hash_on: none', 'hash_on: ip')).fields).toHaveProperty([
-      'upstreams[0].hash_on',
-    ]);
+    expect(failure(dump.replace('hash_on: none', 'hash_on: ip')).fields).toHaveProperty(['upstreams[0].hash_on']);
   });
 
   it('names the path of a bad field', () => {
@@ -136,14 +120,10 @@ upstreams:
         weight: 70000
 `);
     expect(e.fields).toEqual({ 'upstreams[1].targets[0].weight': 'value should be between 0 and 65535' });
-    expect(
-      failure('services:\n  - name: x\n    host: blue\n    routes:\n      - paths: [nope]\n').fields,
-    ).toEqual({ 'services[0].routes[0].paths[0]': 'should start with: / (fixed path) or ~/ (regex path)' });
+    expect(failure('services:\n  - name: x\n    host: blue\n    routes:\n      - paths: [nope]\n').fields).toEqual({ 'services[0].routes[0].paths[0]': 'should start with: / (fixed path) or ~/ (regex path)' });
     expect(failure('upstreams:\n  - name: a\n  - name: a\n').code).toBe('unique constraint violation');
     expect(failure('plugins: []\n').fields).toHaveProperty('plugins');
-    expect(
-      failure('services:\n  - name: x\n    host: up\n    upstreams: [{ name: missing }]\n').fields,
-    ).toEqual({ 'services[0].upstreams[0].name': "no upstream named 'missing'" });
+    expect(failure('services:\n  - name: x\n    host: up\n    upstreams: [{ name: missing }]\n').fields).toEqual({ 'services[0].upstreams[0].name': "no upstream named 'missing'" });
   });
 
   it('reports malformed YAML with its line', () => {

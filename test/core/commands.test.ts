@@ -7,10 +7,7 @@ import { Store } from '../../src/core/store.js';
 
 function seeded(): Store {
   const store = new Store();
-  store.dispatch({
-    op: 'upstream.create',
-    fields: { name: 'blue', targets: [{ target: '127.0.0.1:3001', weight: 100 }] },
-  });
+  store.dispatch({ op: 'upstream.create', fields: { name: 'blue', targets: [{ target: '127.0.0.1:3001', weight: 100 }] } });
   store.dispatch({ op: 'upstream.create', fields: { name: 'green' } });
   store.dispatch({ op: 'target.create', upstream: 'green', fields: { target: '127.0.0.1:3002' } });
   store.dispatch({ op: 'service.create', fields: { name: 'web', host: 'blue' } });
@@ -38,14 +35,7 @@ describe('commands', () => {
   it('creates entities with Kong defaults', () => {
     const s = seeded().state;
     expect(s.upstreams[1]?.targets[0]).toMatchObject({ target: '127.0.0.1:3002', weight: 100 });
-    expect(s.services[0]).toMatchObject({
-      name: 'web',
-      host: 'blue',
-      port: 80,
-      retries: 5,
-      path: null,
-      protocol: 'http',
-    });
+    expect(s.services[0]).toMatchObject({ name: 'web', host: 'blue', port: 80, retries: 5, path: null, protocol: 'http' });
     expect(s.routes[0]).toMatchObject({ hosts: ['web.localhost'], strip_path: true, preserve_host: false });
   });
 
@@ -56,12 +46,7 @@ describe('commands', () => {
     [1.5, 'expected an integer'],
   ])('rejects target weight %s and keeps the state', (weight, reason) => {
     const store = seeded();
-    const e = rejects(store, {
-      op: 'target.update',
-      upstream: 'blue',
-      target: '127.0.0.1:3001',
-      fields: { weight },
-    });
+    const e = rejects(store, { op: 'target.update', upstream: 'blue', target: '127.0.0.1:3001', fields: { weight } });
     expect(e.code).toBe('schema violation');
     expect(e.fields).toEqual({ weight: reason });
     expect(e.message).toBe(`schema violation (weight: ${reason})`);
@@ -69,48 +54,25 @@ describe('commands', () => {
 
   it('names unknown entities', () => {
     const store = seeded();
-    expect(
-      rejects(store, { op: 'target.create', upstream: 'nope', fields: { target: '127.0.0.1:1' } }).message,
-    ).toBe("upstream 'nope' not found");
-    expect(rejects(store, { op: 'service.update', service: 'nope', fields: { host: 'green' } }).code).toBe(
-      'not found',
-    );
-    expect(
-      rejects(store, { op: 'service.split', service: 'web', split: [{ name: 'purple', weight: 1 }] }).fields,
-    ).toEqual({ 'upstreams[0].name': "no upstream named 'purple'" });
+    expect(rejects(store, { op: 'target.create', upstream: 'nope', fields: { target: '127.0.0.1:1' } }).message).toBe("upstream 'nope' not found");
+    expect(rejects(store, { op: 'service.update', service: 'nope', fields: { host: 'green' } }).code).toBe('not found');
+    expect(rejects(store, { op: 'service.split', service: 'web', split: [{ name: 'purple', weight: 1 }] }).fields).toEqual({ 'upstreams[0].name': "no upstream named 'purple'" });
   });
 
   it('refuses duplicate names and targets', () => {
     const store = seeded();
-    expect(rejects(store, { op: 'upstream.create', fields: { name: 'blue' } }).code).toBe(
-      'unique constraint violation',
-    );
-    expect(rejects(store, { op: 'service.create', fields: { name: 'web', host: 'green' } }).code).toBe(
-      'unique constraint violation',
-    );
-    expect(
-      rejects(store, { op: 'target.create', upstream: 'blue', fields: { target: '127.0.0.1:3001' } }).code,
-    ).toBe('unique constraint violation');
+    expect(rejects(store, { op: 'upstream.create', fields: { name: 'blue' } }).code).toBe('unique constraint violation');
+    expect(rejects(store, { op: 'service.create', fields: { name: 'web', host: 'green' } }).code).toBe('unique constraint violation');
+    expect(rejects(store, { op: 'target.create', upstream: 'blue', fields: { target: '127.0.0.1:3001' } }).code).toBe('unique constraint violation');
   });
 
   it('refuses unknown fields and bad shapes', () => {
     const store = seeded();
-    expect(rejects(store, { op: 'upstream.create', fields: { name: 'x', foo: 1 } }).fields).toEqual({
-      foo: 'unknown field',
-    });
-    expect(rejects(store, { op: 'route.create', service: 'web', fields: {} }).fields['@entity']).toMatch(
-      /must set one of/,
-    );
-    expect(
-      rejects(store, { op: 'route.create', service: 'web', fields: { paths: ['nope'] } }).fields,
-    ).toEqual({ 'paths[0]': 'should start with: / (fixed path) or ~/ (regex path)' });
-    expect(
-      rejects(store, { op: 'target.create', upstream: 'blue', fields: { target: 'not a host:1' } }).fields
-        .target,
-    ).toMatch(/Invalid target/);
-    expect(rejects(store, { op: 'service.create', fields: { name: 'x' } }).fields).toEqual({
-      host: 'required field missing',
-    });
+    expect(rejects(store, { op: 'upstream.create', fields: { name: 'x', foo: 1 } }).fields).toEqual({ foo: 'unknown field' });
+    expect(rejects(store, { op: 'route.create', service: 'web', fields: {} }).fields['@entity']).toMatch(/must set one of/);
+    expect(rejects(store, { op: 'route.create', service: 'web', fields: { paths: ['nope'] } }).fields).toEqual({ 'paths[0]': 'should start with: / (fixed path) or ~/ (regex path)' });
+    expect(rejects(store, { op: 'target.create', upstream: 'blue', fields: { target: 'not a host:1' } }).fields.target).toMatch(/Invalid target/);
+    expect(rejects(store, { op: 'service.create', fields: { name: 'x' } }).fields).toEqual({ host: 'required field missing' });
   });
 
   it('refuses to delete what is still referenced', () => {
@@ -130,7 +92,7 @@ describe('commands', () => {
     });
   });
 
-  it('PATCH host moves 100% to the upstream and keeps the other at weight 0', () => {
+  it("PATCH host moves 100% to the upstream and keeps the other at weight 0", () => {
     const store = seeded();
     store.dispatch({ op: 'service.update', service: 'web', fields: { host: 'green' } });
     const s = store.state.services[0]!;
@@ -148,34 +110,17 @@ describe('commands', () => {
 
   it('a split sets host to the heaviest upstream and shares follow the weights', () => {
     const store = seeded();
-    store.dispatch({
-      op: 'service.split',
-      service: 'web',
-      split: [
-        { name: 'blue', weight: 20 },
-        { name: 'green', weight: 80 },
-      ],
-    });
+    store.dispatch({ op: 'service.split', service: 'web', split: [{ name: 'blue', weight: 20 }, { name: 'green', weight: 80 }] });
     const s = store.state.services[0]!;
     expect(s.host).toBe('green');
-    expect(effectiveSplit(store.state, s)).toEqual([
-      { name: 'blue', weight: 20 },
-      { name: 'green', weight: 80 },
-    ]);
+    expect(effectiveSplit(store.state, s)).toEqual([{ name: 'blue', weight: 20 }, { name: 'green', weight: 80 }]);
     expect(percentages([1, 1, 1])).toEqual([34, 33, 33]);
     expect(percentages([0, 0])).toEqual([0, 0]);
   });
 
   it('renaming an upstream carries the services that use it', () => {
     const store = seeded();
-    store.dispatch({
-      op: 'service.split',
-      service: 'web',
-      split: [
-        { name: 'blue', weight: 1 },
-        { name: 'green', weight: 1 },
-      ],
-    });
+    store.dispatch({ op: 'service.split', service: 'web', split: [{ name: 'blue', weight: 1 }, { name: 'green', weight: 1 }] });
     store.dispatch({ op: 'upstream.update', upstream: 'blue', fields: { name: 'cobalt' } });
     expect(store.state.services[0]!.upstreams.map((e) => e.name)).toEqual(['cobalt', 'green']);
   });
@@ -197,14 +142,7 @@ describe('commands', () => {
   it('persists before the change takes effect, and a failed save rejects the change', () => {
     let fail = false;
     const saved: unknown[] = [];
-    const store = new Store({
-      persist: (s) =>
-        fail
-          ? (() => {
-              throw new Error('disk full');
-            })()
-          : saved.push(s),
-    });
+    const store = new Store({ persist: (s) => (fail ? (() => { throw new Error('disk full'); })() : saved.push(s)) });
     store.dispatch({ op: 'upstream.create', fields: { name: 'a' } });
     expect(saved).toHaveLength(1);
     fail = true;

@@ -6,28 +6,11 @@ function withRoutes(n: number): Store {
   const store = new Store();
   store.dispatch({ op: 'service.create', fields: { name: 's', url: 'http://127.0.0.1:1' } });
   const commands = [];
-  for (let i = 0; i < n; i++)
-    commands.push({
-      op: 'route.create' as const,
-      service: 's',
-      fields: { name: `r${i}`, hosts: ['api.localhost'], paths: [`/p${i}`] },
-    });
-  commands.push({
-    op: 'route.create' as const,
-    service: 's',
-    fields: { name: 'deep', hosts: ['api.localhost'], paths: ['/p1/deeper'] },
-  });
-  commands.push({
-    op: 'route.create' as const,
-    service: 's',
-    fields: { name: 'post-only', hosts: ['api.localhost'], paths: ['/p2'], methods: ['POST'] },
-  });
+  for (let i = 0; i < n; i++) commands.push({ op: 'route.create' as const, service: 's', fields: { name: `r${i}`, hosts: ['api.localhost'], paths: [`/p${i}`] } });
+  commands.push({ op: 'route.create' as const, service: 's', fields: { name: 'deep', hosts: ['api.localhost'], paths: ['/p1/deeper'] } });
+  commands.push({ op: 'route.create' as const, service: 's', fields: { name: 'post-only', hosts: ['api.localhost'], paths: ['/p2'], methods: ['POST'] } });
   commands.push({ op: 'route.create' as const, service: 's', fields: { name: 'any', paths: ['/'] } });
-  commands.push({
-    op: 'route.create' as const,
-    service: 's',
-    fields: { name: 'wild', hosts: ['*.example.com'] },
-  });
+  commands.push({ op: 'route.create' as const, service: 's', fields: { name: 'wild', hosts: ['*.example.com'] } });
   store.dispatch({ op: 'batch', commands });
   return store;
 }
@@ -71,84 +54,34 @@ describe('the picks the request path makes', () => {
 
   it('targets 5/3/2 with the 3 unhealthy: exactly 500/200 per 700 picks, every window of 7 exact', () => {
     const store = new Store();
-    store.dispatch({
-      op: 'upstream.create',
-      fields: {
-        name: 'pool',
-        targets: [
-          { target: '10.0.0.1:80', weight: 5 },
-          { target: '10.0.0.2:80', weight: 3 },
-          { target: '10.0.0.3:80', weight: 2 },
-        ],
-      },
-    });
+    store.dispatch({ op: 'upstream.create', fields: { name: 'pool', targets: [{ target: '10.0.0.1:80', weight: 5 }, { target: '10.0.0.2:80', weight: 3 }, { target: '10.0.0.3:80', weight: 2 }] } });
     const u = store.table.upstreams[0]!;
     // A whole rotation with all three up, then the 3 goes down.
-    expect(count(Array.from({ length: 10 }, () => pickTarget(u)!.address))).toEqual({
-      '10.0.0.1:80': 5,
-      '10.0.0.2:80': 3,
-      '10.0.0.3:80': 2,
-    });
+    expect(count(Array.from({ length: 10 }, () => pickTarget(u)!.address))).toEqual({ '10.0.0.1:80': 5, '10.0.0.2:80': 3, '10.0.0.3:80': 2 });
     u.targets[1]!.health.healthy = false;
     const seq = Array.from({ length: 700 }, () => pickTarget(u)!.address);
     expect(count(seq)).toEqual({ '10.0.0.1:80': 500, '10.0.0.3:80': 200 });
-    for (let i = 0; i + 7 <= seq.length; i++)
-      expect(count(seq.slice(i, i + 7)), `window at ${i}`).toEqual({ '10.0.0.1:80': 5, '10.0.0.3:80': 2 });
+    for (let i = 0; i + 7 <= seq.length; i++) expect(count(seq.slice(i, i + 7)), `window at ${i}`).toEqual({ '10.0.0.1:80': 5, '10.0.0.3:80': 2 });
   });
 
   it('upstreams 5/3/2 with every target of the 3 down: exactly 500/200 per 700 picks, every window of 7 exact', () => {
     const store = new Store();
-    const commands = ['blue', 'green', 'red'].map((name, i) => ({
-      op: 'upstream.create' as const,
-      fields: { name, targets: [{ target: `10.0.0.${i + 1}:80` }] },
-    }));
+    const commands = ['blue', 'green', 'red'].map((name, i) => ({ op: 'upstream.create' as const, fields: { name, targets: [{ target: `10.0.0.${i + 1}:80` }] } }));
     store.dispatch({ op: 'batch', commands });
-    store.dispatch({
-      op: 'service.create',
-      fields: {
-        name: 'web',
-        host: 'blue',
-        upstreams: [
-          { name: 'blue', weight: 5 },
-          { name: 'green', weight: 3 },
-          { name: 'red', weight: 2 },
-        ],
-      },
-    });
+    store.dispatch({ op: 'service.create', fields: { name: 'web', host: 'blue', upstreams: [{ name: 'blue', weight: 5 }, { name: 'green', weight: 3 }, { name: 'red', weight: 2 }] } });
     const s = store.table.services[0]!;
-    expect(count(Array.from({ length: 10 }, () => pickUpstream(s)!.name))).toEqual({
-      blue: 5,
-      green: 3,
-      red: 2,
-    });
+    expect(count(Array.from({ length: 10 }, () => pickUpstream(s)!.name))).toEqual({ blue: 5, green: 3, red: 2 });
     s.upstreams[1]!.targets[0]!.health.healthy = false;
     const seq = Array.from({ length: 700 }, () => pickUpstream(s)!.name);
     expect(count(seq)).toEqual({ blue: 500, red: 200 });
-    for (let i = 0; i + 7 <= seq.length; i++)
-      expect(count(seq.slice(i, i + 7)), `window at ${i}`).toEqual({ blue: 5, red: 2 });
+    for (let i = 0; i + 7 <= seq.length; i++) expect(count(seq.slice(i, i + 7)), `window at ${i}`).toEqual({ blue: 5, red: 2 });
   });
 
   it('skips what a retry already tried, at both levels', () => {
     const store = new Store();
-    store.dispatch({
-      op: 'upstream.create',
-      fields: { name: 'blue', targets: [{ target: '10.0.0.1:80' }, { target: '10.0.0.2:80' }] },
-    });
-    store.dispatch({
-      op: 'upstream.create',
-      fields: { name: 'green', targets: [{ target: '10.0.0.3:80' }] },
-    });
-    store.dispatch({
-      op: 'service.create',
-      fields: {
-        name: 'web',
-        host: 'blue',
-        upstreams: [
-          { name: 'blue', weight: 1 },
-          { name: 'green', weight: 1 },
-        ],
-      },
-    });
+    store.dispatch({ op: 'upstream.create', fields: { name: 'blue', targets: [{ target: '10.0.0.1:80' }, { target: '10.0.0.2:80' }] } });
+    store.dispatch({ op: 'upstream.create', fields: { name: 'green', targets: [{ target: '10.0.0.3:80' }] } });
+    store.dispatch({ op: 'service.create', fields: { name: 'web', host: 'blue', upstreams: [{ name: 'blue', weight: 1 }, { name: 'green', weight: 1 }] } });
     const s = store.table.services[0]!;
     const [blue, green] = s.upstreams as [UpstreamEntry, UpstreamEntry];
     expect(pickTarget(blue, [blue.targets[0]!])).toBe(blue.targets[1]);

@@ -12,13 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Store } from '../../src/core/store.js';
 import { match } from '../../src/core/table.js';
 import { exportHaproxy, haproxyConfig, writeHaproxy } from '../../src/dataplane/haproxy/config.js';
-import {
-  HAPROXY_MAX_WEIGHT,
-  desiredOf,
-  pinsOf,
-  toHaproxyWeights,
-  type Desired,
-} from '../../src/dataplane/haproxy/desired.js';
+import { HAPROXY_MAX_WEIGHT, desiredOf, pinsOf, toHaproxyWeights, type Desired } from '../../src/dataplane/haproxy/desired.js';
 import { HaproxyFleet } from '../../src/dataplane/haproxy/driver.js';
 import { plan, type Actual } from '../../src/dataplane/haproxy/plan.js';
 import { connectOptions, parseStat, type ServerStateRow } from '../../src/dataplane/haproxy/runtime.js';
@@ -36,44 +30,14 @@ afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 function scene(): Store {
   const store = new Store();
-  store.dispatch({
-    op: 'upstream.create',
-    fields: { name: 'blue', targets: [{ target: '127.0.0.1:3001', weight: 100 }] },
-  });
-  store.dispatch({
-    op: 'upstream.create',
-    fields: {
-      name: 'green',
-      targets: [
-        { target: '127.0.0.1:3002', weight: 100 },
-        { target: '[::1]:3003', weight: 1 },
-      ],
-    },
-  });
-  store.dispatch({
-    op: 'service.create',
-    fields: {
-      name: 'web',
-      host: 'blue',
-      upstreams: [
-        { name: 'blue', weight: 80 },
-        { name: 'green', weight: 20 },
-      ],
-    },
-  });
+  store.dispatch({ op: 'upstream.create', fields: { name: 'blue', targets: [{ target: '127.0.0.1:3001', weight: 100 }] } });
+  store.dispatch({ op: 'upstream.create', fields: { name: 'green', targets: [{ target: '127.0.0.1:3002', weight: 100 }, { target: '[::1]:3003', weight: 1 }] } });
+  store.dispatch({ op: 'service.create', fields: { name: 'web', host: 'blue', upstreams: [{ name: 'blue', weight: 80 }, { name: 'green', weight: 20 }] } });
   store.dispatch({ op: 'service.create', fields: { name: 'api', host: 'blue', path: '/base' } });
   store.dispatch({ op: 'service.create', fields: { name: 'lit', host: '10.0.0.9', port: 8080 } });
   store.dispatch({ op: 'route.create', service: 'web', fields: { name: 'web', hosts: ['Web.Example.com'] } });
-  store.dispatch({
-    op: 'route.create',
-    service: 'api',
-    fields: { name: 'api', hosts: ['web.example.com'], paths: ['/api/v1'] },
-  });
-  store.dispatch({
-    op: 'route.create',
-    service: 'lit',
-    fields: { name: 'lit', paths: ['/lit'], methods: ['GET'], strip_path: false },
-  });
+  store.dispatch({ op: 'route.create', service: 'api', fields: { name: 'api', hosts: ['web.example.com'], paths: ['/api/v1'] } });
+  store.dispatch({ op: 'route.create', service: 'lit', fields: { name: 'lit', paths: ['/lit'], methods: ['GET'], strip_path: false } });
   store.dispatch({ op: 'route.create', service: 'lit', fields: { name: 'wild', hosts: ['*.wild.test'] } });
   return store;
 }
@@ -106,24 +70,10 @@ function withMap(a: Actual, name: string, entries: ReadonlyMap<string, string> |
 /** What an instance started from the exported config has. */
 function actualOf(d: Desired): Actual & { servers: ServerStateRow[] } {
   const servers: ServerStateRow[] = d.backends.flatMap((b) =>
-    b.servers.map((s) => ({
-      backend: b.name,
-      server: s.name,
-      addr: s.host,
-      port: s.port,
-      opState: 2,
-      adminState: 0,
-      weight: s.weight,
-      initialWeight: s.weight,
-    })),
+    b.servers.map((s) => ({ backend: b.name, server: s.name, addr: s.host, port: s.port, opState: 2, adminState: 0, weight: s.weight, initialWeight: s.weight })),
   );
   return {
-    backends: new Set([
-      ...d.backends.map((b) => b.name),
-      'switchyard_unavailable',
-      'sy_spare_1',
-      'sy_spare_2',
-    ]),
+    backends: new Set([...d.backends.map((b) => b.name), 'switchyard_unavailable', 'sy_spare_1', 'sy_spare_2']),
     servers,
     staticSignature: d.staticSignature,
     maps: mapsOf(d),
@@ -135,24 +85,9 @@ function after(a: Actual, p: ReturnType<typeof plan>): Actual {
   const d = p.desired;
   const servers: ServerStateRow[] = d.backends
     .filter((b) => a.backends.has(b.name))
-    .flatMap((b) =>
-      b.servers.map((s) => ({
-        backend: b.name,
-        server: s.name,
-        addr: s.host,
-        port: s.port,
-        opState: 2,
-        adminState: s.weight > 0 ? 0 : 8,
-        weight: s.weight,
-        initialWeight: s.weight,
-      })),
-    );
+    .flatMap((b) => b.servers.map((s) => ({ backend: b.name, server: s.name, addr: s.host, port: s.port, opState: 2, adminState: s.weight > 0 ? 0 : 8, weight: s.weight, initialWeight: s.weight })));
   const spares = p.steps.find((s) => s.kind === 'map' && s.map.endsWith('spares.map'));
-  return {
-    ...a,
-    servers,
-    maps: mapsOf(d, spares?.kind === 'map' ? spares.entries : a.maps['switchyard-spares.map']?.entries),
-  };
+  return { ...a, servers, maps: mapsOf(d, spares?.kind === 'map' ? spares.entries : a.maps['switchyard-spares.map']?.entries) };
 }
 
 function commands(p: ReturnType<typeof plan>): string[] {
@@ -193,27 +128,18 @@ describe('weights on HAProxy scale', () => {
       ['green_--1_3003', 'green', '[::1]:3003', 1, 'ready'],
     ]);
     expect(web.servers[2]).toMatchObject({ host: '::1', port: 3003 });
-    expect(d.backends.find((b) => b.name === 'be_lit')!.servers.map((s) => s.name)).toEqual([
-      'literal_10.0.0.9_8080',
-    ]);
+    expect(d.backends.find((b) => b.name === 'be_lit')!.servers.map((s) => s.name)).toEqual(['literal_10.0.0.9_8080']);
   });
 
   it('drains a stopped app and a switched-away upstream (weight 0)', () => {
     const store = new Store();
-    store.dispatch({
-      op: 'app.push',
-      fields: { name: 'app-v1', targets: ['127.0.0.1:3001'], route: 'my-app.example.com' },
-    });
-    store.dispatch({
-      op: 'app.push',
-      fields: { name: 'app-v2', targets: ['127.0.0.1:3002'], no_route: true },
-    });
+    store.dispatch({ op: 'app.push', fields: { name: 'app-v1', targets: ['127.0.0.1:3001'], route: 'my-app.example.com' } });
+    store.dispatch({ op: 'app.push', fields: { name: 'app-v2', targets: ['127.0.0.1:3002'], no_route: true } });
     store.dispatch({ op: 'app.map-route', app: 'app-v2', route: 'my-app.example.com', weight: 1 });
     // The supervisor adds an address once it answers; here, by hand.
     store.dispatch({ op: 'target.create', upstream: 'app-v1', fields: { target: '127.0.0.1:3001' } });
     store.dispatch({ op: 'target.create', upstream: 'app-v2', fields: { target: '127.0.0.1:3002' } });
-    const servers = () =>
-      desiredOf(store.table).backends.flatMap((b) => b.servers.map((s) => [s.upstream, s.weight, s.state]));
+    const servers = () => desiredOf(store.table).backends.flatMap((b) => b.servers.map((s) => [s.upstream, s.weight, s.state]));
     expect(servers()).toEqual([
       ['app-v1', 256, 'ready'],
       ['app-v2', 256, 'ready'],
@@ -252,19 +178,8 @@ describe('routes as maps', () => {
 
   it('lists, for the pin header, each upstream of each backend with its targets above weight 0, at any upstream weight', () => {
     const store = scene();
-    store.dispatch({
-      op: 'service.split',
-      service: 'web',
-      split: [
-        { name: 'blue', weight: 1 },
-        { name: 'green', weight: 0 },
-      ],
-    });
-    store.dispatch({
-      op: 'target.create',
-      upstream: 'green',
-      fields: { target: '127.0.0.1:3009', weight: 0 },
-    });
+    store.dispatch({ op: 'service.split', service: 'web', split: [{ name: 'blue', weight: 1 }, { name: 'green', weight: 0 }] });
+    store.dispatch({ op: 'target.create', upstream: 'green', fields: { target: '127.0.0.1:3009', weight: 0 } });
     const pins = pinsOf(desiredOf(store.table));
     expect([...pins.counts].filter(([k]) => k.startsWith('be_web/'))).toEqual([
       ['be_web/blue', '1'],
@@ -279,16 +194,8 @@ describe('routes as maps', () => {
 
   it('writes wildcard hosts as regular expressions without backslashes, in the order the proxy tries them', () => {
     const store = scene();
-    store.dispatch({
-      op: 'route.create',
-      service: 'api',
-      fields: { name: 'wild-api', hosts: ['*.wild.test', 'shop.*'], paths: ['/a.b', '/a.b/c+d'] },
-    });
-    store.dispatch({
-      op: 'route.create',
-      service: 'api',
-      fields: { name: 'odd', hosts: ['*.odd.test'], paths: ['/x^y'] },
-    });
+    store.dispatch({ op: 'route.create', service: 'api', fields: { name: 'wild-api', hosts: ['*.wild.test', 'shop.*'], paths: ['/a.b', '/a.b/c+d'] } });
+    store.dispatch({ op: 'route.create', service: 'api', fields: { name: 'odd', hosts: ['*.odd.test'], paths: ['/x^y'] } });
     const d = desiredOf(store.table);
     expect([...d.wildcards]).toEqual([
       ['^[^/]*[.]wild[.]test/a[.]b/c[+]d', 'be_api|8|/base'],
@@ -297,25 +204,13 @@ describe('routes as maps', () => {
       ['^shop[.][^/]*/a[.]b', 'be_api|4|/base'],
       ['^[^/]*[.]wild[.]test/', 'be_lit|0|'],
     ]);
-    expect(d.warnings).toContain(
-      'route odd: path "/x^y" has a character (] \\ ^) a wildcard route cannot hold in HAProxy; not routed',
-    );
+    expect(d.warnings).toContain('route odd: path "/x^y" has a character (] \\ ^) a wildcard route cannot hold in HAProxy; not routed');
     // The same choice as the in-process matcher, for hosts and paths of every kind.
     const re = [...d.wildcards].map(([k, v]) => [new RegExp(k), v] as const);
-    for (const [host, p] of [
-      ['a.wild.test', '/a.b/c+d/e'],
-      ['x.y.wild.test', '/a.b'],
-      ['a.wild.test', '/axb'],
-      ['shop.eu', '/a.b/c'],
-      ['shop.eu', '/'],
-      ['wild.test', '/'],
-    ] as const) {
+    for (const [host, p] of [['a.wild.test', '/a.b/c+d/e'], ['x.y.wild.test', '/a.b'], ['a.wild.test', '/axb'], ['shop.eu', '/a.b/c'], ['shop.eu', '/'], ['wild.test', '/']] as const) {
       const inProcess = match(store.table, host, p, 'GET');
       const viaMap = re.find(([r]) => r.test(host + p))?.[1];
-      const expected =
-        inProcess && !inProcess.route.hosts?.some((h) => h === host)
-          ? `be_${inProcess.service!.name}`
-          : undefined;
+      const expected = inProcess && !inProcess.route.hosts?.some((h) => h === host) ? `be_${inProcess.service!.name}` : undefined;
       expect(viaMap?.split('|')[0], `${host}${p}`).toBe(expected);
     }
   });
@@ -356,11 +251,7 @@ describe('the plan for one instance', () => {
   it('adds new targets as dynamic servers and removes old ones (maint, then del server)', () => {
     const store = scene();
     const before = desiredOf(store.table);
-    store.dispatch({
-      op: 'target.create',
-      upstream: 'blue',
-      fields: { target: '127.0.0.1:3004', weight: 100 },
-    });
+    store.dispatch({ op: 'target.create', upstream: 'blue', fields: { target: '127.0.0.1:3004', weight: 100 } });
     store.dispatch({ op: 'target.delete', upstream: 'green', target: '[::1]:3003' });
     const p = plan(desiredOf(store.table), actualOf(before));
     expect(commands(p)).toEqual([
@@ -377,9 +268,7 @@ describe('the plan for one instance', () => {
       'del server be_web/green_--1_3003',
     ]);
     expect(p.steps.at(-1)).toMatchObject({ soft: true });
-    expect(p.drift).toContain(
-      "web: server green_--1_3003 (::1:3003, weight 1, ready) is not in switchyard's table",
-    );
+    expect(p.drift).toContain('web: server green_--1_3003 (::1:3003, weight 1, ready) is not in switchyard\'s table');
   });
 
   it('replaces a route map atomically when routes change, and reports the difference', () => {
@@ -387,10 +276,7 @@ describe('the plan for one instance', () => {
     const before = desiredOf(store.table);
     store.dispatch({ op: 'route.update', route: 'api', fields: { paths: ['/api/v2'] } });
     const p = plan(desiredOf(store.table), actualOf(before));
-    expect(commands(p)).toEqual([
-      'replace map /x/switchyard-hosts.map',
-      'replace map /x/switchyard-host-methods.map',
-    ]);
+    expect(commands(p)).toEqual(['replace map /x/switchyard-hosts.map', 'replace map /x/switchyard-host-methods.map']);
     expect(p.drift).toEqual([
       'route web.example.com/api/v2 missing from switchyard-hosts.map',
       "route web.example.com/api/v1 → be_api|7|/base is not in switchyard's table",
@@ -436,10 +322,7 @@ describe('the plan for one instance', () => {
     store.dispatch({ op: 'service.create', fields: { name: 'late', host: 'green' } });
     store.dispatch({ op: 'service.create', fields: { name: 'later', host: 'api' } });
     const placed = after(base, plan(desiredOf(store.table), base));
-    expect([...placed.maps['switchyard-spares.map']!.entries]).toEqual([
-      ['sy_spare_1', 'late'],
-      ['sy_spare_2', 'later'],
-    ]);
+    expect([...placed.maps['switchyard-spares.map']!.entries]).toEqual([['sy_spare_1', 'late'], ['sy_spare_2', 'later']]);
     store.dispatch({ op: 'service.delete', service: 'late' });
     const p = plan(desiredOf(store.table), placed);
     expect(commands(p)).toEqual([
@@ -456,10 +339,7 @@ describe('the plan for one instance', () => {
     expect(spares?.kind === 'map' && [...spares.entries]).toEqual([['sy_spare_2', 'later']]);
     // `later` stays where it is; a newer service gets spare 1 once its old servers are gone.
     store.dispatch({ op: 'service.create', fields: { name: 'newest', host: 'blue' } });
-    const freed = {
-      ...withMap(placed, 'switchyard-spares.map', new Map([['sy_spare_2', 'later']])),
-      servers: placed.servers.filter((r) => r.backend !== 'sy_spare_1'),
-    };
+    const freed = { ...withMap(placed, 'switchyard-spares.map', new Map([['sy_spare_2', 'later']])), servers: placed.servers.filter((r) => r.backend !== 'sy_spare_1') };
     const q = plan(desiredOf(store.table), freed);
     expect(commands(q)[0]).toBe('add server sy_spare_1/blue_127.0.0.1_3001 127.0.0.1:3001 weight 256');
     expect(q.reloadNeeded).toEqual([]);
@@ -468,18 +348,10 @@ describe('the plan for one instance', () => {
   it('says "reload needed" when every spare is taken, for a spare service with its own timeouts, and for changed timeouts; steers the rest', () => {
     const store = scene();
     const before = desiredOf(store.table);
-    for (const name of ['late1', 'late2', 'late3'])
-      store.dispatch({ op: 'service.create', fields: { name, host: 'green' } });
+    for (const name of ['late1', 'late2', 'late3']) store.dispatch({ op: 'service.create', fields: { name, host: 'green' } });
     store.dispatch({ op: 'service.update', service: 'late2', fields: { connect_timeout: 2000 } });
     store.dispatch({ op: 'service.update', service: 'api', fields: { read_timeout: 1000 } });
-    store.dispatch({
-      op: 'service.split',
-      service: 'web',
-      split: [
-        { name: 'blue', weight: 50 },
-        { name: 'green', weight: 50 },
-      ],
-    });
+    store.dispatch({ op: 'service.split', service: 'web', split: [{ name: 'blue', weight: 50 }, { name: 'green', weight: 50 }] });
     const p = plan(desiredOf(store.table), actualOf(before));
     expect(p.reloadNeeded).toEqual([
       'service late3 has no backend be_late3, and all 2 spare backends are in use',
@@ -495,9 +367,7 @@ describe('the plan for one instance', () => {
     const before = actualOf(desiredOf(store.table));
     store.dispatch({ op: 'service.create', fields: { name: 'late', host: 'green' } });
     const p = plan(desiredOf(store.table), withMap(before, 'switchyard-spares.map', null));
-    expect(p.reloadNeeded).toEqual([
-      'service late has no backend be_late (added after the configuration was written)',
-    ]);
+    expect(p.reloadNeeded).toEqual(['service late has no backend be_late (added after the configuration was written)']);
     expect(p.steps).toEqual([]);
   });
 
@@ -510,17 +380,13 @@ describe('the plan for one instance', () => {
     expect(commands(p)).toEqual(['replace map /x/switchyard-wildcards.map']);
     // A configuration exported before wildcard maps existed: said, not half-done.
     const old = plan(d, withMap(actualOf(d), 'switchyard-wildcards.map', null));
-    expect(old.reloadNeeded).toEqual([
-      'wildcard hosts need switchyard-wildcards.map, which the running configuration predates; re-export and reload',
-    ]);
+    expect(old.reloadNeeded).toEqual(['wildcard hosts need switchyard-wildcards.map, which the running configuration predates; re-export and reload']);
   });
 
   it('puts a target marked unhealthy by hand in maint (no traffic, no pin), and back when marked healthy', () => {
     const store = scene();
     const before = desiredOf(store.table);
-    const h = store.table.upstreams
-      .find((u) => u.name === 'green')!
-      .targets.find((t) => t.address === '127.0.0.1:3002')!.health;
+    const h = store.table.upstreams.find((u) => u.name === 'green')!.targets.find((t) => t.address === '127.0.0.1:3002')!.health;
     Object.assign(h, { healthy: false, markSeq: 1 });
     const d = desiredOf(store.table);
     const p = plan(d, actualOf(before));
@@ -531,12 +397,7 @@ describe('the plan for one instance', () => {
     ]);
     expect(pinsOf(d).counts.get('be_web/green')).toBe('1');
     Object.assign(h, { healthy: true });
-    const back = plan(desiredOf(store.table), {
-      ...actualOf(before),
-      servers: actualOf(before).servers.map((r) =>
-        r.server === 'green_127.0.0.1_3002' ? { ...r, adminState: 1 } : r,
-      ),
-    });
+    const back = plan(desiredOf(store.table), { ...actualOf(before), servers: actualOf(before).servers.map((r) => (r.server === 'green_127.0.0.1_3002' ? { ...r, adminState: 1 } : r)) });
     expect(commands(back)).toContain('set server be_web/green_127.0.0.1_3002 state ready');
   });
 
@@ -552,9 +413,7 @@ describe('the plan for one instance', () => {
   it('flags a configuration not written by switchyard', () => {
     const d = desiredOf(scene().table);
     const p = plan(d, withMap(actualOf(d), 'switchyard-hosts.map', null));
-    expect(p.reloadNeeded).toEqual([
-      'no switchyard-hosts.map: the running configuration was not written by switchyard (config export --format haproxy); routes are not steered',
-    ]);
+    expect(p.reloadNeeded).toEqual(['no switchyard-hosts.map: the running configuration was not written by switchyard (config export --format haproxy); routes are not steered']);
   });
 });
 
@@ -569,12 +428,8 @@ describe('the configuration', () => {
     expect(cfg).toMatch(/backend be_web {2}# service web\n {4}balance roundrobin/);
     expect(cfg).toContain('server green_--1_3003 [::1]:3003 weight 1');
     expect(cfg).toContain('server literal_10.0.0.9_8080 10.0.0.9:8080 weight 256');
-    expect(cfg).toMatch(
-      /set-var-fmt proc.switchyard_static "be_web=[0-9a-f]{10};be_api=[0-9a-f]{10};be_lit=[0-9a-f]{10};sy_spare_1=[0-9a-f]{10};.*;sy_spare_16=[0-9a-f]{10}"/,
-    );
-    expect(cfg).toMatch(
-      /backend sy_spare_16 {2}# spare: .*\n {4}balance roundrobin\n {4}retries 5\n {4}timeout connect 60000ms/,
-    );
+    expect(cfg).toMatch(/set-var-fmt proc.switchyard_static "be_web=[0-9a-f]{10};be_api=[0-9a-f]{10};be_lit=[0-9a-f]{10};sy_spare_1=[0-9a-f]{10};.*;sy_spare_16=[0-9a-f]{10}"/);
+    expect(cfg).toMatch(/backend sy_spare_16 {2}# spare: .*\n {4}balance roundrobin\n {4}retries 5\n {4}timeout connect 60000ms/);
     expect(cfg).toContain('map(/run/sy/switchyard-spares.map) if FALSE');
     expect(exp.files['/run/sy/switchyard-spares.map']).toMatch(/^#[^\n]*\n$/);
     expect(
@@ -583,9 +438,7 @@ describe('the configuration', () => {
     expect(cfg).toContain("#   - route web: HAProxy's maps give it requests Kong routes to lit");
     expect(cfg).toContain('var(txn.sy_mkey),map_beg(/run/sy/switchyard-host-methods.map)');
     expect(exp.files['/run/sy/switchyard-path-methods.map']).toContain('\nGET@/lit be_lit|0|\n');
-    expect(cfg).toContain(
-      'var(txn.sy_key),map_reg(/run/sy/switchyard-wildcards.map) if !{ var(txn.sy_route) -m found }',
-    );
+    expect(cfg).toContain('var(txn.sy_key),map_reg(/run/sy/switchyard-wildcards.map) if !{ var(txn.sy_route) -m found }');
     expect(exp.files['/run/sy/switchyard-wildcards.map']).toContain('\n^[^/]*[.]wild[.]test/ be_lit|0|\n');
     expect(exp.files['/run/sy/switchyard-pin-counts.map']).toContain('\nbe_web/green 2\n');
     expect(exp.files['/run/sy/switchyard-pins.map']).toContain('\nbe_web/green/1 green_--1_3003\n');
@@ -596,24 +449,9 @@ describe('the configuration', () => {
 
   it.skipIf(!HAPROXY)('is accepted by haproxy -c (unix and TCP runtime sockets, health checks)', () => {
     const store = scene();
-    store.dispatch({
-      op: 'upstream.update',
-      upstream: 'blue',
-      fields: {
-        healthchecks: {
-          active: {
-            http_path: '/health',
-            healthy: { interval: 2, successes: 2 },
-            unhealthy: { interval: 1, http_failures: 3 },
-          },
-        },
-      },
-    });
+    store.dispatch({ op: 'upstream.update', upstream: 'blue', fields: { healthchecks: { active: { http_path: '/health', healthy: { interval: 2, successes: 2 }, unhealthy: { interval: 1, http_failures: 3 } } } } });
     for (const socket of [path.join(tmp, 'a', 'admin.sock'), '127.0.0.1:19999']) {
-      const cfg = writeHaproxy(path.join(tmp, socket.includes(':') ? 'tcp' : 'a'), store.table, {
-        bind: '127.0.0.1:18000',
-        socket,
-      });
+      const cfg = writeHaproxy(path.join(tmp, socket.includes(':') ? 'tcp' : 'a'), store.table, { bind: '127.0.0.1:18000', socket });
       const text = fs.readFileSync(cfg, 'utf8');
       expect(text).toContain('option httpchk GET /health');
       expect(text).toContain('check inter 2000 fall 3 rise 2');
@@ -627,19 +465,12 @@ describe('the configuration', () => {
     const store = scene();
     const port = await freePort();
     const admin = `127.0.0.1:${await freePort()}`;
-    const cfg = writeHaproxy(path.join(tmp, 'tcp-run'), store.table, {
-      bind: `127.0.0.1:${port}`,
-      socket: admin,
-    });
+    const cfg = writeHaproxy(path.join(tmp, 'tcp-run'), store.table, { bind: `127.0.0.1:${port}`, socket: admin });
     const h = await startHaproxy(HAPROXY as string, cfg, admin, port);
     const fleet = new HaproxyFleet([admin]);
     try {
       store.dispatch({ op: 'service.update', service: 'web', fields: { host: 'green' } });
-      expect(await fleet.apply(store.table)).toEqual({
-        ok: true,
-        version: store.table.version,
-        perInstance: [{ id: admin, ok: true }],
-      });
+      expect(await fleet.apply(store.table)).toEqual({ ok: true, version: store.table.version, perInstance: [{ id: admin, ok: true }] });
       const rows = await h.client.showServersState('be_web');
       expect(rows.map((r) => [r.server, r.weight])).toEqual([
         ['blue_127.0.0.1_3001', 0],
@@ -716,47 +547,19 @@ describe('the in-process proxy behind the same boundary', () => {
     const port = (await proxy.listen()).port;
     const plane = new InProcessDataPlane({ table: () => store.table, stats, close: () => proxy.close(0) });
     try {
-      store.dispatch({
-        op: 'upstream.create',
-        fields: { name: 'blue', targets: [{ target: b.address, weight: 100 }] },
-      });
+      store.dispatch({ op: 'upstream.create', fields: { name: 'blue', targets: [{ target: b.address, weight: 100 }] } });
       store.dispatch({ op: 'service.create', fields: { name: 'web', host: 'blue' } });
       store.dispatch({ op: 'route.create', service: 'web', fields: { hosts: ['web.localhost'] } });
-      expect(await plane.apply(store.table)).toEqual({
-        ok: true,
-        version: store.table.version,
-        perInstance: [{ id: 'in-process', ok: true }],
-      });
+      expect(await plane.apply(store.table)).toEqual({ ok: true, version: store.table.version, perInstance: [{ id: 'in-process', ok: true }] });
       for (let i = 0; i < 3; i++) expect((await request(port, { host: 'web.localhost' })).body).toBe('blue');
       // A response is counted when the proxy sees it close, not when the client has read it.
       let rep = await plane.report();
-      await waitUntil(
-        'the proxy to count the 3 responses',
-        async () => (rep = await plane.report()).targets[0]?.status?.['2xx'] === 3,
-        {
-          seen: () => JSON.stringify(rep.targets),
-        },
-      );
-      expect(rep.targets).toEqual([
-        expect.objectContaining({
-          upstream: 'blue',
-          target: b.address,
-          requests: 3,
-          errors: 0,
-          healthy: true,
-        }),
-      ]);
+      await waitUntil('the proxy to count the 3 responses', async () => (rep = await plane.report()).targets[0]?.status?.['2xx'] === 3, {
+        seen: () => JSON.stringify(rep.targets),
+      });
+      expect(rep.targets).toEqual([expect.objectContaining({ upstream: 'blue', target: b.address, requests: 3, errors: 0, healthy: true })]);
       expect(rep.targets[0]!.status!['2xx']).toBe(3);
-      expect(rep.instances).toEqual([
-        {
-          id: 'in-process',
-          reachable: true,
-          drift: [],
-          lastError: null,
-          appliedVersion: store.table.version,
-          reloadNeeded: null,
-        },
-      ]);
+      expect(rep.instances).toEqual([{ id: 'in-process', reachable: true, drift: [], lastError: null, appliedVersion: store.table.version, reloadNeeded: null }]);
     } finally {
       await plane.close();
       await b.close();

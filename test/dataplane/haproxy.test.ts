@@ -18,10 +18,7 @@ import { request, startBackend, type Backend } from '../helpers/net.js';
 import { findHaproxy, freePort, startHaproxy, waitFor, type RunningHaproxy } from './haproxy-helpers.js';
 
 const HAPROXY = findHaproxy();
-if (!HAPROXY)
-  console.warn(
-    '[haproxy.test] haproxy is not installed (not on PATH nor in /usr/sbin): skipping the HAProxy data-plane suite. Install it with `apt-get install haproxy`.',
-  );
+if (!HAPROXY) console.warn('[haproxy.test] haproxy is not installed (not on PATH nor in /usr/sbin): skipping the HAProxy data-plane suite. Install it with `apt-get install haproxy`.');
 
 describe.skipIf(!HAPROXY)('HAProxy data plane (two real instances)', () => {
   const bin = HAPROXY as string;
@@ -40,8 +37,7 @@ describe.skipIf(!HAPROXY)('HAProxy data plane (two real instances)', () => {
   /** Weights each instance has for backend be_web, by server name. */
   async function weights(h: RunningHaproxy): Promise<Record<string, { weight: number; state: string }>> {
     const out: Record<string, { weight: number; state: string }> = {};
-    for (const r of await h.client.showServersState('be_web'))
-      out[r.server] = { weight: r.weight, state: adminStateOf(r.adminState) };
+    for (const r of await h.client.showServersState('be_web')) out[r.server] = { weight: r.weight, state: adminStateOf(r.adminState) };
     return out;
   }
 
@@ -56,19 +52,10 @@ describe.skipIf(!HAPROXY)('HAProxy data plane (two real instances)', () => {
     const want = desiredWeights();
     if (Object.keys(got).length !== Object.keys(want).length) return false;
     // weight 0 takes no traffic whether ready or drained
-    return Object.entries(want).every(
-      ([k, v]) =>
-        got[k]?.weight === v.weight &&
-        (v.weight === 0 ? got[k]?.state !== 'maint' : got[k]?.state === 'ready'),
-    );
+    return Object.entries(want).every(([k, v]) => got[k]?.weight === v.weight && (v.weight === 0 ? got[k]?.state !== 'maint' : got[k]?.state === 'ready'));
   }
 
-  async function count(
-    port: number,
-    n: number,
-    p = '/',
-    host = 'web.localhost',
-  ): Promise<Record<string, number>> {
+  async function count(port: number, n: number, p = '/', host = 'web.localhost'): Promise<Record<string, number>> {
     const c: Record<string, number> = {};
     for (let i = 0; i < n; i++) {
       const r = await request(port, { host, path: p });
@@ -86,49 +73,17 @@ describe.skipIf(!HAPROXY)('HAProxy data plane (two real instances)', () => {
   }
 
   beforeAll(async () => {
-    [blue, green, green2, api] = await Promise.all([
-      startBackend('blue'),
-      startBackend('green'),
-      startBackend('green2'),
-      startBackend('api'),
-    ]);
+    [blue, green, green2, api] = await Promise.all([startBackend('blue'), startBackend('green'), startBackend('green2'), startBackend('api')]);
     backends.push(blue, green, green2, api);
-    store.dispatch({
-      op: 'upstream.create',
-      fields: { name: 'blue', targets: [{ target: blue.address, weight: 100 }] },
-    });
-    store.dispatch({
-      op: 'upstream.create',
-      fields: { name: 'green', targets: [{ target: green.address, weight: 100 }] },
-    });
-    store.dispatch({
-      op: 'upstream.create',
-      fields: { name: 'api', targets: [{ target: api.address, weight: 100 }] },
-    });
-    store.dispatch({
-      op: 'service.create',
-      fields: {
-        name: 'web',
-        host: 'blue',
-        upstreams: [
-          { name: 'blue', weight: 100 },
-          { name: 'green', weight: 0 },
-        ],
-      },
-    });
+    store.dispatch({ op: 'upstream.create', fields: { name: 'blue', targets: [{ target: blue.address, weight: 100 }] } });
+    store.dispatch({ op: 'upstream.create', fields: { name: 'green', targets: [{ target: green.address, weight: 100 }] } });
+    store.dispatch({ op: 'upstream.create', fields: { name: 'api', targets: [{ target: api.address, weight: 100 }] } });
+    store.dispatch({ op: 'service.create', fields: { name: 'web', host: 'blue', upstreams: [{ name: 'blue', weight: 100 }, { name: 'green', weight: 0 }] } });
     store.dispatch({ op: 'service.create', fields: { name: 'api', host: 'api', path: '/base' } });
     store.dispatch({ op: 'route.create', service: 'web', fields: { name: 'web', hosts: ['web.localhost'] } });
-    store.dispatch({
-      op: 'route.create',
-      service: 'api',
-      fields: { name: 'api', hosts: ['web.localhost'], paths: ['/api'] },
-    });
+    store.dispatch({ op: 'route.create', service: 'api', fields: { name: 'api', hosts: ['web.localhost'], paths: ['/api'] } });
     store.dispatch({ op: 'route.create', service: 'api', fields: { name: 'any-api', paths: ['/v1/api'] } });
-    store.dispatch({
-      op: 'route.create',
-      service: 'api',
-      fields: { name: 'wild-api', hosts: ['*.wild.localhost'], paths: ['/w', '/w.x/deep'] },
-    });
+    store.dispatch({ op: 'route.create', service: 'api', fields: { name: 'wild-api', hosts: ['*.wild.localhost'], paths: ['/w', '/w.x/deep'] } });
     for (let i = 0; i < 2; i++) {
       const port = await freePort();
       const socket = path.join(dir, `hx${i}`, 'admin.sock');
@@ -204,11 +159,7 @@ describe.skipIf(!HAPROXY)('HAProxy data plane (two real instances)', () => {
   });
 
   it('takes a wildcard route added at runtime, in front of the host-less routes, without a reload', async () => {
-    store.dispatch({
-      op: 'route.create',
-      service: 'api',
-      fields: { name: 'shop-any', hosts: ['shop.*'], paths: ['/v1'] },
-    });
+    store.dispatch({ op: 'route.create', service: 'api', fields: { name: 'shop-any', hosts: ['shop.*'], paths: ['/v1'] } });
     expect(await fleet.apply(store.table)).toMatchObject({ ok: true });
     for (const h of hx) {
       const before = api.paths.length;
@@ -261,14 +212,7 @@ describe.skipIf(!HAPROXY)('HAProxy data plane (two real instances)', () => {
       for (const [method, host, url] of cases) {
         const want = match(store.table, host, url, method);
         const r = await request(h.port, { host, path: url, method });
-        const got =
-          r.status === 404
-            ? '404'
-            : r.body === 'api'
-              ? 'api'
-              : r.status === 200
-                ? 'web'
-                : `status ${r.status}`;
+        const got = r.status === 404 ? '404' : r.body === 'api' ? 'api' : r.status === 200 ? 'web' : `status ${r.status}`;
         const expected = want === undefined ? '404' : want.service!.name === 'api' ? 'api' : 'web';
         expect(got, `${method} ${host}${url}`).toBe(expected);
       }
@@ -286,20 +230,10 @@ describe.skipIf(!HAPROXY)('HAProxy data plane (two real instances)', () => {
   });
 
   it('shifts 80/20 through both instances at once', async () => {
-    store.dispatch({
-      op: 'service.split',
-      service: 'web',
-      split: [
-        { name: 'blue', weight: 80 },
-        { name: 'green', weight: 20 },
-      ],
-    });
+    store.dispatch({ op: 'service.split', service: 'web', split: [{ name: 'blue', weight: 80 }, { name: 'green', weight: 20 }] });
     const r = await fleet.apply(store.table);
     expect(r.ok).toBe(true);
-    expect(desiredWeights()).toEqual({
-      [`blue_127.0.0.1_${blue.port}`]: { weight: 256, state: 'ready' },
-      [`green_127.0.0.1_${green.port}`]: { weight: 64, state: 'ready' },
-    });
+    expect(desiredWeights()).toEqual({ [`blue_127.0.0.1_${blue.port}`]: { weight: 256, state: 'ready' }, [`green_127.0.0.1_${green.port}`]: { weight: 64, state: 'ready' } });
     const before = await fleet.report();
     const counts = await Promise.all(hx.map((h) => count(h.port, 200)));
     for (const c of counts) {
@@ -310,8 +244,7 @@ describe.skipIf(!HAPROXY)('HAProxy data plane (two real instances)', () => {
     // the live counts from `show stat`, summed over the fleet, add up to what the clients saw
     const after = await fleet.report();
     const delta = (name: string) => {
-      const key = (r: Awaited<ReturnType<HaproxyFleet['report']>>) =>
-        r.targets.find((t) => t.upstream === name)!;
+      const key = (r: Awaited<ReturnType<HaproxyFleet['report']>>) => r.targets.find((t) => t.upstream === name)!;
       return key(after).requests - key(before).requests;
     };
     expect(delta('blue')).toBe(counts[0]!['blue']! + counts[1]!['blue']!);
@@ -352,11 +285,7 @@ describe.skipIf(!HAPROXY)('HAProxy data plane (two real instances)', () => {
     const load = hx.flatMap((h) => [0, 1, 2, 3].map(() => worker(h.port)));
     await flowing('before the first switch');
     for (let i = 0; i < 10; i++) {
-      store.dispatch({
-        op: 'service.update',
-        service: 'web',
-        fields: { host: i % 2 === 0 ? 'green' : 'blue' },
-      });
+      store.dispatch({ op: 'service.update', service: 'web', fields: { host: i % 2 === 0 ? 'green' : 'blue' } });
       expect((await fleet.apply(store.table)).ok).toBe(true);
       await flowing(`after switch ${i + 1}`);
     }
@@ -382,11 +311,7 @@ describe.skipIf(!HAPROXY)('HAProxy data plane (two real instances)', () => {
   });
 
   it('adds a new target as a dynamic server on every instance, and removes it again, without a reload', async () => {
-    store.dispatch({
-      op: 'target.create',
-      upstream: 'green',
-      fields: { target: green2.address, weight: 100 },
-    });
+    store.dispatch({ op: 'target.create', upstream: 'green', fields: { target: green2.address, weight: 100 } });
     expect((await fleet.apply(store.table)).ok).toBe(true);
     for (const h of hx) {
       const c = await count(h.port, 40);
@@ -399,9 +324,7 @@ describe.skipIf(!HAPROXY)('HAProxy data plane (two real instances)', () => {
     await waitFor(
       'the removed server to be deleted',
       async () => {
-        for (const h of hx)
-          if ((await h.client.showServersState('be_web')).some((r) => r.server.includes(String(green2.port))))
-            return false;
+        for (const h of hx) if ((await h.client.showServersState('be_web')).some((r) => r.server.includes(String(green2.port)))) return false;
         return true;
       },
       15_000,
@@ -412,11 +335,7 @@ describe.skipIf(!HAPROXY)('HAProxy data plane (two real instances)', () => {
   });
 
   it('adds and changes routes at runtime through the map', async () => {
-    store.dispatch({
-      op: 'route.create',
-      service: 'api',
-      fields: { name: 'v2', hosts: ['web.localhost'], paths: ['/v2'], strip_path: false },
-    });
+    store.dispatch({ op: 'route.create', service: 'api', fields: { name: 'v2', hosts: ['web.localhost'], paths: ['/v2'], strip_path: false } });
     expect((await fleet.apply(store.table)).ok).toBe(true);
     for (const h of hx) {
       const before = api.paths.length;
@@ -440,40 +359,20 @@ describe.skipIf(!HAPROXY)('HAProxy data plane (two real instances)', () => {
 
   it('pins a request to one upstream with X-Switchyard-Upstream, whatever its weight, as in-process', async () => {
     const split = store.state.services.find((x) => x.name === 'web')!.upstreams;
-    store.dispatch({
-      op: 'service.split',
-      service: 'web',
-      split: [
-        { name: 'blue', weight: 100 },
-        { name: 'green', weight: 0 },
-      ],
-    });
-    store.dispatch({
-      op: 'target.create',
-      upstream: 'green',
-      fields: { target: green2.address, weight: 100 },
-    });
+    store.dispatch({ op: 'service.split', service: 'web', split: [{ name: 'blue', weight: 100 }, { name: 'green', weight: 0 }] });
+    store.dispatch({ op: 'target.create', upstream: 'green', fields: { target: green2.address, weight: 100 } });
     expect(await fleet.apply(store.table)).toMatchObject({ ok: true });
     for (const h of hx) {
       const pinned: Record<string, number> = {};
       for (let i = 0; i < 40; i++) {
-        const r = await request(h.port, {
-          host: 'web.localhost',
-          headers: { 'x-switchyard-upstream': 'green' },
-        });
+        const r = await request(h.port, { host: 'web.localhost', headers: { 'x-switchyard-upstream': 'green' } });
         pinned[r.body] = (pinned[r.body] ?? 0) + 1;
       }
       // every pinned request on green (weight 0), spread over both of its targets
       expect(Object.keys(pinned).sort()).toEqual(['green', 'green2']);
       expect(await count(h.port, 5)).toEqual({ blue: 5 });
-      const r = await request(h.port, {
-        host: 'web.localhost',
-        headers: { 'x-switchyard-upstream': 'nope' },
-      });
-      expect([r.status, JSON.parse(r.body)]).toEqual([
-        404,
-        { message: "no app or upstream 'nope' on this route" },
-      ]);
+      const r = await request(h.port, { host: 'web.localhost', headers: { 'x-switchyard-upstream': 'nope' } });
+      expect([r.status, JSON.parse(r.body)]).toEqual([404, { message: "no app or upstream 'nope' on this route" }]);
     }
     store.dispatch({ op: 'target.delete', upstream: 'green', target: green2.address });
     store.dispatch({ op: 'service.split', service: 'web', split: split ?? [] });
@@ -484,17 +383,11 @@ describe.skipIf(!HAPROXY)('HAProxy data plane (two real instances)', () => {
   it('serves a service added later on a spare backend of every instance, without a reload, and frees it when the service goes', async () => {
     const pids = hx.map((h) => h.pid);
     store.dispatch({ op: 'service.create', fields: { name: 'late', host: 'api' } });
-    store.dispatch({
-      op: 'route.create',
-      service: 'late',
-      fields: { name: 'late', hosts: ['late.localhost'] },
-    });
+    store.dispatch({ op: 'route.create', service: 'late', fields: { name: 'late', hosts: ['late.localhost'] } });
     expect(await fleet.apply(store.table)).toMatchObject({ ok: true });
     for (const h of hx) {
       expect(await count(h.port, 3, '/', 'late.localhost')).toEqual({ api: 3 });
-      expect((await h.client.showServersState('sy_spare_1')).map((r) => r.server)).toEqual([
-        `api_127.0.0.1_${api.port}`,
-      ]);
+      expect((await h.client.showServersState('sy_spare_1')).map((r) => r.server)).toEqual([`api_127.0.0.1_${api.port}`]);
     }
     expect((await fleet.report()).instances.map((i) => [i.drift, i.reloadNeeded])).toEqual([
       [[], null],
@@ -518,18 +411,11 @@ describe.skipIf(!HAPROXY)('HAProxy data plane (two real instances)', () => {
     await fleet.apply(store.table);
     for (const h of hx) {
       expect((await request(h.port, { host: 'late.localhost' })).status).toBe(404);
-      await waitFor(
-        'the spare to be emptied',
-        async () => (await h.client.showServersState('sy_spare_1')).length === 0,
-      );
+      await waitFor('the spare to be emptied', async () => (await h.client.showServersState('sy_spare_1')).length === 0);
     }
     // The next new service takes the freed spare.
     store.dispatch({ op: 'service.create', fields: { name: 'later', host: 'green' } });
-    store.dispatch({
-      op: 'route.create',
-      service: 'later',
-      fields: { name: 'later', hosts: ['later.localhost'] },
-    });
+    store.dispatch({ op: 'route.create', service: 'later', fields: { name: 'later', hosts: ['later.localhost'] } });
     expect(await fleet.apply(store.table)).toMatchObject({ ok: true });
     for (const h of hx) expect(await count(h.port, 2, '/', 'later.localhost')).toEqual({ green: 2 });
     expect(hx.map((h) => h.pid)).toEqual(pids);
@@ -540,19 +426,8 @@ describe.skipIf(!HAPROXY)('HAProxy data plane (two real instances)', () => {
 
   it('keeps steering the others while one instance is down, and catches it up when it restarts', async () => {
     await hx[1]!.kill();
-    store.dispatch({
-      op: 'service.split',
-      service: 'web',
-      split: [
-        { name: 'blue', weight: 50 },
-        { name: 'green', weight: 50 },
-      ],
-    });
-    store.dispatch({
-      op: 'target.create',
-      upstream: 'blue',
-      fields: { target: green2.address, weight: 100 },
-    });
+    store.dispatch({ op: 'service.split', service: 'web', split: [{ name: 'blue', weight: 50 }, { name: 'green', weight: 50 }] });
+    store.dispatch({ op: 'target.create', upstream: 'blue', fields: { target: green2.address, weight: 100 } });
     const r = await fleet.apply(store.table);
     expect(r.ok).toBe(false);
     expect(r.perInstance[0]).toEqual({ id: cfgs[0]!.socket, ok: true });
@@ -563,29 +438,16 @@ describe.skipIf(!HAPROXY)('HAProxy data plane (two real instances)', () => {
     expect(c).toEqual({ blue: 10, green2: 10, green: 20 });
     const rep = await fleet.report();
     expect(rep.instances[1]).toMatchObject({ reachable: false, appliedVersion: null });
-    expect(rep.instances[0]).toMatchObject({
-      reachable: true,
-      drift: [],
-      appliedVersion: store.table.version,
-    });
+    expect(rep.instances[0]).toMatchObject({ reachable: true, drift: [], appliedVersion: store.table.version });
     expect(log.some((l) => l.includes(cfgs[1]!.socket) && l.includes('unreachable'))).toBe(true);
 
     // restarted from the configuration it was started with: old weights, no green2, no /v2 route
     // (The fleet retries every second, so it may catch the instance up before we even look.)
     const h = await startInstance(1);
-    await waitFor(
-      'the restarted instance to be caught up',
-      async () => sameAsDesired(await weights(h)),
-      15_000,
-      100,
-    );
+    await waitFor('the restarted instance to be caught up', async () => sameAsDesired(await weights(h)), 15_000, 100);
     await waitFor('the fleet to see it', async () => {
       const rep2 = await fleet.report();
-      return (
-        rep2.instances[1]!.reachable &&
-        rep2.instances[1]!.drift.length === 0 &&
-        rep2.instances[1]!.appliedVersion === store.table.version
-      );
+      return rep2.instances[1]!.reachable && rep2.instances[1]!.drift.length === 0 && rep2.instances[1]!.appliedVersion === store.table.version;
     });
     expect(await count(h.port, 40)).toEqual({ blue: 10, green2: 10, green: 20 });
     const before = api.paths.length;
@@ -604,17 +466,8 @@ describe.skipIf(!HAPROXY)('HAProxy data plane (two real instances)', () => {
       const h = await startInstance(0);
       expect(sameAsDesired(await weights(h))).toBe(false);
       await quiet.report();
-      await waitFor(
-        'the restarted instance to be caught up',
-        async () => sameAsDesired(await weights(h)),
-        15_000,
-        100,
-      );
-      expect((await quiet.report()).instances[0]).toMatchObject({
-        reachable: true,
-        drift: [],
-        appliedVersion: store.table.version,
-      });
+      await waitFor('the restarted instance to be caught up', async () => sameAsDesired(await weights(h)), 15_000, 100);
+      expect((await quiet.report()).instances[0]).toMatchObject({ reachable: true, drift: [], appliedVersion: store.table.version });
     } finally {
       await quiet.close();
     }

@@ -182,9 +182,7 @@ export function addServerArgs(s: DesiredServer): string {
 function stripRules(): string[] {
   const lines: string[] = [];
   for (let bit = 1 << Math.floor(Math.log2(MAX_STRIP)); bit >= 1; bit >>= 1) {
-    lines.push(
-      `    http-request set-var(txn.sy_path) var(txn.sy_path),regsub('^.{${bit}}',) if sy_strip { var(txn.sy_strip),and(${bit}) -m int gt 0 }`,
-    );
+    lines.push(`    http-request set-var(txn.sy_path) var(txn.sy_path),regsub('^.{${bit}}',) if sy_strip { var(txn.sy_strip),and(${bit}) -m int gt 0 }`);
   }
   return lines;
 }
@@ -205,11 +203,8 @@ function render(d: Desired, opts: HaproxyConfigOptions): string {
   const maps = mapPaths(opts);
   const spares = sparesOf(opts);
   let signature = d.staticSignature;
-  for (let i = 1; i <= spares; i++)
-    signature += `${signature ? ';' : ''}${SPARE_PREFIX}${i}=${SPARE_SIGNATURE}`;
-  const socket = isTcp(opts.socket)
-    ? `stats socket ${opts.socket} level admin expose-fd listeners`
-    : `stats socket ${path.resolve(opts.socket)} mode 600 level admin expose-fd listeners`;
+  for (let i = 1; i <= spares; i++) signature += `${signature ? ';' : ''}${SPARE_PREFIX}${i}=${SPARE_SIGNATURE}`;
+  const socket = isTcp(opts.socket) ? `stats socket ${opts.socket} level admin expose-fd listeners` : `stats socket ${path.resolve(opts.socket)} mode 600 level admin expose-fd listeners`;
   const out: string[] = [
     `# HAProxy configuration written by switchyard for routing table version ${d.version}.`,
     '# switchyard steers it live through the runtime API (weights, drain/ready, servers, routes);',
@@ -283,7 +278,7 @@ function render(d: Desired, opts: HaproxyConfigOptions): string {
     `    http-request set-var(txn.sy_route) var(txn.sy_mpath),map_beg(${maps.pathMethods}) if !{ var(txn.sy_route) -m found }`,
     `    http-request set-var(txn.sy_route) path,map_beg(${maps.paths}) if !{ var(txn.sy_route) -m found }`,
     `    http-request return status 404 content-type ${JSON_TYPE} string ${NO_ROUTE} if !{ var(txn.sy_route) -m found }`,
-    "    # Kong's strip_path (remove the matched prefix), then the service path prepended.",
+    '    # Kong\'s strip_path (remove the matched prefix), then the service path prepended.',
     '    http-request set-var(txn.sy_strip) var(txn.sy_route),field(2,|)',
     '    http-request set-var(txn.sy_base) var(txn.sy_route),field(3,|)',
     '    acl sy_strip var(txn.sy_strip) -m int gt 0',
@@ -315,12 +310,7 @@ function render(d: Desired, opts: HaproxyConfigOptions): string {
   const pins = pinRules(maps.pins, maps.pinCounts);
   for (const b of d.backends) out.push(...backendBlock(b, pins));
   for (let i = 1; i <= spares; i++) out.push(...spareBlock(i, pins));
-  out.push(
-    '',
-    `backend ${UNAVAILABLE_BACKEND}`,
-    `    http-request return status 503 content-type ${JSON_TYPE} string ${UNAVAILABLE}`,
-    '',
-  );
+  out.push('', `backend ${UNAVAILABLE_BACKEND}`, `    http-request return status 503 content-type ${JSON_TYPE} string ${UNAVAILABLE}`, '');
   return out.join('\n');
 }
 
@@ -347,38 +337,20 @@ export function exportHaproxy(table: RoutingTable, opts: HaproxyConfigOptions): 
     files: {
       [maps.hosts]: mapFile(d.hosts, `host + path prefix ${ROUTE_VALUE}`),
       [maps.paths]: mapFile(d.paths, `path prefix (routes without hosts) ${ROUTE_VALUE}`),
-      [maps.wildcards]: mapFile(
-        d.wildcards,
-        `wildcard host + path prefix, a regular expression (in order: the first match wins) ${ROUTE_VALUE}`,
-      ),
-      [maps.hostMethods]: mapFile(
-        d.hostMethods,
-        `METHOD@host + path prefix (for the methods some route names) ${ROUTE_VALUE}`,
-      ),
-      [maps.wildcardMethods]: mapFile(
-        d.wildcardMethods,
-        `METHOD@wildcard host + path prefix, a regular expression (in order) ${ROUTE_VALUE}`,
-      ),
+      [maps.wildcards]: mapFile(d.wildcards, `wildcard host + path prefix, a regular expression (in order: the first match wins) ${ROUTE_VALUE}`),
+      [maps.hostMethods]: mapFile(d.hostMethods, `METHOD@host + path prefix (for the methods some route names) ${ROUTE_VALUE}`),
+      [maps.wildcardMethods]: mapFile(d.wildcardMethods, `METHOD@wildcard host + path prefix, a regular expression (in order) ${ROUTE_VALUE}`),
       [maps.pathMethods]: mapFile(d.pathMethods, `METHOD@path prefix (routes without hosts) ${ROUTE_VALUE}`),
       [maps.pins]: mapFile(pins.servers, 'backend/upstream/i → the i-th server a pinned request can take'),
-      [maps.pinCounts]: mapFile(
-        pins.counts,
-        'backend/upstream → how many servers a pinned request picks from',
-      ),
-      ...(sparesOf(opts) > 0
-        ? { [maps.spares]: mapFile(new Map(), 'spare backend → the service placed on it at runtime') }
-        : {}),
+      [maps.pinCounts]: mapFile(pins.counts, 'backend/upstream → how many servers a pinned request picks from'),
+      ...(sparesOf(opts) > 0 ? { [maps.spares]: mapFile(new Map(), 'spare backend → the service placed on it at runtime') } : {}),
     },
     warnings: d.warnings,
   };
 }
 
 /** Writes haproxy.cfg and its map files into `dir` (the maps next to it). Returns the config's path. */
-export function writeHaproxy(
-  dir: string,
-  table: RoutingTable,
-  opts: Omit<HaproxyConfigOptions, 'mapsDir'>,
-): string {
+export function writeHaproxy(dir: string, table: RoutingTable, opts: Omit<HaproxyConfigOptions, 'mapsDir'>): string {
   fs.mkdirSync(dir, { recursive: true });
   const exp = exportHaproxy(table, { ...opts, mapsDir: dir });
   for (const [file, content] of Object.entries(exp.files)) fs.writeFileSync(file, content);

@@ -45,17 +45,7 @@ export const SPARE_PREFIX = 'sy_spare_';
 /** Which service each spare backend carries: `sy_spare_2 web-green`. */
 export const SPARES_MAP = 'switchyard-spares.map';
 /** Every map file switchyard writes and keeps up to date at runtime. */
-export const ALL_MAPS = [
-  HOSTS_MAP,
-  PATHS_MAP,
-  WILDCARDS_MAP,
-  HOST_METHODS_MAP,
-  WILDCARD_METHODS_MAP,
-  PATH_METHODS_MAP,
-  PINS_MAP,
-  PIN_COUNTS_MAP,
-  SPARES_MAP,
-] as const;
+export const ALL_MAPS = [HOSTS_MAP, PATHS_MAP, WILDCARDS_MAP, HOST_METHODS_MAP, WILDCARD_METHODS_MAP, PATH_METHODS_MAP, PINS_MAP, PIN_COUNTS_MAP, SPARES_MAP] as const;
 export const DEFAULT_SPARES = 16;
 /** A spare backend is written with Kong's service defaults: 60 s timeouts, 5 retries, no checks. */
 export const SPARE_DEFAULTS = {
@@ -145,9 +135,7 @@ export function sanitize(s: string): string {
 export function toHaproxyWeights(shares: readonly number[]): number[] {
   const max = shares.reduce((a, b) => Math.max(a, b), 0);
   if (max <= 0) return shares.map(() => 0);
-  return shares.map((p) =>
-    p > 0 ? Math.min(HAPROXY_MAX_WEIGHT, Math.max(1, Math.round((HAPROXY_MAX_WEIGHT * p) / max))) : 0,
-  );
+  return shares.map((p) => (p > 0 ? Math.min(HAPROXY_MAX_WEIGHT, Math.max(1, Math.round((HAPROXY_MAX_WEIGHT * p) / max))) : 0));
 }
 
 function activeCheck(hc: Healthchecks | null): CheckSpec | null {
@@ -155,19 +143,8 @@ function activeCheck(hc: Healthchecks | null): CheckSpec | null {
   const a = hc.active;
   const interval = a.healthy.interval > 0 ? a.healthy.interval : a.unhealthy.interval;
   if (interval <= 0) return null;
-  const fall = Math.max(
-    1,
-    a.unhealthy.tcp_failures,
-    a.type === 'http' ? a.unhealthy.http_failures : 0,
-    a.unhealthy.timeouts,
-  );
-  return {
-    type: a.type,
-    path: a.http_path || '/',
-    interMs: Math.max(100, Math.round(interval * 1000)),
-    fall,
-    rise: Math.max(1, a.healthy.successes),
-  };
+  const fall = Math.max(1, a.unhealthy.tcp_failures, a.type === 'http' ? a.unhealthy.http_failures : 0, a.unhealthy.timeouts);
+  return { type: a.type, path: a.http_path || '/', interMs: Math.max(100, Math.round(interval * 1000)), fall, rise: Math.max(1, a.healthy.successes) };
 }
 
 /** HAProxy's `host:port` for a table host (IPv6 keeps its brackets). */
@@ -198,12 +175,7 @@ function backendFor(s: ServiceEntry, name: string, warnings: string[]): DesiredB
   // What each (upstream, target) pair gets, by core's rules over the weights in force. HAProxy
   // checks health itself, so every target counts as healthy here (one marked down by hand goes
   // to maint below).
-  const split = splitShares(
-    s.upstreams.map((u, i) => ({
-      weight: s.balancer.weights[i] ?? 0,
-      targets: u.targets.map((t) => ({ weight: t.weight, healthy: true })),
-    })),
-  );
+  const split = splitShares(s.upstreams.map((u, i) => ({ weight: s.balancer.weights[i] ?? 0, targets: u.targets.map((t) => ({ weight: t.weight, healthy: true })) })));
   s.upstreams.forEach((u, i) => {
     const literal = u.key.endsWith('/literal');
     u.targets.forEach((t, j) => {
@@ -220,10 +192,7 @@ function backendFor(s: ServiceEntry, name: string, warnings: string[]): DesiredB
     if (check?.type === 'http') {
       const want = `GET ${check.path}`;
       if (httpchk === null) httpchk = want;
-      else if (httpchk !== want)
-        warnings.push(
-          `service ${s.name}: upstreams check different paths; HAProxy checks every server of backend ${name} with ${httpchk}`,
-        );
+      else if (httpchk !== want) warnings.push(`service ${s.name}: upstreams check different paths; HAProxy checks every server of backend ${name} with ${httpchk}`);
     }
     const weight = weights[i] ?? 0;
     servers.push({
@@ -249,33 +218,15 @@ function backendFor(s: ServiceEntry, name: string, warnings: string[]): DesiredB
     .map(([u, c]) => `${u}:${c!.type}:${c!.path}:${c!.interMs}:${c!.fall}:${c!.rise}`)
     .join(',');
   const signature = signatureOf(svc.connect_timeout, svc.read_timeout, s.retries, httpchk, checkSig);
-  return {
-    name,
-    service: s.name,
-    serviceKey: s.key,
-    servers,
-    connectMs: svc.connect_timeout,
-    serverMs: svc.read_timeout,
-    retries: s.retries,
-    httpchk,
-    signature,
-  };
+  return { name, service: s.name, serviceKey: s.key, servers, connectMs: svc.connect_timeout, serverMs: svc.read_timeout, retries: s.retries, httpchk, signature };
 }
 
-function signatureOf(
-  connectMs: number,
-  serverMs: number,
-  retries: number,
-  httpchk: string | null,
-  checks: string,
-): string {
+function signatureOf(connectMs: number, serverMs: number, retries: number, httpchk: string | null, checks: string): string {
   return `c${connectMs}s${serverMs}r${retries}h${httpchk ?? '-'}k${checks}`;
 }
 
 /** The signature every spare backend is written with (see STATIC_VAR). */
-export const SPARE_SIGNATURE = hash(
-  signatureOf(SPARE_DEFAULTS.connectMs, SPARE_DEFAULTS.serverMs, SPARE_DEFAULTS.retries, null, ''),
-);
+export const SPARE_SIGNATURE = hash(signatureOf(SPARE_DEFAULTS.connectMs, SPARE_DEFAULTS.serverMs, SPARE_DEFAULTS.retries, null, ''));
 
 function routeValue(
   e: RouteEntry,
@@ -293,9 +244,7 @@ function routeValue(
   }
   let base = e.service?.path ?? '';
   if (/[\s|]/.test(base)) {
-    warnings.push(
-      `route ${e.name}: service path ${JSON.stringify(base)} has a space or '|' and is not prepended`,
-    );
+    warnings.push(`route ${e.name}: service path ${JSON.stringify(base)} has a space or '|' and is not prepended`);
     base = '';
   }
   return `${backend}|${strip}|${base}`;
@@ -457,14 +406,7 @@ export function desiredOf(table: RoutingTable): Desired {
   const hostMethods = new Map<string, string>();
   for (const [host, c] of table.byHost) {
     addRoutes(hosts, plain(c.entries), (prefix) => `${host}${prefix || '/'}`, byService, warnings);
-    for (const m of methods)
-      addRoutes(
-        hostMethods,
-        taking(c.entries, m),
-        (prefix) => `${m}@${host}${prefix || '/'}`,
-        byService,
-        warnings,
-      );
+    for (const m of methods) addRoutes(hostMethods, taking(c.entries, m), (prefix) => `${m}@${host}${prefix || '/'}`, byService, warnings);
   }
   const paths = new Map<string, string>();
   const pathMethods = new Map<string, string>();
@@ -511,10 +453,7 @@ export function hash(s: string): string {
  * A pinned request picks uniformly among the upstream's targets with a weight above 0, at any
  * upstream weight (a new version at 0 is what a pin is for).
  */
-export function pinsOf(
-  d: Desired,
-  existing?: ReadonlySet<string>,
-): { counts: Map<string, string>; servers: Map<string, string> } {
+export function pinsOf(d: Desired, existing?: ReadonlySet<string>): { counts: Map<string, string>; servers: Map<string, string> } {
   const counts = new Map<string, string>();
   const servers = new Map<string, string>();
   for (const b of d.backends) {
