@@ -8,6 +8,7 @@ import { putDeployment, restoreApp } from '../core/apps.js';
 import { execute, prefixed, type Command, type Fields } from '../core/commands.js';
 import { SwitchyardError } from '../core/errors.js';
 import { emptyState, type Context, type Route, type Service, type State } from '../core/model.js';
+import { isLegacyFormat, migrateLegacyRoute } from '../core/router.js';
 import { appSchema, deploymentSchema, healthchecksSchema, routeSchema, serviceSchema, upstreamSchema, validate, type Schema } from '../core/schema.js';
 
 const TOP_LEVEL = new Set(['_format_version', '_transform', '_info', 'services', 'routes', 'upstreams', 'targets', 'apps', 'deployments']);
@@ -50,6 +51,8 @@ export function fromDeclarative(raw: unknown, ctx: Context): State {
 
   let state: State = emptyState;
   const run = (path: string, cmd: Command) => {
+    // Kong 3 migrates a pre-3.0 file's paths (regexes without `~`) as it loads them.
+    if (cmd.op === 'route.create' && isLegacyFormat(fv)) cmd = { ...cmd, fields: migrateLegacyRoute(cmd.fields) };
     try {
       state = execute(state, cmd, ctx).state;
     } catch (e) {

@@ -417,9 +417,18 @@ function resolveServiceRef(state: State, ref: unknown): { id: string } | null {
   return { id: s.id };
 }
 
-function checkRouteShape(r: { hosts: readonly string[] | null; paths: readonly string[] | null; methods: readonly string[] | null }): void {
-  if (!r.hosts?.length && !r.paths?.length && !r.methods?.length) {
-    throw SwitchyardError.schema({ '@entity': "must set one of 'methods', 'hosts', 'paths' when 'protocols' is 'http'" });
+function checkRouteShape(r: Route): void {
+  if (
+    !r.hosts?.length &&
+    !r.paths?.length &&
+    !r.methods?.length &&
+    !(r.headers && Object.keys(r.headers).length)
+  ) {
+    // Kong's message (routes_subschemas.lua): `snis` counts only with https.
+    const https = r.protocols.includes('https');
+    throw SwitchyardError.schema({
+      '@entity': `must set one of 'methods', 'hosts', 'headers', 'paths'${https ? ", 'snis'" : ''} when 'protocols' is '${https ? 'https' : 'http'}'`,
+    });
   }
 }
 
@@ -439,6 +448,10 @@ export function createRoute(state: State, serviceKey: string | undefined, input:
     methods: f.methods ?? null,
     hosts: f.hosts ?? null,
     paths: f.paths ?? null,
+    headers: f.headers ?? null,
+    regex_priority: f.regex_priority,
+    path_handling: f.path_handling,
+    https_redirect_status_code: f.https_redirect_status_code,
     strip_path: f.strip_path,
     preserve_host: f.preserve_host,
     service,

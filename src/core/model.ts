@@ -91,6 +91,15 @@ export interface Route {
   readonly methods: readonly string[] | null;
   readonly hosts: readonly string[] | null;
   readonly paths: readonly string[] | null;
+  /**
+   * Kong's header matching (name → values, any of which matches; `~*…` a regex), its regex
+   * priority, path handling and plain-HTTP answer. Absent in a state saved before they existed:
+   * Kong's defaults (null, 0, 'v0', 426).
+   */
+  readonly headers?: Readonly<Record<string, readonly string[]>> | null;
+  readonly regex_priority?: number;
+  readonly path_handling?: 'v0' | 'v1';
+  readonly https_redirect_status_code?: number;
   readonly strip_path: boolean;
   readonly preserve_host: boolean;
   readonly service: { readonly id: string } | null;

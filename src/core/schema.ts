@@ -4,6 +4,7 @@
  * loader and the state file alike.
  */
 import type { FieldErrors } from './errors.js';
+import { checkHeaderName, checkHeaderValue, checkRoutePath } from './router.js';
 
 export type Field =
   | {
@@ -15,10 +16,31 @@ export type Field =
       readonly oneOf?: readonly string[];
       readonly maxLength?: number;
     }
-  | { readonly type: 'integer'; readonly required?: boolean; readonly nullable?: boolean; readonly default?: number | null; readonly between: readonly [number, number] }
-  | { readonly type: 'number'; readonly required?: boolean; readonly nullable?: boolean; readonly default?: number | null; readonly between: readonly [number, number] }
+  | {
+      readonly type: 'integer';
+      readonly required?: boolean;
+      readonly nullable?: boolean;
+      readonly default?: number | null;
+      readonly between: readonly [number, number];
+      readonly oneOf?: readonly number[];
+    }
+  | {
+      readonly type: 'number';
+      readonly required?: boolean;
+      readonly nullable?: boolean;
+      readonly default?: number | null;
+      readonly between: readonly [number, number];
+    }
   | { readonly type: 'boolean'; readonly default?: boolean }
-  | { readonly type: 'array'; readonly elements: Field; readonly default?: readonly unknown[] | null; readonly required?: boolean; readonly nullable?: boolean; readonly maxItems?: number }
+  | {
+      readonly type: 'array';
+      readonly elements: Field;
+      readonly default?: readonly unknown[] | null;
+      readonly required?: boolean;
+      readonly nullable?: boolean;
+      readonly maxItems?: number;
+      readonly minItems?: number;
+    }
   | {
       readonly type: 'record';
       readonly fields: Schema;
@@ -29,7 +51,21 @@ export type Field =
       readonly filled?: boolean;
     }
   /** String keys to string values (an app's environment). */
-  | { readonly type: 'map'; readonly key: (k: string) => string | undefined; readonly default?: Readonly<Record<string, string>>; readonly maxItems?: number };
+  | {
+      readonly type: 'map';
+      readonly key: (k: string) => string | undefined;
+      readonly default?: Readonly<Record<string, string>>;
+      readonly maxItems?: number;
+    }
+  /** String keys to lists of strings (a route's `headers`: name → values). */
+  | {
+      readonly type: 'multimap';
+      readonly key: (k: string) => string | undefined;
+      readonly value: (v: string) => string | undefined;
+      readonly nullable?: boolean;
+      readonly default?: null;
+      readonly maxItems?: number;
+    };
 
 export type Schema = Readonly<Record<string, Field>>;
 
@@ -50,7 +86,9 @@ export type ValueOf<F> = F extends { readonly type: 'string'; readonly oneOf: re
             ? OrNull<F, Created<S>>
             : F extends { readonly type: 'map' }
               ? Record<string, string>
-              : never;
+              : F extends { readonly type: 'multimap' }
+                ? OrNull<F, Record<string, string[]>>
+                : never;
 
 /** Fields present after a `create`: the required ones, those with a default, filled records. */
 type Present<S extends Schema> = {
@@ -114,11 +152,6 @@ function checkPath(v: string): string | undefined {
   if (!v.startsWith('/')) return 'should start with: /';
   if (/\s/.test(v)) return 'must not contain whitespace';
   return undefined;
-}
-
-function checkRoutePath(v: string): string | undefined {
-  if (v.startsWith('~')) return 'regex paths are not supported; use a path prefix';
-  return checkPath(v);
 }
 
 function checkRouteHost(v: string): string | undefined {
@@ -239,10 +272,46 @@ export const serviceSchema = {
 export const routeSchema = {
   ...common,
   name: { type: 'string', nullable: true, default: null, check: checkName },
-  protocols: { type: 'array', elements: { type: 'string', oneOf: ['http', 'https'] }, default: ['http', 'https'] },
-  methods: { type: 'array', elements: { type: 'string', check: (v) => (/^[A-Z]+$/.test(v) ? undefined : 'invalid method') }, nullable: true },
-  hosts: { type: 'array', elements: { type: 'string', check: checkRouteHost }, nullable: true, maxItems: 256 },
-  paths: { type: 'array', elements: { type: 'string', check: checkRoutePath }, nullable: true, maxItems: 256 },
+  protocols: {
+    type: 'array',
+    elements: { type: 'string', oneOf: ['http', 'https'] },
+    default: ['http', 'https'],
+    minItems: 1,
+  },
+  // Without `http` in protocols, a plain-HTTP request is answered with this: 426, or a redirect to https.
+  https_redirect_status_code: {
+    type: 'integer',
+    between: [301, 426],
+    oneOf: [426, 301, 302, 307, 308],
+    default: 426,
+  },
+  methods: {
+    type: 'array',
+    elements: { type: 'string', check: (v) => (/^[A-Z]+$/.test(v) ? undefined : 'invalid method') },
+    nullable: true,
+  },
+  hosts: {
+    type: 'array',
+    elements: { type: 'string', check: checkRouteHost },
+    nullable: true,
+    maxItems: 256,
+  },
+  paths: {
+    type: 'array',
+    elements: { type: 'string', check: checkRoutePath },
+    nullable: true,
+    maxItems: 256,
+  },
+  headers: {
+    type: 'multimap',
+    key: checkHeaderName,
+    value: checkHeaderValue,
+    nullable: true,
+    default: null,
+    maxItems: 255,
+  },
+  regex_priority: { type: 'integer', between: [-(2 ** 31), 2 ** 31 - 1], default: 0 },
+  path_handling: { type: 'string', oneOf: ['v0', 'v1'], default: 'v0' },
   strip_path: { type: 'boolean', default: true },
   preserve_host: { type: 'boolean', default: false },
   service: { type: 'record', fields: { id: { type: 'string' }, name: { type: 'string' } }, nullable: true },
@@ -307,12 +376,8 @@ const KONG_ONLY = new Map<Schema, Readonly<Record<string, unknown>>>([
   [
     routeSchema,
     {
-      https_redirect_status_code: 426,
-      path_handling: 'v0',
-      regex_priority: 0,
       request_buffering: true,
       response_buffering: true,
-      headers: null,
       snis: null,
       sources: null,
       destinations: null,
@@ -422,7 +487,9 @@ function coerce(field: Field, raw: unknown, path: string, errors: FieldErrors): 
       else return fail('expected an integer');
       if (!Number.isInteger(n)) return fail('expected an integer');
       const [lo, hi] = field.between;
-      if (n < lo || n > hi) return fail(`value should be between ${lo} and ${hi}`);
+      if (field.oneOf) {
+        if (!field.oneOf.includes(n)) return fail(`expected one of: ${field.oneOf.join(', ')}`);
+      } else if (n < lo || n > hi) return fail(`value should be between ${lo} and ${hi}`);
       return { ok: true, value: n };
     }
     case 'number': {
@@ -444,7 +511,9 @@ function coerce(field: Field, raw: unknown, path: string, errors: FieldErrors): 
     case 'array': {
       const arr = Array.isArray(raw) ? raw : typeof raw === 'string' ? [raw] : undefined;
       if (!arr) return fail('expected an array');
-      if (arr.length > (field.maxItems ?? 1024)) return fail(`length must be at most ${field.maxItems ?? 1024}`);
+      if (arr.length > (field.maxItems ?? 1024))
+        return fail(`length must be at most ${field.maxItems ?? 1024}`);
+      if (arr.length < (field.minItems ?? 0)) return fail(`length must be at least ${field.minItems}`);
       const out: unknown[] = [];
       let ok = true;
       arr.forEach((el, i) => {
@@ -466,6 +535,36 @@ function coerce(field: Field, raw: unknown, path: string, errors: FieldErrors): 
           errors[`${path}.${k}`] = bad;
           ok = false;
         } else out[k] = v as string;
+      }
+      return ok ? { ok: true, value: out } : { ok: false };
+    }
+    case 'multimap': {
+      if (typeof raw !== 'object' || Array.isArray(raw)) return fail('expected a map');
+      const out: Record<string, string[]> = {};
+      const entries = Object.entries(raw as Record<string, unknown>);
+      if (entries.length > (field.maxItems ?? 256)) return fail(`at most ${field.maxItems ?? 256} entries`);
+      let ok = true;
+      for (const [k, v] of entries) {
+        // A form body sends one value as a string: a list of one.
+        const list = typeof v === 'string' ? [v] : v;
+        let bad = field.key(k);
+        if (!bad && (!Array.isArray(list) || list.length === 0))
+          bad = 'expected a non-empty array of strings';
+        if (!bad) {
+          for (const x of list as unknown[]) {
+            bad =
+              typeof x !== 'string'
+                ? 'expected a string'
+                : x.length > MAX_STRING
+                  ? `length must be at most ${MAX_STRING}`
+                  : field.value(x);
+            if (bad) break;
+          }
+        }
+        if (bad) {
+          errors[`${path}.${k}`] = bad;
+          ok = false;
+        } else out[k] = [...(list as string[])];
       }
       return ok ? { ok: true, value: out } : { ok: false };
     }

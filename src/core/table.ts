@@ -7,7 +7,30 @@
  * per-target objects on, once, so the request path never looks anything up by key.
  */
 import { Balancer } from './balancer.js';
-import { effectiveSplit, serviceLabel, type Healthchecks, type ManualHealth, type Route, type Service, type State, type Upstream } from './model.js';
+import {
+  effectiveSplit,
+  serviceLabel,
+  type Healthchecks,
+  type ManualHealth,
+  type Route,
+  type Service,
+  type State,
+  type Upstream,
+} from './model.js';
+import {
+  comparePriority,
+  compilePathRegex,
+  escapePath,
+  groupPaths,
+  isRegexPath,
+  joinUpstreamPath,
+  normalizePath,
+  parseRouteHost,
+  priorityOf,
+  splitRouteId,
+  type PathHandling,
+  type Priority,
+} from './router.js';
 import { parseHostPort } from './schema.js';
 import { stoppedApps, takesTraffic, targetKey, weightInForce, type HealthOf } from './traffic.js';
 
@@ -61,50 +84,96 @@ export interface ServiceEntry {
 }
 
 export interface RouteEntry {
+  /** The route's id: what the stats count by (a split route's groups share it). */
   readonly key: string;
   readonly route: Route;
   readonly name: string;
-  /** Prefix matched (longest first); '' for a route without paths. */
-  readonly prefix: string;
+  /**
+   * One of Kong's matchers: a route with paths of several lengths is split into groups (all
+   * regexes; prefixes of one length), each with its own priority. `prefixes` and `regexes` are
+   * the group's paths (both empty: the route has no paths).
+   */
+  readonly prefixes: readonly string[];
+  readonly regexes: readonly RegExp[];
+  /** The prefixes' length (the matched length for a prefix group), 0 otherwise. */
+  readonly prefixLength: number;
   readonly methods: readonly string[] | null;
+  readonly headers: readonly HeaderRule[] | null;
+  /** Routes without `http` in protocols answer plain HTTP with `httpsRedirect` (426 or a redirect). */
+  readonly httpAllowed: boolean;
+  readonly httpsRedirect: number;
+  readonly pathHandling: PathHandling;
+  readonly priority: Priority;
+  /** Position in Kong's order over the whole table (0 first). */
+  readonly rank: number;
   readonly service: ServiceEntry | null;
   slot: unknown;
 }
 
+/** One `headers` entry of a route: lower-case name, lower-cased values, `~*` regexes compiled. */
+export interface HeaderRule {
+  readonly name: string;
+  readonly values: readonly string[];
+  readonly regexes: readonly RegExp[];
+}
+
+/** A route entry under one host, with the port that host named (0: any port). */
+export interface Candidate {
+  readonly entry: RouteEntry;
+  readonly port: number;
+}
+
+export interface WildcardCandidate extends Candidate {
+  /** `.example.com` for `*.example.com`, '' otherwise. */
+  readonly suffix: string;
+  /** `example.` for `example.*`, '' otherwise. */
+  readonly prefix: string;
+}
+
 export interface RoutingTable {
   readonly version: number;
-  /** Exact host (lower-case, no port) → candidates, longest prefix first (host-less routes merged in). */
+  /** Exact host (lower-case, no port) → its routes in Kong's order. */
   readonly byHost: ReadonlyMap<string, Candidates>;
-  readonly wildcard: readonly { readonly suffix: string; readonly prefix: string; readonly entries: Candidates }[];
+  /** Routes with a wildcard host, in Kong's order (one candidate per wildcard host). */
+  readonly wildcard: readonly WildcardCandidate[];
+  /** Routes without hosts, in Kong's order. */
   readonly anyHost: Candidates;
+  /** Every entry in Kong's order. */
   readonly routes: readonly RouteEntry[];
   readonly services: readonly ServiceEntry[];
   readonly upstreams: readonly UpstreamEntry[];
 }
 
-/** Among routes for one host: the longest prefix first; on a tie, one that names methods. */
-const byPrefixLength = (a: RouteEntry, b: RouteEntry) => b.prefix.length - a.prefix.length || Number(b.methods !== null) - Number(a.methods !== null);
-
 /**
- * The routes one host can match, longest prefix first. Past a handful, they are also indexed by
- * prefix: one map lookup per distinct prefix length instead of a scan over every route, so a
- * thousand paths on one host cost what a few do.
+ * The routes one host can match, in Kong's order. Past a handful they are also indexed by
+ * prefix: one map lookup per distinct prefix length finds the prefix routes that can match, so a
+ * thousand paths on one host cost what a few do; `rest` holds the regex and path-less ones.
  */
 export interface Candidates {
-  readonly entries: readonly RouteEntry[];
-  readonly index: { readonly lengths: readonly number[]; readonly byPrefix: ReadonlyMap<string, readonly RouteEntry[]>; readonly rest: readonly RouteEntry[] } | null;
+  readonly entries: readonly Candidate[];
+  readonly index: {
+    readonly lengths: readonly number[];
+    readonly byPrefix: ReadonlyMap<string, readonly Candidate[]>;
+    readonly rest: readonly Candidate[];
+  } | null;
 }
 
 const INDEX_FROM = 16;
 
-function candidates(list: readonly RouteEntry[]): Candidates {
-  const entries = [...list].sort(byPrefixLength);
+const byRank = (a: Candidate, b: Candidate) => a.entry.rank - b.entry.rank;
+
+function candidates(list: readonly Candidate[]): Candidates {
+  const entries = [...list].sort(byRank);
   if (entries.length < INDEX_FROM) return { entries, index: null };
-  const byPrefix = new Map<string, RouteEntry[]>();
-  const rest: RouteEntry[] = [];
-  for (const e of entries) {
-    if (e.prefix === '') rest.push(e);
-    else byPrefix.set(e.prefix, [...(byPrefix.get(e.prefix) ?? []), e]);
+  const byPrefix = new Map<string, Candidate[]>();
+  const rest: Candidate[] = [];
+  for (const c of entries) {
+    if (c.entry.prefixes.length === 0) rest.push(c);
+    for (const p of c.entry.prefixes) {
+      const l = byPrefix.get(p);
+      if (l === undefined) byPrefix.set(p, [c]);
+      else if (l[l.length - 1] !== c) l.push(c);
+    }
   }
   const lengths = [...new Set([...byPrefix.keys()].map((k) => k.length))].sort((a, b) => b - a);
   return { entries, index: { lengths, byPrefix, rest } };
@@ -204,43 +273,33 @@ export function compile(state: State, version: number, prev?: RoutingTable): Rou
     });
   }
 
-  const routes: RouteEntry[] = [];
-  const byHost = new Map<string, RouteEntry[]>();
-  const wildcard = new Map<string, { suffix: string; prefix: string; entries: RouteEntry[] }>();
-  const anyHost: RouteEntry[] = [];
-  for (const r of state.routes) {
-    const service = r.service ? (serviceEntries.get(r.service.id) ?? null) : null;
-    const prefixes = r.paths && r.paths.length ? r.paths : [''];
-    const name = r.name ?? r.id;
-    const perRoute: RouteEntry[] = prefixes.map((prefix) => ({ key: r.id, route: r, name, prefix, methods: r.methods && r.methods.length ? r.methods : null, service, slot: undefined }));
-    routes.push(...perRoute);
-    if (!r.hosts || r.hosts.length === 0) {
-      anyHost.push(...perRoute);
+  const routes = routeEntries(state, serviceEntries);
+  const byHost = new Map<string, Candidate[]>();
+  const wildcard: WildcardCandidate[] = [];
+  const anyHost: Candidate[] = [];
+  for (const entry of routes) {
+    const hosts = entry.route.hosts;
+    if (!hosts || hosts.length === 0) {
+      anyHost.push({ entry, port: 0 });
       continue;
     }
-    for (const h of r.hosts) {
-      const host = h.toLowerCase().replace(/:\d+$/, '');
-      if (host.startsWith('*.') || host.endsWith('.*')) {
-        const w = wildcard.get(host) ?? { suffix: host.startsWith('*.') ? host.slice(1) : '', prefix: host.endsWith('.*') ? host.slice(0, -1) : '', entries: [] };
-        w.entries.push(...perRoute);
-        wildcard.set(host, w);
-      } else {
-        const list = byHost.get(host) ?? [];
-        list.push(...perRoute);
-        byHost.set(host, list);
+    for (const h of hosts) {
+      const p = parseRouteHost(h);
+      if (p.suffix || p.prefix) wildcard.push({ entry, port: p.port, suffix: p.suffix, prefix: p.prefix });
+      else {
+        const list = byHost.get(p.host) ?? [];
+        list.push({ entry, port: p.port });
+        byHost.set(p.host, list);
       }
     }
   }
-  // A route that names the host wins over any route that does not (matching falls through:
-  // exact host, then wildcard hosts, then host-less routes), as a host is the more specific.
   const hosts = new Map<string, Candidates>();
   for (const [h, list] of byHost) hosts.set(h, candidates(list));
-  const wild = [...wildcard.values()].map((w) => ({ suffix: w.suffix, prefix: w.prefix, entries: candidates(w.entries) }));
 
   return {
     version,
     byHost: hosts,
-    wildcard: wild,
+    wildcard: wildcard.sort(byRank),
     anyHost: candidates(anyHost),
     routes,
     services: [...serviceEntries.values()],
@@ -248,28 +307,80 @@ export function compile(state: State, version: number, prev?: RoutingTable): Rou
   };
 }
 
-function firstMatch(c: Candidates, path: string, method: string): RouteEntry | undefined {
-  const index = c.index;
-  if (index === null) return scan(c.entries, path, method);
-  for (let i = 0; i < index.lengths.length; i++) {
-    const len = index.lengths[i] as number;
-    if (path.length < len) continue;
-    const list = index.byPrefix.get(path.slice(0, len));
-    if (list === undefined) continue;
-    const m = scan(list, path, method);
-    if (m !== undefined) return m;
+/**
+ * Kong's matchers, in Kong's order: each route split by path group, each group with its
+ * priority, everything a request needs precompiled (regexes, lower-cased header values).
+ */
+function routeEntries(state: State, serviceEntries: ReadonlyMap<string, ServiceEntry>): RouteEntry[] {
+  const out: Omit<RouteEntry, 'rank'>[] = [];
+  for (const r of state.routes) {
+    const service = r.service ? (serviceEntries.get(r.service.id) ?? null) : null;
+    const name = r.name ?? r.id;
+    const methods = r.methods && r.methods.length ? r.methods : null;
+    const headers = r.headers && Object.keys(r.headers).length ? r.headers : null;
+    const headerRules = headers === null ? null : Object.entries(headers).map(([k, vs]) => headerRule(k, vs));
+    const groups = r.paths && r.paths.length ? groupPaths(r.paths) : [null];
+    groups.forEach((paths, i) => {
+      const regex = paths !== null && isRegexPath(paths[0] as string);
+      const id = groups.length > 1 ? splitRouteId(r.id, i + 1) : r.id;
+      // Compared with the normalised request path, where a byte above 0x7F is `%XX`.
+      const prefixes = paths === null || regex ? [] : paths.map(encodeNonAscii);
+      out.push({
+        key: r.id,
+        route: r,
+        name,
+        prefixes,
+        regexes: regex ? paths.map(compilePathRegex) : [],
+        prefixLength: prefixes[0]?.length ?? 0,
+        methods,
+        headers: headerRules,
+        httpAllowed: r.protocols.includes('http'),
+        httpsRedirect: r.https_redirect_status_code ?? 426,
+        pathHandling: r.path_handling ?? 'v0',
+        priority: priorityOf({
+          id,
+          methods,
+          hosts: r.hosts,
+          headers,
+          paths,
+          regex_priority: r.regex_priority ?? 0,
+        }),
+        service,
+        slot: undefined,
+      });
+    });
   }
-  return scan(index.rest, path, method);
+  out.sort((a, b) => comparePriority(a.priority, b.priority));
+  return out.map((e, rank) => ({ ...e, rank }));
 }
 
-function scan(list: readonly RouteEntry[], path: string, method: string): RouteEntry | undefined {
-  for (let i = 0; i < list.length; i++) {
-    const e = list[i] as RouteEntry;
-    if (e.prefix.length > 0 && !path.startsWith(e.prefix)) continue;
-    if (e.methods !== null && !e.methods.includes(method)) continue;
-    return e;
+function headerRule(name: string, values: readonly string[]): HeaderRule {
+  const plain: string[] = [];
+  const regexes: RegExp[] = [];
+  // As Kong: the header's values and the route's (regexes too) are compared lower-cased.
+  for (const v of values) {
+    if (v.startsWith('~*')) regexes.push(new RegExp(v.slice(2).toLowerCase()));
+    else plain.push(v.toLowerCase());
   }
-  return undefined;
+  // Kong reads `x_foo` and `x-foo` as the same header (nginx's $http_x_foo).
+  return { name: name.toLowerCase().replace(/_/g, '-'), values: plain, regexes };
+}
+
+function encodeNonAscii(p: string): string {
+  return /[^ -~]/.test(p) ? p.replace(/[\u0080-\uffff]+/g, (c) => encodeURIComponent(c)) : p;
+}
+
+/** What a request brings to matching besides host, path and method. */
+export interface HeaderSource {
+  /** Each header's values, one per header line (Node's `IncomingMessage.headersDistinct`). */
+  readonly headersDistinct: Readonly<Record<string, readonly string[] | undefined>>;
+}
+
+const NO_HEADERS: HeaderSource = { headersDistinct: {} };
+
+/** Where `match` leaves how much of the path the route matched (0: none, for a route without paths). */
+export interface MatchOut {
+  matched: number;
 }
 
 /** Each target's health as the request path sees it, by key (a key the table does not hold: healthy). */
@@ -279,39 +390,203 @@ export function tableHealth(table: RoutingTable): HealthOf {
   return (key) => !down.has(key);
 }
 
-/** Host header (any case, with or without port) + path → the route entry, Kong-style. */
-export function match(table: RoutingTable, hostHeader: string | undefined, path: string, method: string): RouteEntry | undefined {
+/**
+ * Host header (any case, with or without port), normalised path (no query) and method → the
+ * route entry Kong would pick: the highest priority among every route that matches. A host's
+ * port, when the Host header has none, is the port the request arrived on (`localPort`).
+ */
+export function match(
+  table: RoutingTable,
+  hostHeader: string | undefined,
+  path: string,
+  method: string,
+  localPort = 0,
+  headers: HeaderSource = NO_HEADERS,
+  out: MatchOut | null = null,
+): RouteEntry | undefined {
   let host = hostHeader ?? '';
+  let port = localPort;
   const colon = host.lastIndexOf(':');
-  if (colon !== -1 && host.indexOf(']') < colon) host = host.slice(0, colon);
-  host = host.toLowerCase();
-  const exact = table.byHost.get(host);
-  if (exact !== undefined) {
-    const m = firstMatch(exact, path, method);
-    if (m !== undefined) return m;
+  if (colon !== -1 && host.indexOf(']') < colon) {
+    const p = Number(host.slice(colon + 1));
+    if (p > 0) port = p;
+    host = host.slice(0, colon);
   }
-  for (let i = 0; i < table.wildcard.length; i++) {
-    const w = table.wildcard[i]!;
-    if ((w.suffix && host.endsWith(w.suffix)) || (w.prefix && host.startsWith(w.prefix))) {
-      const m = firstMatch(w.entries, path, method);
-      if (m !== undefined) return m;
-    }
-  }
-  return firstMatch(table.anyHost, path, method);
+  return matchHost(table, host.toLowerCase(), port, path, method, headers, out);
 }
 
-/** The path the upstream sees: Kong's strip_path, then the service's path prepended. */
-export function upstreamPath(entry: RouteEntry, url: string): string {
-  let rest = url;
-  if (entry.route.strip_path && entry.prefix.length > 0) {
-    rest = url.slice(entry.prefix.length);
-    if (rest[0] !== '/') rest = '/' + rest;
+/** `match` for a host already lower-cased and split from its port. */
+export function matchHost(
+  table: RoutingTable,
+  host: string,
+  port: number,
+  path: string,
+  method: string,
+  headers: HeaderSource,
+  out: MatchOut | null,
+): RouteEntry | undefined {
+  const sink = out ?? SCRATCH;
+  let best: RouteEntry | undefined;
+  let matched = 0;
+  const exact = table.byHost.get(host);
+  if (
+    exact !== undefined &&
+    (best = firstIn(exact, Infinity, port, path, method, headers, sink)) !== undefined
+  )
+    matched = sink.matched;
+  const wild = table.wildcard;
+  for (let i = 0; i < wild.length; i++) {
+    const w = wild[i] as WildcardCandidate;
+    if (best !== undefined && w.entry.rank >= best.rank) break;
+    if (w.suffix ? !host.endsWith(w.suffix) : !host.startsWith(w.prefix)) continue;
+    if (fits(w, port, path, method, headers, sink)) {
+      best = w.entry;
+      matched = sink.matched;
+      break;
+    }
   }
-  const base = entry.service?.path;
-  if (!base) return rest[0] === '/' ? rest : '/' + rest;
-  if (rest === '/') return base;
-  if (rest[0] === '?' || rest.startsWith('/?')) return base + rest.slice(rest.indexOf('?'));
-  return base.endsWith('/') ? base + rest.slice(1) : base + rest;
+  const any = firstIn(
+    table.anyHost,
+    best === undefined ? Infinity : best.rank,
+    port,
+    path,
+    method,
+    headers,
+    sink,
+  );
+  if (any !== undefined) return any;
+  sink.matched = matched;
+  return best;
+}
+
+const SCRATCH: MatchOut = { matched: 0 };
+
+/** The first candidate (in Kong's order, ranked below `bound`) that matches. */
+function firstIn(
+  c: Candidates,
+  bound: number,
+  port: number,
+  path: string,
+  method: string,
+  headers: HeaderSource,
+  out: MatchOut,
+): RouteEntry | undefined {
+  const index = c.index;
+  if (index === null) return scan(c.entries, bound, port, path, method, headers, out);
+  let best: RouteEntry | undefined;
+  let matched = 0;
+  for (let i = 0; i < index.lengths.length; i++) {
+    const len = index.lengths[i] as number;
+    if (path.length < len) continue;
+    const list = index.byPrefix.get(path.slice(0, len));
+    if (list === undefined) continue;
+    const m = scan(list, bound, port, path, method, headers, out);
+    if (m !== undefined) {
+      best = m;
+      bound = m.rank;
+      matched = out.matched;
+    }
+  }
+  const m = scan(index.rest, bound, port, path, method, headers, out);
+  if (m !== undefined) return m;
+  out.matched = matched;
+  return best;
+}
+
+function scan(
+  list: readonly Candidate[],
+  bound: number,
+  port: number,
+  path: string,
+  method: string,
+  headers: HeaderSource,
+  out: MatchOut,
+): RouteEntry | undefined {
+  for (let i = 0; i < list.length; i++) {
+    const c = list[i] as Candidate;
+    if (c.entry.rank >= bound) return undefined;
+    if (fits(c, port, path, method, headers, out)) return c.entry;
+  }
+  return undefined;
+}
+
+/** Does the request match this candidate (port, method, path, headers)? Sets `out.matched`. */
+function fits(
+  c: Candidate,
+  port: number,
+  path: string,
+  method: string,
+  headers: HeaderSource,
+  out: MatchOut,
+): boolean {
+  if (c.port !== 0 && c.port !== port) return false;
+  const e = c.entry;
+  if (e.methods !== null && !e.methods.includes(method)) return false;
+  let matched = 0;
+  if (e.prefixes.length > 0) {
+    if (path.length < e.prefixLength) return false;
+    let hit = false;
+    for (let i = 0; i < e.prefixes.length && !hit; i++) hit = path.startsWith(e.prefixes[i] as string);
+    if (!hit) return false;
+    matched = e.prefixLength;
+  } else if (e.regexes.length > 0) {
+    let m: RegExpExecArray | null = null;
+    for (let i = 0; i < e.regexes.length && m === null; i++) m = (e.regexes[i] as RegExp).exec(path);
+    if (m === null) return false;
+    matched = m[0].length;
+  }
+  if (e.headers !== null && !headersMatch(e.headers, headers)) return false;
+  out.matched = matched;
+  return true;
+}
+
+function headersMatch(rules: readonly HeaderRule[], headers: HeaderSource): boolean {
+  const all = headers.headersDistinct;
+  for (let i = 0; i < rules.length; i++) {
+    const rule = rules[i] as HeaderRule;
+    const got = all[rule.name];
+    if (got === undefined) return false;
+    let any = false;
+    for (let j = 0; j < got.length && !any; j++) {
+      const v = (got[j] as string).toLowerCase();
+      any = rule.values.includes(v) || rule.regexes.some((re) => re.test(v));
+    }
+    if (!any) return false;
+  }
+  return true;
+}
+
+/**
+ * The URL the upstream is asked for: the normalised path joined with the service's path as the
+ * route's path_handling says, escaped as Kong escapes it, then the query as the client sent it.
+ */
+export function upstreamUrl(entry: RouteEntry, path: string, matched: number, rawUrl: string): string {
+  const joined = joinUpstreamPath(
+    entry.pathHandling,
+    entry.route.strip_path,
+    entry.service?.path ?? null,
+    path,
+    matched,
+  );
+  const q = rawUrl.indexOf('?');
+  return q === -1 ? escapePath(joined) : escapePath(joined) + rawUrl.slice(q);
+}
+
+/** `upstreamUrl` from a raw URL alone (tests, and callers that did not match themselves). */
+export function upstreamPath(entry: RouteEntry, rawUrl: string): string {
+  const q = rawUrl.indexOf('?');
+  const path = normalizePath(q === -1 ? rawUrl : rawUrl.slice(0, q));
+  let matched = 0;
+  if (entry.prefixes.length > 0) matched = entry.prefixLength;
+  else
+    for (const re of entry.regexes) {
+      const m = re.exec(path);
+      if (m) {
+        matched = m[0].length;
+        break;
+      }
+    }
+  return upstreamUrl(entry, path, matched, rawUrl);
 }
 
 /*

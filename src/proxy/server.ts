@@ -9,7 +9,8 @@ import type { AddressInfo, Socket } from 'node:net';
 import httpProxy from 'http-proxy';
 import type { Service } from '../core/model.js';
 import type { Store } from '../core/store.js';
-import { match, pickTarget, pickUpstream, upstreamPath, type RouteEntry, type RoutingTable, type ServiceEntry, type TargetEntry, type UpstreamEntry } from '../core/table.js';
+import { normalizePath } from '../core/router.js';
+import { matchHost, pickTarget, pickUpstream, upstreamUrl, type MatchOut, type RouteEntry, type RoutingTable, type ServiceEntry, type TargetEntry, type UpstreamEntry } from '../core/table.js';
 import { ActiveChecker, passiveOn, passiveStatus, record } from './health.js';
 import { probe } from './probe.js';
 import { Counter, Stats } from './stats.js';
@@ -50,7 +51,8 @@ class TargetSlot {
   options(service: ServiceEntry, preserveHost: boolean): httpProxy.ServerOptions {
     const s = service.service;
     if (this.made === null || this.made.service !== s) {
-      const base = { target: this.target, agent: this.agents(s.connect_timeout), xfwd: true, toProxy: true, proxyTimeout: s.read_timeout };
+      // X-Forwarded-* are set by `forwarded` as Kong sets them, not by http-proxy's xfwd.
+      const base = { target: this.target, agent: this.agents(s.connect_timeout), toProxy: true, proxyTimeout: s.read_timeout };
       this.made = { service: s, options: [{ ...base, changeOrigin: true }, { ...base, changeOrigin: false }] };
     }
     return this.made.options[preserveHost ? 1 : 0];
@@ -77,6 +79,7 @@ const FLIGHT = Symbol('switchyard.flight');
 type Req = http.IncomingMessage & { [FLIGHT]?: Flight };
 
 const NO_ROUTE = Buffer.from('{"message":"no Route matched with those values"}');
+const USE_HTTPS = Buffer.from('{"message":"Please use HTTPS protocol"}');
 const BAD_GATEWAY = Buffer.from('{"message":"An invalid response was received from the upstream server"}');
 const SHUTTING_DOWN = Buffer.from('{"message":"switchyard is shutting down"}');
 const TIMEOUT = Buffer.from('{"message":"The upstream server is timing out"}');
@@ -103,6 +106,8 @@ export class ProxyServer {
   /** Request bodies above this many bytes get 413 (0 = no limit). */
   private readonly maxBody: number;
   private readonly checker = new ActiveChecker();
+  /** How much of the path the last match took: read right after `matchHost`, never across an await. */
+  private readonly matched: MatchOut = { matched: 0 };
   private readonly agents = new Map<number, http.Agent>();
   /**
    * One keep-alive agent per connect timeout in use (most services share Kong's default): the
@@ -174,13 +179,20 @@ export class ProxyServer {
     total.requests++;
     total.inFlight++;
     const start = performance.now();
-    const table = this.store.table;
     const url = req.url ?? '/';
-    const route = match(table, req.headers.host, url, req.method ?? 'GET');
+    const q = url.indexOf('?');
+    const rawPath = q === -1 ? url : url.slice(0, q);
+    const path = normalizePath(rawPath);
+    const out = this.matched;
+    const host = hostOf(req.headers.host);
+    const route = matchHost(this.store.table, host, portOf(req.headers.host, req.socket.localPort ?? 0), path, req.method ?? 'GET', req, out);
     const length = req.headers['content-length'];
     if (this.closing) return this.refuse(res, 503, SHUTTING_DOWN, start);
     if (route === undefined) return this.refuse(res, 404, NO_ROUTE, start);
-    if (length !== undefined && this.maxBody > 0 && Number(length) > this.maxBody) return this.refuse(res, 413, TOO_LARGE, start);
+    const encrypted = (req.socket as { encrypted?: boolean }).encrypted === true;
+    if (!route.httpAllowed && !encrypted) return this.toHttps(res, route, host, url, start);
+    if (length !== undefined && this.maxBody > 0 && Number(length) > this.maxBody)
+      return this.refuse(res, 413, TOO_LARGE, start);
     const rc = route.slot as Counter;
     rc.requests++;
     rc.inFlight++;
@@ -204,8 +216,31 @@ export class ProxyServer {
     res.on('close', onResponseClose);
     if (this.maxBody > 0 && length === undefined && req.headers['transfer-encoding'] !== undefined) this.limitChunked(req, res);
     stripHopByHop(req.headers);
-    req.url = upstreamPath(route, url);
+    forwarded(req, encrypted, host, rawPath, route, path, out.matched);
+    req.url = upstreamUrl(route, path, out.matched, url);
     this.proxy.web(req, res, (target.slot as TargetSlot).options(service, route.route.preserve_host));
+  }
+
+  /**
+   * A route without `http` in its protocols, asked over plain HTTP: Kong's 426, or a redirect to
+   * the same host (without its port) and the URI as received.
+   */
+  private toHttps(
+    res: http.ServerResponse,
+    route: RouteEntry,
+    host: string,
+    url: string,
+    start: number,
+  ): void {
+    const code = route.httpsRedirect;
+    if (code === 426) {
+      res.setHeader('upgrade', 'TLS/1.2, HTTP/1.1');
+      return this.refuse(res, 426, USE_HTTPS, start);
+    }
+    const total = this.stats.total;
+    res.on('close', () => total.done(res.statusCode, (performance.now() - start) * 1000));
+    res.writeHead(code, { location: `https://${host}${url}`, 'content-length': 0 });
+    res.end();
   }
 
   /** A request the proxy answers itself, before any route's accounting: counted in the totals only. */
@@ -236,7 +271,9 @@ export class ProxyServer {
       total.errors++;
       total.done(res.statusCode, us);
     });
-    const where = route.route.hosts?.[0] ? `${route.route.hosts[0]}${route.prefix}` : route.name;
+    const where = route.route.hosts?.[0]
+      ? `${route.route.hosts[0]}${route.route.paths?.[0] ?? ''}`
+      : route.name;
     if (pin !== undefined) {
       sendJson(res, 404, Buffer.from(JSON.stringify({ message: `no app or upstream '${pin}' on route ${where}`, route: where })));
       return;
@@ -338,9 +375,23 @@ export class ProxyServer {
 
   private onUpgrade(req: Req, socket: Socket, head: Buffer): void {
     socket.on('error', () => socket.destroy());
-    const table = this.store.table;
     const url = req.url ?? '/';
-    const route = match(table, req.headers.host, url, req.method ?? 'GET');
+    const q = url.indexOf('?');
+    const rawPath = q === -1 ? url : url.slice(0, q);
+    const path = normalizePath(rawPath);
+    const out = this.matched;
+    const host = hostOf(req.headers.host);
+    const route = matchHost(this.store.table, host, portOf(req.headers.host, req.socket.localPort ?? 0), path, req.method ?? 'GET', req, out);
+    const matched = out.matched;
+    const encrypted = (req.socket as { encrypted?: boolean }).encrypted === true;
+    if (route !== undefined && !route.httpAllowed && !encrypted) {
+      this.stats.total.requests++;
+      socket.end(
+        'HTTP/1.1 426 Upgrade Required\r\nconnection: close\r\ncontent-type: application/json; charset=utf-8\r\n' +
+          `content-length: ${USE_HTTPS.length}\r\n\r\n${USE_HTTPS.toString()}`,
+      );
+      return;
+    }
     const service = route?.service ?? null;
     const upstream = service === null ? undefined : pickUpstream(service);
     const target = upstream === undefined ? undefined : pickTarget(upstream);
@@ -353,8 +404,20 @@ export class ProxyServer {
       c.requests++;
       c.s1xx++;
     }
-    req[FLIGHT] = { route, service, upstream, target, start: performance.now(), attempts: 0, tried: null, total: this.stats.total, attemptAt: performance.now(), writing: false };
-    req.url = upstreamPath(route, url);
+    req[FLIGHT] = {
+      route,
+      service,
+      upstream,
+      target,
+      start: performance.now(),
+      attempts: 0,
+      tried: null,
+      total: this.stats.total,
+      attemptAt: performance.now(),
+      writing: false,
+    };
+    forwarded(req, encrypted, host, rawPath, route, path, matched);
+    req.url = upstreamUrl(route, path, matched, url);
     this.proxy.ws(req, socket, head, (target.slot as TargetSlot).options(service, route.route.preserve_host));
   }
 
@@ -409,6 +472,65 @@ function count(service: ServiceEntry, upstream: UpstreamEntry, target: TargetEnt
   uc.inFlight++;
   tc.requests++;
   tc.inFlight++;
+}
+
+/** The Host header as Kong's router and `$host` read it: lower-case, without its port. */
+function hostOf(header: string | undefined): string {
+  if (header === undefined) return '';
+  const colon = header.lastIndexOf(':');
+  const host = colon !== -1 && header.indexOf(']') < colon ? header.slice(0, colon) : header;
+  return host.toLowerCase();
+}
+
+/** The Host header's port, or (without one) the port the request arrived on: Kong's net.dst.port. */
+function portOf(header: string | undefined, localPort: number): number {
+  if (header === undefined) return localPort;
+  const colon = header.lastIndexOf(':');
+  if (colon === -1 || header.indexOf(']') > colon) return localPort;
+  const p = Number(header.slice(colon + 1));
+  return p > 0 ? p : localPort;
+}
+
+const PORTS = new Map<number, string>();
+
+function portText(n: number): string {
+  let t = PORTS.get(n);
+  if (t === undefined) {
+    t = String(n);
+    if (PORTS.size < 64) PORTS.set(n, t);
+  }
+  return t;
+}
+
+/**
+ * X-Forwarded-* and X-Real-IP as Kong's handler sets them with its default `trusted_ips` (none):
+ * the client's own X-Forwarded-Proto/Host/Port/Path/Prefix are replaced, never passed on, while
+ * X-Forwarded-For is kept and the client's address appended. Host is `$host` (lower-case, no
+ * port), Port the port the request arrived on, Path the path as received (no query), Prefix what
+ * strip_path matched (absent when nothing was stripped, or only `/`).
+ */
+function forwarded(
+  req: http.IncomingMessage,
+  encrypted: boolean,
+  host: string,
+  rawPath: string,
+  route: RouteEntry,
+  path: string,
+  matched: number,
+): void {
+  const h = req.headers;
+  const remote = req.socket.remoteAddress ?? '';
+  const xff = h['x-forwarded-for'];
+  h['x-forwarded-for'] = xff === undefined || xff === '' ? remote : `${xff}, ${remote}`;
+  h['x-forwarded-proto'] = encrypted ? 'https' : 'http';
+  if (host !== '') h['x-forwarded-host'] = host;
+  else delete h['x-forwarded-host'];
+  h['x-forwarded-port'] = portText(req.socket.localPort ?? 0);
+  h['x-forwarded-path'] = rawPath;
+  if (route.route.strip_path && matched > 0 && !(matched === 1 && path.charCodeAt(0) === 47))
+    h['x-forwarded-prefix'] = path.slice(0, matched);
+  else if (h['x-forwarded-prefix'] !== undefined) delete h['x-forwarded-prefix'];
+  h['x-real-ip'] = remote;
 }
 
 /**

@@ -103,8 +103,8 @@ upstreams:
     targets: [{ target: 127.0.0.1:3001, weight: 100 }]
 `;
     expect(loadDeclarative(dump, ctx).routes[0]).toMatchObject({ name: 'web', hosts: ['web.localhost'] });
-    expect(failure(dump.replace('path_handling: v0', 'path_handling: v1')).fields).toEqual({
-      'services[0].routes[0].path_handling': 'not supported by switchyard (only Kong\'s default "v0" is accepted)',
+    expect(failure(dump.replace('request_buffering: true', 'request_buffering: false')).fields).toEqual({
+      'services[0].routes[0].request_buffering': "not supported by switchyard (only Kong's default true is accepted)",
     });
     expect(failure(dump.replace('hash_on: none', 'hash_on: ip')).fields).toHaveProperty(['upstreams[0].hash_on']);
   });
@@ -120,7 +120,7 @@ upstreams:
         weight: 70000
 `);
     expect(e.fields).toEqual({ 'upstreams[1].targets[0].weight': 'value should be between 0 and 65535' });
-    expect(failure('services:\n  - name: x\n    host: blue\n    routes:\n      - paths: [nope]\n').fields).toEqual({ 'services[0].routes[0].paths[0]': 'should start with: /' });
+    expect(failure('services:\n  - name: x\n    host: blue\n    routes:\n      - paths: [nope]\n').fields).toEqual({ 'services[0].routes[0].paths[0]': 'should start with: / (fixed path) or ~/ (regex path)' });
     expect(failure('upstreams:\n  - name: a\n  - name: a\n').code).toBe('unique constraint violation');
     expect(failure('plugins: []\n').fields).toHaveProperty('plugins');
     expect(failure('services:\n  - name: x\n    host: up\n    upstreams: [{ name: missing }]\n').fields).toEqual({ 'services[0].upstreams[0].name': "no upstream named 'missing'" });

@@ -70,7 +70,7 @@ describe('commands', () => {
     const store = seeded();
     expect(rejects(store, { op: 'upstream.create', fields: { name: 'x', foo: 1 } }).fields).toEqual({ foo: 'unknown field' });
     expect(rejects(store, { op: 'route.create', service: 'web', fields: {} }).fields['@entity']).toMatch(/must set one of/);
-    expect(rejects(store, { op: 'route.create', service: 'web', fields: { paths: ['nope'] } }).fields).toEqual({ 'paths[0]': 'should start with: /' });
+    expect(rejects(store, { op: 'route.create', service: 'web', fields: { paths: ['nope'] } }).fields).toEqual({ 'paths[0]': 'should start with: / (fixed path) or ~/ (regex path)' });
     expect(rejects(store, { op: 'target.create', upstream: 'blue', fields: { target: 'not a host:1' } }).fields.target).toMatch(/Invalid target/);
     expect(rejects(store, { op: 'service.create', fields: { name: 'x' } }).fields).toEqual({ host: 'required field missing' });
   });

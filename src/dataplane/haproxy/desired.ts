@@ -13,7 +13,7 @@
 import { createHash } from 'node:crypto';
 import type { Healthchecks } from '../../core/model.js';
 import { serviceSchema } from '../../core/schema.js';
-import type { RouteEntry, RoutingTable, ServiceEntry, UpstreamEntry } from '../../core/table.js';
+import type { Candidate, RouteEntry, RoutingTable, ServiceEntry, UpstreamEntry } from '../../core/table.js';
 import { splitShares } from '../../core/traffic.js';
 
 export const HAPROXY_MAX_WEIGHT = 256;
@@ -228,11 +228,18 @@ function signatureOf(connectMs: number, serverMs: number, retries: number, httpc
 /** The signature every spare backend is written with (see STATIC_VAR). */
 export const SPARE_SIGNATURE = hash(signatureOf(SPARE_DEFAULTS.connectMs, SPARE_DEFAULTS.serverMs, SPARE_DEFAULTS.retries, null, ''));
 
-function routeValue(e: RouteEntry, backends: ReadonlyMap<string, string>, warnings: string[]): string {
+function routeValue(
+  e: RouteEntry,
+  prefix: string,
+  backends: ReadonlyMap<string, string>,
+  warnings: string[],
+): string {
   const backend = e.service ? (backends.get(e.service.key) ?? UNAVAILABLE_BACKEND) : UNAVAILABLE_BACKEND;
-  let strip = e.route.strip_path ? e.prefix.length : 0;
+  let strip = e.route.strip_path ? prefix.length : 0;
   if (strip > MAX_STRIP) {
-    warnings.push(`route ${e.name}: prefix ${e.prefix} is longer than ${MAX_STRIP} characters and is not stripped`);
+    warnings.push(
+      `route ${e.name}: prefix ${prefix} is longer than ${MAX_STRIP} characters and is not stripped`,
+    );
     strip = 0;
   }
   let base = e.service?.path ?? '';
@@ -243,19 +250,119 @@ function routeValue(e: RouteEntry, backends: ReadonlyMap<string, string>, warnin
   return `${backend}|${strip}|${base}`;
 }
 
-function addRoutes(into: Map<string, string>, entries: readonly RouteEntry[], keyOf: (prefix: string) => string | null, backends: ReadonlyMap<string, string>, warnings: string[]): void {
-  for (const e of entries) {
-    const key = keyOf(e.prefix);
-    if (key === null) {
-      warnings.push(`route ${e.name}: path ${JSON.stringify(e.prefix)} has a character (] \\ ^) a wildcard route cannot hold in HAProxy; not routed`);
-      continue;
+/**
+ * Whether HAProxy's maps can carry this route as Kong routes it; if not, the warning says why and
+ * the route is left out (routing it without its condition would send it requests Kong does not).
+ */
+function expressible(c: Candidate, warnings: string[]): boolean {
+  const e = c.entry;
+  const why =
+    e.regexes.length > 0
+      ? 'regex paths'
+      : e.headers !== null
+        ? 'header matching'
+        : c.port !== 0
+          ? 'a host with a port'
+          : !e.httpAllowed
+            ? "protocols without http (Kong answers plain HTTP with 426 or a redirect; HAProxy's frontend is plain HTTP)"
+            : null;
+  if (why === null) return true;
+  warnings.push(`route ${e.name}: ${why} cannot be expressed in HAProxy's maps; not routed`);
+  return false;
+}
+
+function addRoutes(
+  into: Map<string, string>,
+  list: readonly Candidate[],
+  keyOf: (prefix: string) => string | null,
+  backends: ReadonlyMap<string, string>,
+  warnings: string[],
+): void {
+  for (const c of list) {
+    if (!expressible(c, warnings)) continue;
+    const e = c.entry;
+    for (const prefix of e.prefixes.length ? e.prefixes : ['']) {
+      const key = keyOf(prefix);
+      if (key === null) {
+        warnings.push(
+          `route ${e.name}: path ${JSON.stringify(prefix)} has a character (] \\ ^) a wildcard route cannot hold in HAProxy; not routed`,
+        );
+        continue;
+      }
+      if (/\s/.test(key)) {
+        warnings.push(
+          `route ${e.name}: ${JSON.stringify(key)} has a space and cannot be a map key; not routed`,
+        );
+        continue;
+      }
+      if (into.has(key)) continue; // candidates come in Kong's order: the first wins, as in-process
+      into.set(key, routeValue(e, prefix, backends, warnings));
     }
-    if (/\s/.test(key)) {
-      warnings.push(`route ${e.name}: ${JSON.stringify(key)} has a space and cannot be a map key; not routed`);
-      continue;
+  }
+}
+
+/** Where a route sits in HAProxy's lookup: 0 exact host, 1 wildcard host, 2 no host. */
+interface Placed {
+  readonly c: Candidate;
+  readonly tier: 0 | 1 | 2;
+  readonly host: string;
+  readonly suffix: string;
+  readonly prefix: string;
+}
+
+function hostsOverlap(a: Placed, b: Placed): boolean {
+  if (a.tier === 2 || b.tier === 2) return true;
+  if (a.tier === 0 && b.tier === 0) return a.host === b.host;
+  const wildOver = (w: Placed, h: string) => (w.suffix ? h.endsWith(w.suffix) : h.startsWith(w.prefix));
+  if (a.tier === 0) return wildOver(b, a.host);
+  if (b.tier === 0) return wildOver(a, b.host);
+  return true; // two wildcards: some host may fit both
+}
+
+/**
+ * Kong orders routes by priority (methods, hosts, headers, paths counted first, then path
+ * length); HAProxy's maps by host tier, then the longest prefix, then methods. Where the two
+ * disagree on a request both routes take, the route HAProxy would wrongly prefer is named.
+ */
+function priorityWarnings(table: RoutingTable, warnings: string[]): void {
+  const placed: Placed[] = [];
+  for (const [host, c] of table.byHost)
+    for (const x of c.entries) placed.push({ c: x, tier: 0, host, suffix: '', prefix: '' });
+  for (const w of table.wildcard)
+    placed.push({ c: w, tier: 1, host: '', suffix: w.suffix, prefix: w.prefix });
+  for (const x of table.anyHost.entries) placed.push({ c: x, tier: 2, host: '', suffix: '', prefix: '' });
+  const live = placed.filter(
+    (p) =>
+      p.c.entry.regexes.length === 0 && p.c.entry.headers === null && p.c.port === 0 && p.c.entry.httpAllowed,
+  );
+  const named = new Set<string>();
+  for (const b of live) {
+    const eb = b.c.entry;
+    if (named.has(eb.name)) continue;
+    for (const a of live) {
+      const ea = a.c.entry;
+      if (ea.rank >= eb.rank || ea.key === eb.key || !hostsOverlap(a, b)) continue;
+      if (ea.methods !== null && eb.methods !== null && !ea.methods.some((m) => eb.methods!.includes(m)))
+        continue;
+      const pa = ea.prefixes.length ? ea.prefixes : [''];
+      const pb = eb.prefixes.length ? eb.prefixes : [''];
+      // A request both take, at the longer of two overlapping prefixes: HAProxy gives it to b when
+      // b's tier comes first, or (same tier; wildcards are tried in Kong's order) b's prefix is the
+      // longer, or as long and b names methods (the METHOD@ maps are looked up first).
+      const haproxyPrefersB = (x: string, y: string) =>
+        (x.startsWith(y) || y.startsWith(x)) &&
+        (b.tier < a.tier ||
+          (b.tier === a.tier &&
+            b.tier !== 1 &&
+            (y.length > x.length || (y === x && eb.methods !== null && ea.methods === null))));
+      if (pa.some((x) => pb.some((y) => haproxyPrefersB(x, y)))) {
+        warnings.push(
+          `route ${eb.name}: HAProxy's maps give it requests Kong routes to ${ea.name} (Kong's priority counts methods, hosts, headers and paths before path length)`,
+        );
+        named.add(eb.name);
+        break;
+      }
     }
-    if (into.has(key)) continue; // candidates come longest prefix first, methods first on a tie: the first wins, as in-process
-    into.set(key, routeValue(e, backends, warnings));
   }
 }
 
@@ -283,8 +390,18 @@ export function desiredOf(table: RoutingTable): Desired {
     backends.push(backendFor(s, name, warnings));
   }
   const methods = [...new Set(table.routes.flatMap((e) => e.methods ?? []))].sort();
-  const plain = (list: readonly RouteEntry[]) => list.filter((e) => e.methods === null);
-  const taking = (list: readonly RouteEntry[], m: string) => list.filter((e) => e.methods === null || e.methods.includes(m));
+  const plain = (list: readonly Candidate[]) => list.filter((c) => c.entry.methods === null);
+  const taking = (list: readonly Candidate[], m: string) =>
+    list.filter((c) => c.entry.methods === null || c.entry.methods.includes(m));
+  // Path routes are matched on the normalised path, as in-process (see config.ts: normalize-uri).
+  if (table.routes.some((e) => e.pathHandling === 'v1')) {
+    for (const e of table.routes)
+      if (e.pathHandling === 'v1')
+        warnings.push(
+          `route ${e.name}: path_handling v1 is not expressed in HAProxy's rules; the upstream path is joined as v0`,
+        );
+  }
+  priorityWarnings(table, warnings);
   const hosts = new Map<string, string>();
   const hostMethods = new Map<string, string>();
   for (const [host, c] of table.byHost) {
@@ -294,16 +411,23 @@ export function desiredOf(table: RoutingTable): Desired {
   const paths = new Map<string, string>();
   const pathMethods = new Map<string, string>();
   addRoutes(paths, plain(table.anyHost.entries), (prefix) => prefix || '/', byService, warnings);
-  for (const m of methods) addRoutes(pathMethods, taking(table.anyHost.entries, m), (prefix) => `${m}@${prefix || '/'}`, byService, warnings);
-  // Tried after the exact hosts and before host-less routes, each wildcard in the table's order
-  // and, within one, longest prefix first (methods first on a tie): the in-process order.
+  for (const m of methods)
+    addRoutes(
+      pathMethods,
+      taking(table.anyHost.entries, m),
+      (prefix) => `${m}@${prefix || '/'}`,
+      byService,
+      warnings,
+    );
+  // Tried after the exact hosts and before host-less routes, in Kong's order (the first match wins).
   const wildcards = new Map<string, string>();
   const wildcardMethods = new Map<string, string>();
   for (const w of table.wildcard) {
     const host = w.suffix ? `[^/]*${literal(w.suffix)}` : `${literal(w.prefix)}[^/]*`;
-    const keyOf = (lead: string) => (prefix: string) => (/[\]\\^]/.test(prefix) ? null : `^${lead}${host}${literal(prefix || '/')}`);
-    addRoutes(wildcards, plain(w.entries.entries), keyOf(''), byService, warnings);
-    for (const m of methods) addRoutes(wildcardMethods, taking(w.entries.entries, m), keyOf(`${m}@`), byService, warnings);
+    const keyOf = (lead: string) => (prefix: string) =>
+      /[\]\\^]/.test(prefix) ? null : `^${lead}${host}${literal(prefix || '/')}`;
+    addRoutes(wildcards, plain([w]), keyOf(''), byService, warnings);
+    for (const m of methods) addRoutes(wildcardMethods, taking([w], m), keyOf(`${m}@`), byService, warnings);
   }
   const staticSignature = backends.map((b) => `${b.name}=${hash(b.signature)}`).join(';');
   return {
