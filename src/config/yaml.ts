@@ -158,7 +158,9 @@ export function parseDocument(text: string, source = 'config'): unknown {
     const e = doc.errors[0]!;
     const where = e.linePos?.[0] ? ` at line ${e.linePos[0].line}, column ${e.linePos[0].col}` : '';
     const more = doc.errors.length > 1 ? ` (and ${doc.errors.length - 1} more)` : '';
-    throw new SwitchyardError('invalid', `${source}: malformed YAML${where}: ${e.message.split('\n')[0]}${more}`);
+    // The parser's own message repeats the place: said once, first.
+    const what = e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?\s*$/, '');
+    throw new SwitchyardError('invalid', `${source}: malformed YAML${where}: ${what}${more}`);
   }
   return doc.toJS();
 }
@@ -176,7 +178,7 @@ function refOf(v: unknown): string | undefined {
 
 function nameOf(kind: string, e: Record<string, unknown>): string | null {
   if (SECRET.test(kind)) return null;
-  for (const k of kind === 'consumers' ? ['username', 'custom_id', 'id'] : ['name', 'prefix', 'id']) if (typeof e[k] === 'string') return e[k] as string;
+  for (const k of kind === 'consumers' ? ['username', 'custom_id', 'id'] : kind === 'vaults' ? ['prefix', 'name', 'id'] : ['name', 'prefix', 'id']) if (typeof e[k] === 'string') return e[k] as string;
   return null;
 }
 
@@ -195,6 +197,16 @@ interface Scope {
   readonly consumer?: string;
   readonly consumerGroup?: string;
   readonly label?: string;
+}
+
+/** What a plugin names as its scope: a route, a service, a consumer (group), by name or id. */
+function pluginScope(e: Record<string, unknown>): Scope {
+  const scope: Record<string, string> = {};
+  for (const [field, key] of [['route', 'route'], ['service', 'service'], ['consumer', 'consumer'], ['consumer_group', 'consumerGroup']] as const) {
+    const ref = refOf(e[field]);
+    if (ref !== undefined) scope[key] = ref;
+  }
+  return scope;
 }
 
 function scopeLabel(s: Scope): string {
@@ -292,9 +304,7 @@ export function fromDeclarative(raw: unknown, ctx: Context, opts: LoadOptions = 
       if (bad) fail({ [key]: bad });
     } else if (UNSUPPORTED.has(key)) {
       for (const [e, path] of list(doc, key, key)) {
-        const scope: Scope | undefined =
-          key === 'plugins' ? { route: refOf(e.route), service: refOf(e.service), consumer: refOf(e.consumer), consumerGroup: refOf(e.consumer_group) } : undefined;
-        unsupported(key, e, path, scope);
+        unsupported(key, e, path, key === 'plugins' ? pluginScope(e) : undefined);
       }
     } else if (!OURS.has(key)) {
       fail({ [key]: 'unknown field (switchyard reads services, routes, upstreams and targets, and knows the rest of Kong\'s entities by name)' });
@@ -315,7 +325,8 @@ export function fromDeclarative(raw: unknown, ctx: Context, opts: LoadOptions = 
         const bad = METADATA[k]!(v);
         if (bad) fail({ [`${path}.${k}`]: bad });
       } else if (scope && NESTED_UNSUPPORTED.includes(k)) {
-        for (const [x, p] of list(e, k, `${path}.${k}`)) unsupported(k, x, p, scope);
+        // A nested plugin may name more of its scope itself (decK: `route:` on a service's plugin).
+        for (const [x, p] of list(e, k, `${path}.${k}`)) unsupported(k, x, p, { ...pluginScope(x), ...scope, ...(scope.route === undefined && refOf(x.route) !== undefined ? { route: refOf(x.route), label: undefined } : {}) });
       } else out[k] = v;
     }
     if (selectTags.length) {
