@@ -26,7 +26,8 @@ services:
 consumers:
   - username: alice
 `;
-const post = (q: string, body: string) => call(h.adminUrl, `/config${q}`, { method: 'POST', headers: { 'content-type': 'application/yaml' }, body });
+const post = (q: string, body: string) =>
+  call(h.adminUrl, `/config${q}`, { method: 'POST', headers: { 'content-type': 'application/yaml' }, body });
 
 describe('POST /config of a Kong file', () => {
   it('refuses it with every error, the state as it was', async () => {
@@ -52,9 +53,17 @@ describe('POST /config of a Kong file', () => {
     expect(r.body).toMatchObject({
       skipped: [
         { path: 'consumers[0]', kind: 'consumers', name: 'alice', on: null, access: false },
-        { path: 'services[0].routes[0].plugins[0]', kind: 'plugins', name: 'key-auth', on: 'route orders-api', access: true },
+        {
+          path: 'services[0].routes[0].plugins[0]',
+          kind: 'plugins',
+          name: 'key-auth',
+          on: 'route orders-api',
+          access: true,
+        },
       ],
-      skipped_on_routes: [{ route: 'orders-api', service: 'orders', plugins: ['key-auth'], open: ['key-auth'] }],
+      skipped_on_routes: [
+        { route: 'orders-api', service: 'orders', plugins: ['key-auth'], open: ['key-auth'] },
+      ],
     });
   });
 });

@@ -15,7 +15,10 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 describe('the CLI and a Kong file', () => {
   it('config check names every error of the file at once', async () => {
     const bad = path.join(dir, 'kong.yml');
-    fs.writeFileSync(bad, 'services:\n  - name: a\n    host: "a b"\n    routes: [{ paths: [x] }]\nplugins: [{ name: cors }]\n');
+    fs.writeFileSync(
+      bad,
+      'services:\n  - name: a\n    host: "a b"\n    routes: [{ paths: [x] }]\nplugins: [{ name: cors }]\n',
+    );
     expect(await run(['config', 'check', bad])).toEqual({
       code: 1,
       stdout: '',
@@ -46,14 +49,30 @@ describe('the CLI and a Kong file', () => {
   }, 20_000);
 
   it('serve --config refuses a file with plugins, and --skip-unsupported serves the rest, saying what it left out', async () => {
-    const refused = await run(['serve', '--proxy-port', '0', '--admin-port', '0', '--state-dir', path.join(dir, 's1'), '--config', FIXTURE]);
+    const refused = await run([
+      'serve',
+      '--proxy-port',
+      '0',
+      '--admin-port',
+      '0',
+      '--state-dir',
+      path.join(dir, 's1'),
+      '--config',
+      FIXTURE,
+    ]);
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toMatch(new RegExp(`^switchyard: ${FIXTURE.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: 11 errors:\n`));
+    expect(refused.stderr).toMatch(
+      new RegExp(`^switchyard: ${FIXTURE.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: 11 errors:\n`),
+    );
     const sy = await serve(['--state-dir', path.join(dir, 's2'), '--config', FIXTURE, '--skip-unsupported']);
     try {
       expect(sy.stderr()).toContain('skipped 11 entities switchyard does not have:');
-      expect(sy.stderr()).toContain('WARNING: route mike-route (service test-service) is now OPEN: acl was skipped, so anyone gets through');
-      const routes = (await (await fetch(`${sy.adminUrl}/routes`, { signal: AbortSignal.timeout(5_000) })).json()) as { data: { name: string }[] };
+      expect(sy.stderr()).toContain(
+        'WARNING: route mike-route (service test-service) is now OPEN: acl was skipped, so anyone gets through',
+      );
+      const routes = (await (
+        await fetch(`${sy.adminUrl}/routes`, { signal: AbortSignal.timeout(5_000) })
+      ).json()) as { data: { name: string }[] };
       expect(routes.data.map((x) => x.name).sort()).toEqual(['alpha-route', 'mike-route', 'zulu-route']);
     } finally {
       await sy.stop();

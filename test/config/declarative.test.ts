@@ -10,7 +10,8 @@ import { SwitchyardError } from '../../src/core/errors.js';
 
 let n = 0;
 const ctx = { now: 1, newId: () => `00000000-0000-4000-8000-${String(++n).padStart(12, '0')}` };
-const load = (text: string, opts: LoadOptions = {}) => readDeclarative(text, ctx, { source: 'kong.yml', ...opts });
+const load = (text: string, opts: LoadOptions = {}) =>
+  readDeclarative(text, ctx, { source: 'kong.yml', ...opts });
 function failure(text: string, opts: LoadOptions = {}): SwitchyardError {
   try {
     load(text, opts);
@@ -72,14 +73,18 @@ routes:
   });
 
   it('does not report again what depends on an entity that failed', () => {
-    const e = failure('upstreams:\n  - name: blue\n    slots: 1\nservices:\n  - name: web\n    host: blue\n    upstreams: [{ name: blue }]\n');
+    const e = failure(
+      'upstreams:\n  - name: blue\n    slots: 1\nservices:\n  - name: web\n    host: blue\n    upstreams: [{ name: blue }]\n',
+    );
     expect(e.fields).toEqual({ 'upstreams[0].slots': 'value should be between 10 and 65536' });
   });
 
   it('names the file, line and column of a YAML syntax error', () => {
     const e = failure('services:\n  - name: x\n   host: [unclosed\n');
     expect(e.code).toBe('invalid');
-    expect(e.message).toBe('kong.yml: malformed YAML at line 3, column 1: Sequence item without - indicator (and 1 more)');
+    expect(e.message).toBe(
+      'kong.yml: malformed YAML at line 3, column 1: Sequence item without - indicator (and 1 more)',
+    );
   });
 });
 
@@ -123,7 +128,9 @@ targets:
   });
 
   it('refuses metadata of the wrong type, naming it', () => {
-    expect(failure('_comment: [a]\n_ignore: x\n_transform: yes\nservices:\n  - host: a\n    _comment: 3\n').fields).toEqual({
+    expect(
+      failure('_comment: [a]\n_ignore: x\n_transform: yes\nservices:\n  - host: a\n    _comment: 3\n').fields,
+    ).toEqual({
       _comment: 'expected a string',
       _ignore: 'expected an array',
       _transform: 'expected a boolean',
@@ -132,9 +139,14 @@ targets:
   });
 
   it('reads the format versions Kong reads, and says how to write "3"', () => {
-    for (const v of ['"1.1"', '"2.1"', '"3.0"', '3.0', '2.1']) expect(load(`_format_version: ${v}\n`).formatVersion).toBe(v.replace(/"/g, '') === '3.0' ? '3.0' : v.replace(/"/g, ''));
+    for (const v of ['"1.1"', '"2.1"', '"3.0"', '3.0', '2.1'])
+      expect(load(`_format_version: ${v}\n`).formatVersion).toBe(
+        v.replace(/"/g, '') === '3.0' ? '3.0' : v.replace(/"/g, ''),
+      );
     expect(load('services: []\n').formatVersion).toBe('3.0');
-    expect(failure('_format_version: "3"\n').fields).toEqual({ _format_version: 'unsupported version "3"; expected one of "1.1", "2.1", "3.0" (write "3.0")' });
+    expect(failure('_format_version: "3"\n').fields).toEqual({
+      _format_version: 'unsupported version "3"; expected one of "1.1", "2.1", "3.0" (write "3.0")',
+    });
     expect(failure('_format_version: "1.0"\n').fields).toHaveProperty('_format_version');
   });
 
@@ -231,7 +243,9 @@ vaults:
       'services[0].routes[0].plugins[0]': 'key-auth on route orders-api: switchyard has no plugins',
     });
     expect(e.message).toMatch(/^kong\.yml: 9 errors:\n/);
-    expect(e.message.split('\n').at(-1)).toBe('to load the rest without what switchyard does not have: --skip-unsupported (POST /config?skip_unsupported=true)');
+    expect(e.message.split('\n').at(-1)).toBe(
+      'to load the rest without what switchyard does not have: --skip-unsupported (POST /config?skip_unsupported=true)',
+    );
   });
 
   it('with skipUnsupported, the rest loads and what was left out is data, route by route', () => {
@@ -251,9 +265,19 @@ vaults:
       ['services[0].routes[0].plugins[0]', 'key-auth', 'route orders-api', true, true, 0],
     ]);
     expect(r.routes).toEqual([
-      { route: 'orders-api', service: 'orders', plugins: ['prometheus', 'rate-limiting', 'key-auth'], open: ['key-auth'] },
+      {
+        route: 'orders-api',
+        service: 'orders',
+        plugins: ['prometheus', 'rate-limiting', 'key-auth'],
+        open: ['key-auth'],
+      },
       { route: 'orders-public', service: 'orders', plugins: ['prometheus', 'rate-limiting'], open: [] },
-      { route: 'admin', service: 'admin', plugins: ['ip-restriction', 'prometheus'], open: ['ip-restriction'] },
+      {
+        route: 'admin',
+        service: 'admin',
+        plugins: ['ip-restriction', 'prometheus'],
+        open: ['ip-restriction'],
+      },
       // The disabled acl did nothing: leaving it out opens nothing.
       { route: 'health', service: null, plugins: ['prometheus'], open: [] },
     ]);
@@ -283,6 +307,9 @@ vaults:
   });
 
   it('an unknown top-level key is an error of its own', () => {
-    expect(failure('servces: []\n').fields).toEqual({ servces: "unknown field (switchyard reads services, routes, upstreams and targets, and knows the rest of Kong's entities by name)" });
+    expect(failure('servces: []\n').fields).toEqual({
+      servces:
+        "unknown field (switchyard reads services, routes, upstreams and targets, and knows the rest of Kong's entities by name)",
+    });
   });
 });

@@ -31,10 +31,17 @@ const FIXTURES: Record<string, Expect> = {
     skipped: ['consumers[0]', 'consumers[1]', 'consumers[2]', 'plugins[0]', 'plugins[1]', 'plugins[2]'],
     // Global key-auth and basic-auth: every route is open without them.
     open: Object.fromEntries(
-      ['zebra-route-3', 'zebra-route-1', 'zebra-route-2', 'alpha-route-2', 'alpha-route-1', 'beta-route', 'standalone-zebra-route', 'standalone-alpha-route', 'standalone-beta-route'].map((r) => [
-        r,
-        ['key-auth', 'basic-auth'],
-      ]),
+      [
+        'zebra-route-3',
+        'zebra-route-1',
+        'zebra-route-2',
+        'alpha-route-2',
+        'alpha-route-1',
+        'beta-route',
+        'standalone-zebra-route',
+        'standalone-alpha-route',
+        'standalone-beta-route',
+      ].map((r) => [r, ['key-auth', 'basic-auth']]),
     ),
   },
   'deck-nested-entities.yaml': {
@@ -53,7 +60,11 @@ const FIXTURES: Record<string, Expect> = {
       'services[0].routes[0].plugins[1]',
       'services[0].routes[0].plugins[2]',
     ],
-    open: { 'alpha-route': ['acl', 'bot-detection', 'key-auth'], 'mike-route': ['acl'], 'zulu-route': ['acl'] },
+    open: {
+      'alpha-route': ['acl', 'bot-detection', 'key-auth'],
+      'mike-route': ['acl'],
+      'zulu-route': ['acl'],
+    },
   },
   'deck-complex-nested-structure.yaml': {
     counts: [3, 6, 3, 3],
@@ -70,9 +81,17 @@ const FIXTURES: Record<string, Expect> = {
       'services[0].routes[0].plugins[1]',
       'services[0].routes[0].plugins[2]',
     ],
-    open: { 'alpha-route': ['basic-auth', 'jwt', 'key-auth', 'acl'], 'mike-route': ['basic-auth', 'jwt', 'key-auth'], 'zulu-route': ['basic-auth', 'jwt', 'key-auth'] },
+    open: {
+      'alpha-route': ['basic-auth', 'jwt', 'key-auth', 'acl'],
+      'mike-route': ['basic-auth', 'jwt', 'key-auth'],
+      'zulu-route': ['basic-auth', 'jwt', 'key-auth'],
+    },
   },
-  'deck-plugins-nested-1.1.yaml': { counts: [1, 2, 0, 0], version: '1.1', skipped: ['services[0].plugins[0]', 'services[0].plugins[1]'] },
+  'deck-plugins-nested-1.1.yaml': {
+    counts: [1, 2, 0, 0],
+    version: '1.1',
+    skipped: ['services[0].plugins[0]', 'services[0].plugins[1]'],
+  },
   'deck-konnect.yaml': { counts: [1, 0, 0, 0], version: '3.0', skipped: [] },
   'deck-select-tags.yaml': { counts: [1, 1, 0, 0], version: '3.0', skipped: ['consumers[0]'] },
   'deck-upstream-1.1.yaml': { counts: [0, 0, 1, 1], version: '1.1', skipped: [] },
@@ -84,7 +103,10 @@ const FIXTURES: Record<string, Expect> = {
  * Files that need what other work adds (named): what is wrong with them today, exactly. When
  * that lands, this fails: move the file to FIXTURES with its counts.
  */
-const WAITING: Record<string, { on: string; errors: Record<string, string>; /** once it loads */ counts: Expect['counts'] }> = {
+const WAITING: Record<
+  string,
+  { on: string; errors: Record<string, string>; /** once it loads */ counts: Expect['counts'] }
+> = {
   'supabase-kong.yml': {
     on: "services' protocols (ws)",
     errors: { 'services[9].protocol': 'expected one of: http' },
@@ -99,7 +121,10 @@ const WAITING: Record<string, { on: string; errors: Record<string, string>; /** 
     on: 'the Kong router (regex paths, regex_priority)',
     errors: Object.fromEntries(
       [0, 1, 2, 3, 4, 5].flatMap((i) => [
-        [`services[0].routes[${i}].regex_priority`, 'not supported by switchyard (only Kong\'s default 0 is accepted)'],
+        [
+          `services[0].routes[${i}].regex_priority`,
+          "not supported by switchyard (only Kong's default 0 is accepted)",
+        ],
         [`services[0].routes[${i}].paths[0]`, 'regex paths are not supported; use a path prefix'],
       ]),
     ),
@@ -120,10 +145,17 @@ describe('real declarative files', () => {
     it(`${file} loads`, () => {
       const r = readDeclarative(read(file), ctx, { source: file, skipUnsupported: true });
       const s = r.state;
-      expect([s.services.length, s.routes.length, s.upstreams.length, s.upstreams.reduce((a, u) => a + u.targets.length, 0)]).toEqual(want.counts);
+      expect([
+        s.services.length,
+        s.routes.length,
+        s.upstreams.length,
+        s.upstreams.reduce((a, u) => a + u.targets.length, 0),
+      ]).toEqual(want.counts);
       expect(r.formatVersion).toBe(want.version);
       expect(r.skipped.map((e) => e.path)).toEqual(want.skipped);
-      expect(Object.fromEntries(r.routes.filter((x) => x.open.length).map((x) => [x.route, x.open]))).toEqual(want.open ?? {});
+      expect(Object.fromEntries(r.routes.filter((x) => x.open.length).map((x) => [x.route, x.open]))).toEqual(
+        want.open ?? {},
+      );
       if (want.skipped.length) {
         // Without the flag: refused, every one of them named, and nothing else.
         let e: unknown;
@@ -134,7 +166,9 @@ describe('real declarative files', () => {
         }
         expect(e).toBeInstanceOf(SwitchyardError);
         expect(Object.keys((e as SwitchyardError).fields).sort()).toEqual([...want.skipped].sort());
-        expect((e as SwitchyardError).message).toMatch(new RegExp(`^${file.replace('.', '\\.')}: ${want.skipped.length} errors?:\n`));
+        expect((e as SwitchyardError).message).toMatch(
+          new RegExp(`^${file.replace('.', '\\.')}: ${want.skipped.length} errors?:\n`),
+        );
       }
     });
   }

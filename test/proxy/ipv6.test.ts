@@ -47,10 +47,21 @@ services:
     url: http://[::1]:${port}/base
     routes: [{ name: b, hosts: [b.test] }]
 `;
-    const res = await fetch(`${engine!.adminUrl}/config`, { method: 'POST', headers: { 'content-type': 'application/yaml' }, body: yaml, signal: AbortSignal.timeout(5_000) });
+    const res = await fetch(`${engine!.adminUrl}/config`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/yaml' },
+      body: yaml,
+      signal: AbortSignal.timeout(5_000),
+    });
     expect(res.status).toBe(201);
     expect(engine!.store.state.upstreams[0]!.targets[0]!.target).toBe(`[::1]:${port}`);
-    expect(await request(engine!.proxyAddress.port, { host: 'a.test', path: '/x' })).toMatchObject({ status: 200, body: 'v6 /x' });
-    expect(await request(engine!.proxyAddress.port, { host: 'b.test', path: '/y' })).toMatchObject({ status: 200, body: 'v6 /base/y' });
+    expect(await request(engine!.proxyAddress.port, { host: 'a.test', path: '/x' })).toMatchObject({
+      status: 200,
+      body: 'v6 /x',
+    });
+    expect(await request(engine!.proxyAddress.port, { host: 'b.test', path: '/y' })).toMatchObject({
+      status: 200,
+      body: 'v6 /base/y',
+    });
   });
 });
