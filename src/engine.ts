@@ -11,7 +11,7 @@ import { AdminServer } from './admin/server.js';
 import { Supervisor } from './apps/supervisor.js';
 import { DeployEngine } from './deploy/bg-deploy.js';
 import { attachDataPlane, HaproxyFleet, InProcessDataPlane, settledWithin, type DataPlane } from './dataplane/index.js';
-import { loadDeclarative } from './config/yaml.js';
+import { describeSkipped, readDeclarative, type Loaded } from './config/yaml.js';
 import { reconcileByName } from './core/reconcile.js';
 import { emptyState, type State } from './core/model.js';
 import { Store } from './core/store.js';
@@ -38,6 +38,8 @@ export interface EngineOptions {
   readonly persist?: boolean;
   /** A Kong declarative YAML file that replaces the saved state at start. */
   readonly configFile?: string;
+  /** Load `configFile` without what switchyard does not have (plugins, consumers, …), listing it. */
+  readonly skipUnsupported?: boolean;
   /** Move an unreadable state file aside instead of refusing to start. */
   readonly resetState?: boolean;
   readonly readonly?: boolean;
@@ -71,6 +73,8 @@ export class Engine {
     private readonly tempLogs: string | undefined,
     readonly proxyAddress: AddressInfo,
     readonly adminAddress: AddressInfo,
+    /** What `configFile` left out with `skipUnsupported` (for the UI and scripts); none without a file. */
+    readonly configLoad: Pick<Loaded, 'skipped' | 'routes'> = { skipped: [], routes: [] },
   ) {}
 
   static async start(o: EngineOptions = {}): Promise<Engine> {
@@ -92,6 +96,7 @@ export class Engine {
 
   private static async startOn(o: EngineOptions, stateFile: ConfStore | undefined, log: (line: string) => void, adminHost: string, token: string | undefined): Promise<Engine> {
     let initial = stateFile?.load(o.resetState) ?? emptyState;
+    let loaded: Loaded | undefined;
     if (stateFile?.movedAside) log(`moved the unreadable state file aside to ${stateFile.movedAside}`);
     if (o.configFile) {
       let text: string;
@@ -100,10 +105,14 @@ export class Engine {
       } catch (e) {
         throw new Error(`cannot read --config ${o.configFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
       }
+      loaded = readDeclarative(text, { now: Math.floor(Date.now() / 1000), newId: randomUUID }, { source: o.configFile, skipUnsupported: o.skipUnsupported });
       // Reconciled by name with the saved state, as `config apply` is: what is already there keeps its id.
-      initial = reconcileByName(initial, loadDeclarative(text, { now: Math.floor(Date.now() / 1000), newId: randomUUID }, o.configFile));
+      initial = reconcileByName(initial, loaded.state);
       stateFile?.save(initial);
       log(`loaded ${o.configFile}: ${initial.services.length} services, ${initial.routes.length} routes, ${initial.upstreams.length} upstreams`);
+      const { lines, warnings } = describeSkipped(loaded);
+      for (const line of lines) log(line);
+      for (const w of warnings) log(`WARNING: ${w}`);
     } else if (initial === emptyState && o.initialState) {
       initial = o.initialState;
       stateFile?.save(initial);
@@ -147,7 +156,7 @@ export class Engine {
         });
         opened.push(detachPlane);
       }
-      const engine = new Engine(store, stats, proxy, admin, stateFile, supervisor, deployer, dataPlane, detachPlane, tempLogs, proxyAddress, adminAddress);
+      const engine = new Engine(store, stats, proxy, admin, stateFile, supervisor, deployer, dataPlane, detachPlane, tempLogs, proxyAddress, adminAddress, loaded);
       self.engine = engine;
       store.subscribe((c) => log(`[${c.source}] ${c.summary}`));
       return engine;

@@ -10,7 +10,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import { Counter, Gauge, Registry } from 'prom-client';
-import { exportYaml, loadDeclarative, toDeclarative } from '../config/yaml.js';
+import { exportYaml, readDeclarative, toDeclarative } from '../config/yaml.js';
 import { normalizeTarget, type Command } from '../core/commands.js';
 import { byNameOrId, effectiveSplit, type State, type Upstream } from '../core/model.js';
 import { targetSchema, upstreamSchema } from '../core/schema.js';
@@ -422,7 +422,7 @@ export class AdminServer {
         ? ok({ config: toDeclarative(this.state) })
         : ok({ config: exportYaml(this.state) }),
     );
-    this.on('POST', '/config', async ({ req }) => {
+    this.on('POST', '/config', async ({ req, url }) => {
       const buf = await readBody(req);
       const type = (req.headers['content-type'] ?? '').toLowerCase();
       // Kong's DB-less /config takes the document in a `config` field (JSON, form or multipart:
@@ -433,9 +433,13 @@ export class AdminServer {
         if (typeof fields.config === 'string') text = fields.config;
         else if (!type.startsWith('application/json')) throw new HttpError(400, { message: 'give the declarative configuration as the field "config" (curl -F config=@kong.yaml)' });
       }
-      const state = loadDeclarative(text, { now: Math.floor(Date.now() / 1000), newId: randomUUID }, 'config');
-      const outcome = this.store.dispatch({ op: 'state.replace', state }, 'admin');
-      return created({ summary: outcome.summary, config: toDeclarative(outcome.state) });
+      // The CLI's loader, with its flag as a query parameter (Kong's /config has none): what
+      // switchyard does not have is refused by name, or with ?skip_unsupported=true left out and listed.
+      const skip = ['true', '1'].includes(url.searchParams.get('skip_unsupported') ?? '');
+      const source = url.searchParams.get('source') ?? 'config';
+      const loaded = readDeclarative(text, { now: Math.floor(Date.now() / 1000), newId: randomUUID }, { source, skipUnsupported: skip });
+      const outcome = this.store.dispatch({ op: 'state.replace', state: loaded.state }, 'admin');
+      return created({ summary: outcome.summary, config: toDeclarative(outcome.state), skipped: loaded.skipped, skipped_on_routes: loaded.routes });
     });
     this.on('POST', '/undo', () => ok({ summary: this.store.undo('admin').summary }));
     this.on('POST', '/commands', async ({ req }) => runCommand(this.store, await parseBody(req)));

@@ -5,6 +5,7 @@ interface AppReply {
   addresses: string[];
   status: { healthy: number; desired: number; rolling: boolean; crashed: { reason: string; lines: string[] } | null } | null;
 }
+import type { SkippedEntity, SkippedOnRoute } from '../config/yaml.js';
 import type { AdminRequest } from './verbs.js';
 
 export class AdminClient {
@@ -124,10 +125,14 @@ export class AdminClient {
     return (r.json as { config: string }).config;
   }
 
-  async applyConfig(yaml: string): Promise<string> {
-    const r = await this.call('POST', '/config', yaml, 'application/yaml');
-    const j = r.json as { summary?: string } | undefined;
-    return j?.summary ?? 'applied';
+  /** `POST /config`: the summary, and what was left out (with `skipUnsupported`). */
+  async applyConfig(yaml: string, opts: { source?: string; skipUnsupported?: boolean } = {}): Promise<{ summary: string; skipped: SkippedEntity[]; routes: SkippedOnRoute[] }> {
+    const q = new URLSearchParams();
+    if (opts.skipUnsupported) q.set('skip_unsupported', 'true');
+    if (opts.source) q.set('source', opts.source);
+    const r = await this.call('POST', `/config${q.size ? `?${q}` : ''}`, yaml, 'application/yaml');
+    const j = r.json as { summary?: string; skipped?: SkippedEntity[]; skipped_on_routes?: SkippedOnRoute[] } | undefined;
+    return { summary: j?.summary ?? 'applied', skipped: j?.skipped ?? [], routes: j?.skipped_on_routes ?? [] };
   }
 }
 

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { exportYaml, loadDeclarative } from '../config/yaml.js';
+import { describeSkipped, exportYaml, loadDeclarative, readDeclarative, type SkippedEntity, type SkippedOnRoute } from '../config/yaml.js';
 import { isSwitchyardError } from '../core/errors.js';
 import { Engine, type EngineOptions } from '../engine.js';
 import { StateFileError, ConfStore } from '../persist/conf-store.js';
@@ -30,6 +30,7 @@ interface EngineFlags {
   adminToken?: string;
   stateDir?: string;
   config?: string;
+  skipUnsupported?: boolean;
   resetState?: boolean;
   readonly?: boolean;
   maxBodySize?: number;
@@ -83,6 +84,7 @@ function withEngineFlags(cmd: Command): Command {
     .addOption(new Option('--admin-token <token>', 'require this bearer token on the admin API').env('SWITCHYARD_ADMIN_TOKEN'))
     .option('--state-dir <dir>', 'directory of the state file (default: the per-user config directory)')
     .option('--config <file.yaml>', 'load a Kong declarative config file at start (replaces the saved state)')
+    .option('--skip-unsupported', "with --config: leave out what switchyard does not have (plugins, consumers, certificates, …), list it, and load the rest")
     .option('--reset-state', 'move an unreadable state file aside and start empty')
     .option('--readonly', 'refuse every change (UI and admin API)')
     .addOption(new Option('--max-body-size <size>', 'request bodies above this get 413, e.g. 32mb, 512kb, 0 = no limit').default(32 * 1024 * 1024, '32mb').argParser(size));
@@ -97,6 +99,7 @@ function engineOptions(f: EngineFlags, extra: Partial<EngineOptions> = {}): Engi
     adminToken: f.adminToken,
     stateDir: f.stateDir,
     configFile: f.config,
+    skipUnsupported: f.skipUnsupported,
     resetState: f.resetState,
     readonly: f.readonly,
     maxBodyBytes: f.maxBodySize,
@@ -173,6 +176,8 @@ async function tui(f: EngineFlags, demo: boolean): Promise<void> {
   const stopWith = onShutdownSignals(() => {});
   // The demo's scene lives on random ports: keep it out of the saved state unless asked.
   const engine = await Engine.start(engineOptions(f, { persist: demo ? f.stateDir !== undefined : true }));
+  // Said before the UI takes the screen: it is there again when the UI quits.
+  printSkipped(engine.configLoad);
   const { runTui } = await import('../ui/run.js');
   let demoHandle: Awaited<ReturnType<typeof import('../demo/index.js').startDemo>> | undefined;
   let stopped = false;
@@ -275,15 +280,20 @@ export function buildProgram(): Command {
   config
     .command('check <file>')
     .description('validate a declarative file without applying it')
-    .action((file: string) => {
-      const state = loadDeclarative(readFile(file), { now: 0, newId: randomUUID }, file);
+    .option('--skip-unsupported', "leave out what switchyard does not have (plugins, consumers, …) and list it")
+    .action((file: string, o: { skipUnsupported?: boolean }) => {
+      const loaded = readDeclarative(readFile(file), { now: 0, newId: randomUUID }, { source: file, skipUnsupported: o.skipUnsupported });
+      const { state } = loaded;
       process.stdout.write(`${file}: ok (${state.services.length} services, ${state.routes.length} routes, ${state.upstreams.length} upstreams)\n`);
+      printSkipped(loaded);
     });
   clientOptions(config.command('apply <file>'))
     .description('replace the running state with a declarative file (all or nothing)')
-    .action(async (file: string, o: { admin?: string; adminToken?: string }) => {
-      const summary = await admin(o).applyConfig(readFile(file));
-      process.stdout.write(`${summary}\n`);
+    .option('--skip-unsupported', "leave out what switchyard does not have (plugins, consumers, …) and list it")
+    .action(async (file: string, o: { admin?: string; adminToken?: string; skipUnsupported?: boolean }) => {
+      const r = await admin(o).applyConfig(readFile(file), { source: path.basename(file), skipUnsupported: o.skipUnsupported });
+      process.stdout.write(`${r.summary}\n`);
+      printSkipped(r);
     });
 
   for (const v of VERBS) {
@@ -363,6 +373,13 @@ export function buildProgram(): Command {
   return program;
 }
 
+/** What a file left out, route by route on stdout; each route now open to anyone, a warning on stderr. */
+function printSkipped(loaded: { skipped: readonly SkippedEntity[]; routes: readonly SkippedOnRoute[] }): void {
+  const { lines, warnings } = describeSkipped(loaded);
+  if (lines.length) process.stdout.write(`${lines.join('\n')}\n`);
+  for (const w of warnings) process.stderr.write(`WARNING: ${w}\n`);
+}
+
 function readFile(file: string): string {
   try {
     return fs.readFileSync(file, 'utf8');
@@ -375,7 +392,9 @@ function readFile(file: string): string {
 export function describeError(e: unknown): string {
   if (isSwitchyardError(e)) {
     const fields = Object.entries(e.fields);
-    if (e.code === 'schema violation' && fields.length) return `invalid input:\n${fields.map(([k, v]) => `  ${k}: ${v}`).join('\n')}`;
+    // A file's errors are listed in its message already (`kong.yml: 3 errors: …`).
+    const said = e.message.includes('\n') && fields.every(([k, v]) => e.message.includes(k === '@entity' ? v : `${k}: ${v}`));
+    if (e.code === 'schema violation' && fields.length && !said) return `invalid input:\n${fields.map(([k, v]) => `  ${k}: ${v}`).join('\n')}`;
     return e.message;
   }
   if (e instanceof StateFileError) return e.message;

@@ -17,7 +17,7 @@ import {
   type Target,
   type Upstream,
 } from './model.js';
-import { parseHostPort, routeSchema, serviceSchema, splitEntrySchema, targetSchema, upstreamSchema, validate, type Created, type Schema, type Updated } from './schema.js';
+import { formatHostPort, parseHostPort, routeSchema, serviceSchema, splitEntrySchema, targetSchema, upstreamSchema, validate, type Created, type Schema, type Updated } from './schema.js';
 
 export type Fields = Record<string, unknown>;
 
@@ -94,7 +94,7 @@ function findTarget(u: Upstream, key: string): Target {
 /** `10.0.0.1` → `10.0.0.1:8000`, Kong's default target port. */
 export function normalizeTarget(t: string): string {
   const r = parseHostPort(t);
-  return typeof r === 'string' ? t : `${r.host}:${r.port}`;
+  return typeof r === 'string' ? t : formatHostPort(r.host, r.port);
 }
 
 function ensureUniqueId(state: State, id: string): void {

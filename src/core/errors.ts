@@ -36,6 +36,17 @@ export class SwitchyardError extends Error {
     return new SwitchyardError('schema violation', `${head} (${parts.join('; ')})`, fields);
   }
 
+  /**
+   * Everything wrong with a whole document at once (a declarative file), one line per field in
+   * the order found: `kong.yml: 2 errors:\n  services[0].host: …\n  upstreams[1].name: …`.
+   */
+  static document(source: string, fields: FieldErrors, hint?: string): SwitchyardError {
+    const lines = Object.entries(fields).map(([k, v]) => (k === '@entity' ? `  ${v}` : `  ${k}: ${v}`));
+    const n = lines.length;
+    const message = `${source}: ${n} error${n === 1 ? '' : 's'}:\n${lines.join('\n')}${hint ? `\n${hint}` : ''}`;
+    return new SwitchyardError('schema violation', message, fields);
+  }
+
   static notFound(entity: string, key: string): SwitchyardError {
     return new SwitchyardError('not found', `${entity} '${key}' not found`);
   }

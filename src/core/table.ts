@@ -31,7 +31,7 @@ import {
   type PathHandling,
   type Priority,
 } from './router.js';
-import { parseHostPort } from './schema.js';
+import { formatHostPort, parseHostPort } from './schema.js';
 import { stoppedApps, takesTraffic, targetKey, weightInForce, type HealthOf } from './traffic.js';
 
 export interface TargetEntry {
@@ -247,7 +247,7 @@ export function compile(state: State, version: number, prev?: RoutingTable): Rou
     let weights: number[];
     if (split === undefined) {
       // A literal host:port: one anonymous upstream with one target.
-      const address = `${s.host}:${s.port}`;
+      const address = formatHostPort(s.host, s.port);
       const t = targetEntry(targetKey(s.id, address), address, 100);
       ups = [{ key: `${s.id}/literal`, name: address, healthchecks: null, targets: [t], balancer: balancerFor(carry, `${s.id}/literal`, [t], [[address, 100]]), slot: undefined }];
       weights = [100];

@@ -176,21 +176,21 @@ describe('CLI output', () => {
     expect(await state()).toBe(before);
   }, 30_000);
 
-  it('config apply says a schema violation once, and changes nothing', async () => {
+  it('config apply says every error of the file once, with its name, and changes nothing', async () => {
     const before = await state();
     const bad = path.join(dir, 'bad.yaml');
     fs.writeFileSync(bad, 'upstreams:\n  - name: u\n    targets:\n      - target: 127.0.0.1:1\n      - target: 127.0.0.1:2\n        weight: 70000\n');
     expect(await sw(['config', 'apply', bad])).toEqual({
       code: 1,
       stdout: '',
-      stderr: 'switchyard: 400 schema violation (upstreams[0].targets[1].weight: value should be between 0 and 65535)\n',
+      stderr: 'switchyard: 400 bad.yaml: 1 error:\n  upstreams[0].targets[1].weight: value should be between 0 and 65535\n',
     });
     fs.writeFileSync(bad, 'upstreams:\n  - name: u\n    targets:\n      - target: 127.0.0.1:1\n        weight: -1\n      - target: 127.0.0.1:2\n        weight: 70000\n');
     expect(await sw(['config', 'apply', bad])).toEqual({
       code: 1,
       stdout: '',
       stderr:
-        'switchyard: 400 2 schema violations (upstreams[0].targets[0].weight: value should be between 0 and 65535; upstreams[0].targets[1].weight: value should be between 0 and 65535)\n',
+        'switchyard: 400 bad.yaml: 2 errors:\n  upstreams[0].targets[0].weight: value should be between 0 and 65535\n  upstreams[0].targets[1].weight: value should be between 0 and 65535\n',
     });
     expect(await sw(['split', 'address-service', 'nosuch=1'])).toEqual({
       code: 1,
