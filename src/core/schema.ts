@@ -288,7 +288,7 @@ export const healthchecksSchema = {
 /** Kong's upstream name: a hostname, never an IP address (kong/db/schema/entities/upstreams.lua). */
 function checkUpstreamName(v: string): string | undefined {
   if (!isHostname(v)) return `Invalid name ('${v}'); must be a valid hostname`;
-  if (IPV4_RE.test(v)) return `Invalid name ('${v}'); no ip addresses allowed`;
+  if (hostKind(v) !== 'name') return `Invalid name ('${v}'); no ip addresses allowed`;
   return undefined;
 }
 
