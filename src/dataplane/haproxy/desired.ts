@@ -61,7 +61,7 @@ export const MAX_STRIP = 1023;
 export type ServerState = 'ready' | 'drain' | 'maint';
 
 export interface CheckSpec {
-  readonly type: 'http' | 'tcp';
+  readonly type: 'http' | 'https' | 'tcp';
   readonly path: string;
   readonly interMs: number;
   readonly fall: number;
