@@ -34,7 +34,16 @@ interface EngineFlags {
   maxBodySize?: number;
   dataPlane?: 'in-process' | 'haproxy';
   haproxy?: string[];
+  proxyTlsPort?: number;
+  tlsCert?: string;
+  tlsKey?: string;
+  upstreamCa?: string;
+  /** The demo's `--no-tls`. */
+  tls?: boolean;
 }
+
+/** The demo's TLS listener, unless --no-tls: https://demo.localhost:8443. */
+export const DEMO_TLS_PORT = 8443;
 
 function port(value: string): number {
   if (!/^\d+$/.test(value) || Number(value) > 65535) throw new InvalidArgumentError(`expected a port number 0..65535, got '${value}'`);
@@ -53,8 +62,13 @@ function size(value: string): number {
   return Number(m[1]) * (unit === 'k' ? 1024 : unit === 'm' ? 1024 ** 2 : unit === 'g' ? 1024 ** 3 : 1);
 }
 
-function withEngineFlags(cmd: Command): Command {
+function withEngineFlags(cmd: Command, tlsPort?: number): Command {
+  const tls = new Option('--proxy-tls-port <port>', 'also take HTTPS on this port (0 = any free port), with --tls-cert/--tls-key or a self-signed certificate for localhost').argParser(port);
   return cmd
+    .addOption(tlsPort === undefined ? tls : tls.default(tlsPort))
+    .option('--tls-cert <file>', 'the TLS listener\'s certificate (PEM; with --tls-key)')
+    .option('--tls-key <file>', 'the TLS listener\'s private key (PEM)')
+    .option('--upstream-ca <file>', 'CA certificates (PEM) trusted for https services with tls_verify, beside the system\'s')
     .addOption(new Option('--proxy-port <port>', 'proxy port (0 = any free port)').default(8000).argParser(port))
     .addOption(new Option('--proxy-host <host>', 'address the proxy listens on').default('127.0.0.1'))
     .addOption(new Option('--admin-port <port>', 'admin API port (0 = any free port)').default(8001).argParser(port))
@@ -81,6 +95,10 @@ function engineOptions(f: EngineFlags, extra: Partial<EngineOptions> = {}): Engi
     maxBodyBytes: f.maxBodySize,
     dataPlane: f.dataPlane,
     haproxy: f.haproxy,
+    proxyTlsPort: f.tls === false ? undefined : f.proxyTlsPort,
+    tlsCert: f.tlsCert,
+    tlsKey: f.tlsKey,
+    upstreamCa: f.upstreamCa,
     ...extra,
   };
 }
@@ -141,8 +159,17 @@ async function serve(f: EngineFlags): Promise<void> {
     notes.push(`bound to ${hostPort(engine.proxyAddress)} and ${hostPort(engine.adminAddress)}`);
   }
   if (engine.dataPlane.external) notes.push(`steering HAProxy: ${f.haproxy?.join(', ')}; the local proxy answers too`);
+  const tls = tlsLine(engine);
+  if (tls) notes.push(tls);
   stderrLog(`switchyard ${VERSION} serving: proxy ${engine.proxyUrl}, admin API ${engine.adminUrl} (${notes.join('; ')})`);
   stopWith(() => engine.stop());
+}
+
+/** Where the TLS listener is and which certificate it shows, to trust it (`curl --cacert FILE`). */
+function tlsLine(engine: Engine): string | null {
+  const t = engine.proxyTls;
+  if (!t) return null;
+  return `proxy over TLS ${engine.proxyTlsUrl} with certificate ${t.keyPair.certFile} (SHA-256 ${t.keyPair.fingerprint})`;
 }
 
 const NO_TTY = 'switchyard needs an interactive terminal for its UI; run "switchyard serve" for the headless engine';
@@ -152,6 +179,9 @@ async function tui(f: EngineFlags, demo: boolean): Promise<void> {
   const stopWith = onShutdownSignals(() => {});
   // The demo's scene lives on random ports: keep it out of the saved state unless asked.
   const engine = await Engine.start(engineOptions(f, { persist: demo ? f.stateDir !== undefined : true }));
+  // The UI takes the alternate screen: this line stays on the terminal's own, readable after quitting.
+  const tls = tlsLine(engine);
+  if (tls) process.stderr.write(`switchyard: ${tls}\n`);
   const { runTui } = await import('../ui/run.js');
   let demoHandle: Awaited<ReturnType<typeof import('../demo/index.js').startDemo>> | undefined;
   let stopped = false;
@@ -198,7 +228,9 @@ export function buildProgram(): Command {
   dataPlaneFlags(withEngineFlags(program.command('ui', { isDefault: true }).description('open the terminal UI over the saved state (proxy and admin API run inside)'))).action((f: EngineFlags) =>
     tui(f, false),
   );
-  withEngineFlags(program.command('demo').description('open the UI with sample blue/green backends and a traffic generator')).action((f: EngineFlags) => tui(f, true));
+  withEngineFlags(program.command('demo').description('open the UI with sample blue/green backends and a traffic generator (also on https://demo.localhost:8443)'), DEMO_TLS_PORT)
+    .option('--no-tls', 'no TLS listener')
+    .action((f: EngineFlags) => tui(f, true));
   dataPlaneFlags(withEngineFlags(program.command('serve').description('run the proxy and admin API headless (no terminal needed)'))).action((f: EngineFlags) => serve(f));
 
   const config = program.command('config').description('Kong declarative configuration (YAML)');

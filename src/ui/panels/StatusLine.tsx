@@ -7,6 +7,8 @@ import { Line, type Segment } from './Line.js';
 export interface StatusLineProps {
   readonly title: string;
   readonly proxyUrl: string;
+  /** The proxy's TLS listener (`https://127.0.0.1:8443`), when it has one. */
+  readonly proxyTlsUrl?: string | null;
   readonly adminUrl: string | undefined;
   readonly total: CounterSnapshot;
   /** The traffic generator's rate, when there is one. */
@@ -25,6 +27,7 @@ export interface StatusLineProps {
 export function StatusLine({
   title,
   proxyUrl,
+  proxyTlsUrl,
   adminUrl,
   total,
   rate,
@@ -41,6 +44,7 @@ export function StatusLine({
   ];
   if (fleet === undefined) {
     first.push({ text: 'proxy ', dim: true }, { text: proxyUrl });
+    if (proxyTlsUrl) first.push({ text: '  ', dim: true }, { text: proxyTlsUrl });
     if (adminUrl) first.push({ text: '  admin ', dim: true }, { text: adminUrl });
     if (readonly) first.push({ text: '  read-only', color: theme.tone('warning') });
   } else {
