@@ -10,11 +10,12 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { exportYaml, loadDeclarative } from '../config/yaml.js';
 import { isSwitchyardError } from '../core/errors.js';
 import { Engine, type EngineOptions } from '../engine.js';
-import { StateFileError, ConfStore } from '../persist/conf-store.js';
+import { StateFileError, ConfStore, defaultStateDir } from '../persist/conf-store.js';
 import { parseVerb, SHOW_VERBS, toAdminRequest, VERBS } from './verbs.js';
 import { formatApps, formatDataPlane, formatDeployments, formatRoutes } from './tables.js';
 import { compile } from '../core/table.js';
-import { DEFAULT_SPARES, exportHaproxy, writeHaproxy } from '../dataplane/index.js';
+import { DEFAULT_SPARES, exportHaproxy, TLS_PEM, writeHaproxy } from '../dataplane/index.js';
+import { proxyKeyPair } from '../proxy/certs.js';
 import { deploymentAction, describeDeployment, duration, rate, type BgFlags, type DeploymentReply } from './deploy.js';
 import { detectCommand } from '../apps/detect.js';
 import { AdminClient } from './client.js';
@@ -246,15 +247,24 @@ export function buildProgram(): Command {
     .option('--bind <addr>', 'haproxy: where HAProxy takes traffic', '127.0.0.1:8080')
     .option('--socket <path>', 'haproxy: its runtime API socket (what --haproxy points at)', '/run/haproxy/switchyard.sock')
     .option('--spares <n>', 'haproxy: empty backends for services added later, placed at runtime without a reload', parseSpares, DEFAULT_SPARES)
-    .action(async (o: { admin?: string; adminToken?: string; stateDir?: string; output?: string; format: string; bind: string; socket: string; spares: number }) => {
+    .option('--tls-bind <addr>', 'haproxy: also take HTTPS here, e.g. :443 (with --tls-cert/--tls-key, or the self-signed localhost certificate of the state directory)')
+    .option('--tls-cert <file>', 'haproxy: the certificate for --tls-bind (PEM)')
+    .option('--tls-key <file>', 'haproxy: its private key (PEM)')
+    .action(async (o: { admin?: string; adminToken?: string; stateDir?: string; output?: string; format: string; bind: string; socket: string; spares: number; tlsBind?: string; tlsCert?: string; tlsKey?: string }) => {
+      if (o.format !== 'haproxy' && (o.tlsBind ?? o.tlsCert ?? o.tlsKey) !== undefined) throw new Error('--tls-bind, --tls-cert and --tls-key go with --format haproxy');
+      if (o.tlsBind === undefined && (o.tlsCert ?? o.tlsKey) !== undefined) throw new Error('--tls-cert and --tls-key need --tls-bind: where HAProxy takes HTTPS');
+      // Checked (or made) before anything is written, as the engine does before it binds.
+      const keyPair = o.tlsBind === undefined ? null : await proxyKeyPair({ certFile: o.tlsCert, keyFile: o.tlsKey, dir: o.stateDir ?? defaultStateDir() });
       const yaml = o.stateDir !== undefined ? exportYaml(new ConfStore({ dir: o.stateDir }).load()) : await admin(o).exportConfig();
       if (o.format === 'haproxy') {
         const state = loadDeclarative(yaml, { now: 0, newId: randomUUID }, 'state');
         const table = compile(state, 0);
         if (!o.output) throw new Error('--format haproxy writes haproxy.cfg and two map files: give the directory with -o DIR');
         fs.mkdirSync(o.output, { recursive: true });
-        const file = writeHaproxy(o.output, table, { bind: o.bind, socket: o.socket, spares: o.spares });
-        process.stdout.write(`wrote ${file} and its map files; start it with: haproxy -f ${file}\nthen: switchyard serve --data-plane haproxy --haproxy ${o.socket}\n`);
+        const tls = keyPair && o.tlsBind !== undefined ? { bind: o.tlsBind, cert: keyPair.cert, key: keyPair.key } : undefined;
+        const file = writeHaproxy(o.output, table, { bind: o.bind, socket: o.socket, spares: o.spares, tls });
+        const pem = tls ? ` and ${path.join(path.resolve(o.output), TLS_PEM)} (certificate ${keyPair!.certFile}, SHA-256 ${keyPair!.fingerprint})` : '';
+        process.stdout.write(`wrote ${file}, its map files${pem}; start it with: haproxy -f ${file}\nthen: switchyard serve --data-plane haproxy --haproxy ${o.socket}\n`);
         for (const w of exportHaproxy(table, { bind: o.bind, socket: o.socket, mapsDir: o.output, spares: o.spares }).warnings) process.stderr.write(`note: ${w}\n`);
         return;
       }

@@ -44,9 +44,11 @@ export function StatusLine({
   ];
   if (fleet === undefined) {
     first.push({ text: 'proxy ', dim: true }, { text: proxyUrl });
-    if (proxyTlsUrl) first.push({ text: '  ', dim: true }, { text: proxyTlsUrl });
     if (adminUrl) first.push({ text: '  admin ', dim: true }, { text: adminUrl });
     if (readonly) first.push({ text: '  read-only', color: theme.tone('warning') });
+    // The TLS listener when the line has room for it (the start banner names it in any case).
+    const tls: Segment[] = proxyTlsUrl ? [{ text: '  tls ', dim: true }, { text: proxyTlsUrl }] : [];
+    if (tls.length && len(first) + len(tls) <= width - 1) first.push(...tls);
   } else {
     // The traffic goes through HAProxy: the data plane comes first, the addresses when they fit whole.
     const down = fleet !== null && fleet.reachable < fleet.instances;
