@@ -201,8 +201,9 @@ export class Engine {
     return `http://${hostForUrl(this.adminAddress)}`;
   }
 
-  info(): { proxy: string; proxy_tls: string | null; admin: string; stateFile: string | null; readonly: boolean } {
-    return { proxy: this.proxyUrl, proxy_tls: this.proxyTlsUrl, admin: this.adminUrl, stateFile: this.stateFile?.path ?? null, readonly: this.store.readonly };
+  info(): { proxy: string; proxy_tls?: string; admin: string; stateFile: string | null; readonly: boolean } {
+    const tls = this.proxyTlsUrl;
+    return { proxy: this.proxyUrl, ...(tls ? { proxy_tls: tls } : {}), admin: this.adminUrl, stateFile: this.stateFile?.path ?? null, readonly: this.store.readonly };
   }
 
   /** Stops accepting, lets in-flight requests finish (bounded), saves, closes. */
