@@ -3,7 +3,7 @@
  * `serve`, the TUI and the demo all run exactly this; only the surface on top differs.
  */
 import fs from 'node:fs';
-import { randomUUID } from 'node:crypto';
+import { randomUUID, X509Certificate } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,7 +15,8 @@ import { describeSkipped, readDeclarative, type Loaded } from './config/yaml.js'
 import { reconcileByName } from './core/reconcile.js';
 import { emptyState, type State } from './core/model.js';
 import { Store } from './core/store.js';
-import { ConfStore } from './persist/conf-store.js';
+import { ConfStore, defaultStateDir } from './persist/conf-store.js';
+import { proxyKeyPair, type KeyPair } from './proxy/certs.js';
 import { ProxyServer } from './proxy/server.js';
 import { Stats } from './proxy/stats.js';
 
@@ -51,6 +52,13 @@ export interface EngineOptions {
   readonly haproxy?: readonly string[];
   /** The state to start from when nothing is persisted (the demo's scene). */
   readonly initialState?: State;
+  /** The proxy's TLS listener on this port (0: any free port); none when absent. */
+  readonly proxyTlsPort?: number;
+  /** Its certificate and key (PEM files); without them, a self-signed one for localhost in `<state dir>/tls/`. */
+  readonly tlsCert?: string;
+  readonly tlsKey?: string;
+  /** CAs (a PEM file) trusted for https upstreams with tls_verify, beside the system's (Kong's lua_ssl_trusted_certificate). */
+  readonly upstreamCa?: string;
 }
 
 export function isLoopback(host: string): boolean {
@@ -75,6 +83,8 @@ export class Engine {
     readonly adminAddress: AddressInfo,
     /** What `configFile` left out with `skipUnsupported` (for the UI and scripts); none without a file. */
     readonly configLoad: Pick<Loaded, 'skipped' | 'routes'> = { skipped: [], routes: [] },
+    /** The TLS listener's address and certificate, when there is one. */
+    readonly proxyTls: { readonly address: AddressInfo; readonly keyPair: KeyPair } | null = null,
   ) {}
 
   static async start(o: EngineOptions = {}): Promise<Engine> {
@@ -117,6 +127,11 @@ export class Engine {
       initial = o.initialState;
       stateFile?.save(initial);
     }
+    // Certificates are read (or made) before anything binds: a bad file stops the start naming it.
+    const keyPair =
+      o.proxyTlsPort === undefined ? null : await proxyKeyPair({ certFile: o.tlsCert, keyFile: o.tlsKey, dir: o.stateDir ?? (stateFile ? path.dirname(stateFile.path) : defaultStateDir()) });
+    if (keyPair?.created) log(`made a self-signed certificate for localhost: ${keyPair.certFile} (SHA-256 ${keyPair.fingerprint})`);
+    const upstreamCa = o.upstreamCa === undefined ? undefined : readUpstreamCa(o.upstreamCa);
     const store = new Store({ initial, persist: stateFile ? (s) => stateFile.save(s) : undefined, readonly: o.readonly });
     const stats = new Stats();
     // What is opened from here on is closed again, last first, if the start fails at any later
@@ -133,9 +148,18 @@ export class Engine {
       supervisor.clearStale();
       const deployer = new DeployEngine(store, supervisor, stats, log);
       opened.push(() => deployer.stop());
-      const proxy = new ProxyServer({ store, stats, host: o.proxyHost ?? '127.0.0.1', port: o.proxyPort ?? 8000, maxBodyBytes: o.maxBodyBytes });
+      const proxy = new ProxyServer({
+        store,
+        stats,
+        host: o.proxyHost ?? '127.0.0.1',
+        port: o.proxyPort ?? 8000,
+        maxBodyBytes: o.maxBodyBytes,
+        upstreamCa,
+        ...(keyPair ? { tls: { cert: keyPair.cert, key: keyPair.key, port: o.proxyTlsPort ?? 8443 } } : {}),
+      });
       opened.push(() => proxy.close(0));
       const proxyAddress = await proxy.listen();
+      const tlsAddress = await proxy.listenTls();
       // GET / describes the engine, which exists only once the admin API listens.
       const admin = new AdminServer({ store, stats, proxy, supervisor, deployer, dataPlane: () => self.engine?.dataPlane, host: adminHost, port: o.adminPort ?? 8001, token, info: () => self.engine?.info() });
       opened.push(() => admin.close());
@@ -156,7 +180,8 @@ export class Engine {
         });
         opened.push(detachPlane);
       }
-      const engine = new Engine(store, stats, proxy, admin, stateFile, supervisor, deployer, dataPlane, detachPlane, tempLogs, proxyAddress, adminAddress, loaded);
+      const proxyTls = tlsAddress && keyPair ? { address: tlsAddress, keyPair } : null;
+      const engine = new Engine(store, stats, proxy, admin, stateFile, supervisor, deployer, dataPlane, detachPlane, tempLogs, proxyAddress, adminAddress, loaded, proxyTls);
       self.engine = engine;
       store.subscribe((c) => log(`[${c.source}] ${c.summary}`));
       return engine;
@@ -176,12 +201,18 @@ export class Engine {
     return `http://${hostForUrl(this.proxyAddress)}`;
   }
 
+  /** The TLS listener's URL (`https://127.0.0.1:8443`), or null without one. */
+  get proxyTlsUrl(): string | null {
+    return this.proxyTls ? `https://${hostForUrl(this.proxyTls.address)}` : null;
+  }
+
   get adminUrl(): string {
     return `http://${hostForUrl(this.adminAddress)}`;
   }
 
-  info(): { proxy: string; admin: string; stateFile: string | null; readonly: boolean } {
-    return { proxy: this.proxyUrl, admin: this.adminUrl, stateFile: this.stateFile?.path ?? null, readonly: this.store.readonly };
+  info(): { proxy: string; proxy_tls?: string; admin: string; stateFile: string | null; readonly: boolean } {
+    const tls = this.proxyTlsUrl;
+    return { proxy: this.proxyUrl, ...(tls ? { proxy_tls: tls } : {}), admin: this.adminUrl, stateFile: this.stateFile?.path ?? null, readonly: this.store.readonly };
   }
 
   /** Stops accepting, lets in-flight requests finish (bounded), saves, closes. */
@@ -209,6 +240,21 @@ function checkOptions(o: EngineOptions, adminHost: string, token: string | undef
   }
   if (o.dataPlane === 'haproxy' && !o.haproxy?.length) throw new Error('--data-plane haproxy needs at least one --haproxy SOCKET_OR_HOST:PORT');
   if (o.dataPlane !== 'haproxy' && o.haproxy?.length) throw new Error(`--haproxy ${o.haproxy.join(', ')} steers HAProxy, but the data plane is in-process: drop --data-plane in-process (--haproxy alone means --data-plane haproxy)`);
+}
+
+function readUpstreamCa(file: string): string {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new Error(`cannot read --upstream-ca ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  try {
+    new X509Certificate(text);
+  } catch {
+    throw new Error(`--upstream-ca ${file} is not a PEM certificate`);
+  }
+  return text;
 }
 
 /** The newest table in effect on the data plane, then its requests to `address` done (either plane). */

@@ -10,11 +10,12 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { describeSkipped, exportYaml, loadDeclarative, readDeclarative, type SkippedEntity, type SkippedOnRoute } from '../config/yaml.js';
 import { isSwitchyardError } from '../core/errors.js';
 import { Engine, type EngineOptions } from '../engine.js';
-import { StateFileError, ConfStore } from '../persist/conf-store.js';
+import { StateFileError, ConfStore, defaultStateDir } from '../persist/conf-store.js';
 import { parseVerb, SHOW_VERBS, toAdminRequest, VERBS } from './verbs.js';
 import { formatApps, formatDataPlane, formatDeployments, formatRoutes } from './tables.js';
 import { compile } from '../core/table.js';
-import { DEFAULT_SPARES, exportHaproxy, writeHaproxy } from '../dataplane/index.js';
+import { DEFAULT_SPARES, exportHaproxy, TLS_PEM, writeHaproxy } from '../dataplane/index.js';
+import { proxyKeyPair } from '../proxy/certs.js';
 import { deploymentAction, describeDeployment, duration, rate, type BgFlags, type DeploymentReply } from './deploy.js';
 import { detectCommand } from '../apps/detect.js';
 import { AdminClient } from './client.js';
@@ -36,7 +37,16 @@ interface EngineFlags {
   maxBodySize?: number;
   dataPlane?: 'in-process' | 'haproxy';
   haproxy?: string[];
+  proxyTlsPort?: number;
+  tlsCert?: string;
+  tlsKey?: string;
+  upstreamCa?: string;
+  /** The demo's `--no-tls`. */
+  tls?: boolean;
 }
+
+/** The demo's TLS listener, unless --no-tls: https://demo.localhost:8443. */
+export const DEMO_TLS_PORT = 8443;
 
 function port(value: string): number {
   if (!/^\d+$/.test(value) || Number(value) > 65535) throw new InvalidArgumentError(`expected a port number 0..65535, got '${value}'`);
@@ -75,8 +85,13 @@ function size(value: string): number {
   return Number(m[1]) * (unit === 'k' ? 1024 : unit === 'm' ? 1024 ** 2 : unit === 'g' ? 1024 ** 3 : 1);
 }
 
-function withEngineFlags(cmd: Command): Command {
+function withEngineFlags(cmd: Command, tlsPort?: number): Command {
+  const tls = new Option('--proxy-tls-port <port>', 'also take HTTPS on this port (0 = any free port), with --tls-cert/--tls-key or a self-signed certificate for localhost').argParser(port);
   return cmd
+    .addOption(tlsPort === undefined ? tls : tls.default(tlsPort))
+    .option('--tls-cert <file>', 'the TLS listener\'s certificate (PEM; with --tls-key)')
+    .option('--tls-key <file>', 'the TLS listener\'s private key (PEM)')
+    .option('--upstream-ca <file>', 'CA certificates (PEM) trusted for https services with tls_verify, beside the system\'s')
     .addOption(new Option('--proxy-port <port>', 'proxy port (0 = any free port)').default(8000).argParser(port))
     .addOption(new Option('--proxy-host <host>', 'address the proxy listens on').default('127.0.0.1'))
     .addOption(new Option('--admin-port <port>', 'admin API port (0 = any free port)').default(8001).argParser(port))
@@ -105,6 +120,10 @@ function engineOptions(f: EngineFlags, extra: Partial<EngineOptions> = {}): Engi
     maxBodyBytes: f.maxBodySize,
     dataPlane: f.dataPlane,
     haproxy: f.haproxy,
+    proxyTlsPort: f.tls === false ? undefined : f.proxyTlsPort,
+    tlsCert: f.tlsCert,
+    tlsKey: f.tlsKey,
+    upstreamCa: f.upstreamCa,
     ...extra,
   };
 }
@@ -165,8 +184,17 @@ async function serve(f: EngineFlags): Promise<void> {
     notes.push(`bound to ${hostPort(engine.proxyAddress)} and ${hostPort(engine.adminAddress)}`);
   }
   if (engine.dataPlane.external) notes.push(`steering HAProxy: ${f.haproxy?.join(', ')}; the local proxy answers too`);
+  const tls = tlsLine(engine);
+  if (tls) notes.push(tls);
   stderrLog(`switchyard ${VERSION} serving: proxy ${engine.proxyUrl}, admin API ${engine.adminUrl} (${notes.join('; ')})`);
   stopWith(() => engine.stop());
+}
+
+/** Where the TLS listener is and which certificate it shows, to trust it (`curl --cacert FILE`). */
+function tlsLine(engine: Engine): string | null {
+  const t = engine.proxyTls;
+  if (!t) return null;
+  return `proxy over TLS ${engine.proxyTlsUrl} with certificate ${t.keyPair.certFile} (SHA-256 ${t.keyPair.fingerprint})`;
 }
 
 const NO_TTY = 'switchyard needs an interactive terminal for its UI; run "switchyard serve" for the headless engine';
@@ -176,8 +204,10 @@ async function tui(f: EngineFlags, demo: boolean): Promise<void> {
   const stopWith = onShutdownSignals(() => {});
   // The demo's scene lives on random ports: keep it out of the saved state unless asked.
   const engine = await Engine.start(engineOptions(f, { persist: demo ? f.stateDir !== undefined : true }));
-  // Said before the UI takes the screen: it is there again when the UI quits.
+  // Said before the UI takes the (alternate) screen: it is there again, readable, when the UI quits.
   printSkipped(engine.configLoad);
+  const tls = tlsLine(engine);
+  if (tls) process.stderr.write(`switchyard: ${tls}\n`);
   const { runTui } = await import('../ui/run.js');
   let demoHandle: Awaited<ReturnType<typeof import('../demo/index.js').startDemo>> | undefined;
   let stopped = false;
@@ -228,7 +258,9 @@ export function buildProgram(): Command {
   dataPlaneFlags(withEngineFlags(program.command('ui', { isDefault: true }).description('open the terminal UI over the saved state (proxy and admin API run inside)'))).action((f: EngineFlags) =>
     tui(f, false),
   );
-  withEngineFlags(program.command('demo').description('open the UI with sample blue/green backends and a traffic generator')).action((f: EngineFlags) => tui(f, true));
+  withEngineFlags(program.command('demo').description('open the UI with sample blue/green backends and a traffic generator (also on https://demo.localhost:8443)'), DEMO_TLS_PORT)
+    .option('--no-tls', 'no TLS listener')
+    .action((f: EngineFlags) => tui(f, true));
   dataPlaneFlags(withEngineFlags(program.command('serve').description('run the proxy and admin API headless (no terminal needed)'))).action((f: EngineFlags) => serve(f));
 
   const config = program.command('config').description('Kong declarative configuration (YAML)');
@@ -244,15 +276,24 @@ export function buildProgram(): Command {
     .addOption(new Option('--bind <addr>', 'haproxy: where HAProxy takes traffic, ADDRESS:PORT').default('127.0.0.1:8080').argParser(bindAddress))
     .option('--socket <path>', 'haproxy: its runtime API socket (what --haproxy points at)', '/run/haproxy/switchyard.sock')
     .option('--spares <n>', 'haproxy: empty backends for services added later, placed at runtime without a reload', parseSpares, DEFAULT_SPARES)
-    .action(async (o: { admin?: string; adminToken?: string; stateDir?: string; output?: string; format: string; bind: string; socket: string; spares: number }) => {
+    .addOption(new Option('--tls-bind <addr>', 'haproxy: also take HTTPS here, e.g. :443 (with --tls-cert/--tls-key, or the self-signed localhost certificate of the state directory)').argParser(bindAddress))
+    .option('--tls-cert <file>', 'haproxy: the certificate for --tls-bind (PEM)')
+    .option('--tls-key <file>', 'haproxy: its private key (PEM)')
+    .action(async (o: { admin?: string; adminToken?: string; stateDir?: string; output?: string; format: string; bind: string; socket: string; spares: number; tlsBind?: string; tlsCert?: string; tlsKey?: string }) => {
+      if (o.format !== 'haproxy' && (o.tlsBind ?? o.tlsCert ?? o.tlsKey) !== undefined) throw new Error('--tls-bind, --tls-cert and --tls-key go with --format haproxy');
+      if (o.tlsBind === undefined && (o.tlsCert ?? o.tlsKey) !== undefined) throw new Error('--tls-cert and --tls-key need --tls-bind: where HAProxy takes HTTPS');
       const yaml = o.stateDir !== undefined ? exportYaml(savedState(o.stateDir)) : await admin(o).exportConfig();
+      // Checked (or made) before anything is written, as the engine does before it binds.
+      const keyPair = o.tlsBind === undefined ? null : await proxyKeyPair({ certFile: o.tlsCert, keyFile: o.tlsKey, dir: o.stateDir ?? defaultStateDir() });
       if (o.format === 'haproxy') {
         const state = loadDeclarative(yaml, { now: 0, newId: randomUUID }, 'state');
         const table = compile(state, 0);
         if (!o.output) throw new Error('--format haproxy writes haproxy.cfg and two map files: give the directory with -o DIR');
         fs.mkdirSync(o.output, { recursive: true });
-        const file = writeHaproxy(o.output, table, { bind: o.bind, socket: o.socket, spares: o.spares });
-        process.stdout.write(`wrote ${file} and its map files; start it with: haproxy -f ${file}\nthen: switchyard serve --data-plane haproxy --haproxy ${o.socket}\n`);
+        const tls = keyPair && o.tlsBind !== undefined ? { bind: o.tlsBind, cert: keyPair.cert, key: keyPair.key } : undefined;
+        const file = writeHaproxy(o.output, table, { bind: o.bind, socket: o.socket, spares: o.spares, tls });
+        const pem = tls ? ` and ${path.join(path.resolve(o.output), TLS_PEM)} (certificate ${keyPair!.certFile}, SHA-256 ${keyPair!.fingerprint})` : '';
+        process.stdout.write(`wrote ${file}, its map files${pem}; start it with: haproxy -f ${file}\nthen: switchyard serve --data-plane haproxy --haproxy ${o.socket}\n`);
         for (const w of exportHaproxy(table, { bind: o.bind, socket: o.socket, mapsDir: o.output, spares: o.spares }).warnings) process.stderr.write(`note: ${w}\n`);
         return;
       }

@@ -17,7 +17,7 @@ import {
   type Target,
   type Upstream,
 } from './model.js';
-import { formatHostPort, parseHostPort, routeSchema, serviceSchema, splitEntrySchema, targetSchema, upstreamSchema, validate, type Created, type Schema, type Updated } from './schema.js';
+import { checkServiceProtocol, formatHostPort, parseHostPort, routeSchema, serviceSchema, splitEntrySchema, targetSchema, upstreamSchema, validate, type Created, type Schema, type Updated } from './schema.js';
 
 export type Fields = Record<string, unknown>;
 
@@ -242,6 +242,7 @@ function deleteTarget(state: State, upstream: string, key: string, ctx: Context)
   return { state: { ...state, upstreams: replaceIn(state.upstreams, u, next) }, entity: t, summary: `target ${t.target} removed from ${u.name}` };
 }
 
+/** Kong's `url` shorthand: scheme → protocol, and the port the scheme implies when none is given (443 for https). */
 function parseServiceUrl(url: string, errors: FieldErrors): Fields {
   let u: URL;
   try {
@@ -250,11 +251,14 @@ function parseServiceUrl(url: string, errors: FieldErrors): Fields {
     errors.url = 'invalid url';
     return {};
   }
-  if (u.protocol !== 'http:') {
-    errors.url = 'only http:// upstream URLs are supported';
+  const protocol = u.protocol.slice(0, -1);
+  const bad = checkServiceProtocol(protocol);
+  if (bad) {
+    errors.url = bad;
     return {};
   }
-  const out: Fields = { host: u.hostname.replace(/^\[|\]$/g, ''), port: u.port ? Number(u.port) : 80 };
+  // WHATWG URL drops a port that is the scheme's default: give it back as Kong's parser does.
+  const out: Fields = { protocol, host: u.hostname.replace(/^\[|\]$/g, ''), port: u.port ? Number(u.port) : protocol === 'https' ? 443 : 80 };
   if (u.pathname && u.pathname !== '/') out.path = u.pathname;
   else if (url.endsWith('/')) out.path = '/';
   return out;
@@ -356,12 +360,25 @@ export function createService(state: State, input: Fields, ctx: Context): Outcom
     write_timeout: f.write_timeout,
     read_timeout: f.read_timeout,
     enabled: f.enabled,
+    tls_verify: f.tls_verify,
+    tls_verify_depth: f.tls_verify_depth,
     upstreams: split,
     created_at: f.created_at ?? ctx.now,
     updated_at: f.updated_at ?? ctx.now,
     tags: f.tags ?? null,
   };
+  checkServiceTls(s);
   return { state: { ...state, services: [...state.services, s] }, entity: s, summary: `service ${serviceLabel(s)} created → ${describeTarget(s)}` };
+}
+
+/** Kong's entity checks on services: the TLS fields mean something only for protocol https. */
+function checkServiceTls(s: Service): void {
+  if (s.protocol === 'https') return;
+  const errors: FieldErrors = {};
+  for (const k of ['tls_verify', 'tls_verify_depth'] as const) {
+    if (s[k] !== null) errors[k] = `must be null unless protocol is 'https' (protocol is '${s.protocol}')`;
+  }
+  if (Object.keys(errors).length) throw SwitchyardError.schema(errors);
 }
 
 export function describeTarget(s: Service): string {
@@ -387,6 +404,7 @@ function updateService(state: State, key: string, input: Fields, ctx: Context): 
     next = { ...next, ...pointHostAt(state, s, f.host) };
   }
   if (next.name !== s.name && next.name !== null && state.services.some((x) => x.name === next.name)) throw SwitchyardError.unique('service', 'name', next.name);
+  checkServiceTls(next);
   return { state: { ...state, services: replaceIn(state.services, s, next) }, entity: next, summary: `service ${serviceLabel(next)} → ${describeTarget(next)}` };
 }
 

@@ -29,8 +29,13 @@ export interface ManualHealth {
 /** Kong's health checks of an upstream's targets; counters and intervals of 0 are off. */
 export interface Healthchecks {
   readonly active: {
-    readonly type: 'http' | 'tcp';
+    readonly type: 'http' | 'https' | 'tcp';
     readonly http_path: string;
+    /** With `type: https`: the SNI to send; null: the host the proxy would use (host_header, else the target's host). */
+    readonly https_sni: string | null;
+    readonly https_verify_certificate: boolean;
+    /** Headers sent with each probe (Kong's `headers`: name → values). */
+    readonly headers: Readonly<Record<string, readonly string[]>> | null;
     /** Seconds. */
     readonly timeout: number;
     readonly concurrency: number;
@@ -38,7 +43,7 @@ export interface Healthchecks {
     readonly unhealthy: { readonly interval: number; readonly http_statuses: readonly number[]; readonly tcp_failures: number; readonly timeouts: number; readonly http_failures: number };
   };
   readonly passive: {
-    readonly type: 'http' | 'tcp';
+    readonly type: 'http' | 'https' | 'tcp';
     readonly healthy: { readonly http_statuses: readonly number[]; readonly successes: number };
     readonly unhealthy: { readonly http_statuses: readonly number[]; readonly tcp_failures: number; readonly timeouts: number; readonly http_failures: number };
   };
@@ -67,7 +72,8 @@ export interface SplitEntry {
 export interface Service {
   readonly id: string;
   readonly name: string | null;
-  readonly protocol: 'http';
+  /** How the proxy reaches the service's targets (every upstream of its split): the service decides, as in Kong. */
+  readonly protocol: 'http' | 'https';
   /** An upstream name or a literal hostname/IP (then `port` applies). */
   readonly host: string;
   readonly port: number;
@@ -77,6 +83,10 @@ export interface Service {
   readonly write_timeout: number;
   readonly read_timeout: number;
   readonly enabled: boolean;
+  /** https only: verify the target's certificate; null is Kong's default (`proxy_ssl_verify off`): not verified. */
+  readonly tls_verify: boolean | null;
+  /** https only: the longest certificate chain accepted when verifying; null: OpenSSL's default. */
+  readonly tls_verify_depth: number | null;
   /** switchyard's extension: the weighted split over upstreams. Empty = all to `host`. */
   readonly upstreams: readonly SplitEntry[];
   readonly created_at: number;

@@ -31,7 +31,7 @@ export type Field =
       readonly default?: number | null;
       readonly between: readonly [number, number];
     }
-  | { readonly type: 'boolean'; readonly default?: boolean }
+  | { readonly type: 'boolean'; readonly nullable?: boolean; readonly default?: boolean | null }
   | {
       readonly type: 'array';
       readonly elements: Field;
@@ -79,7 +79,7 @@ export type ValueOf<F> = F extends { readonly type: 'string'; readonly oneOf: re
     : F extends { readonly type: 'integer' | 'number' }
       ? OrNull<F, number>
       : F extends { readonly type: 'boolean' }
-        ? boolean
+        ? OrNull<F, boolean>
         : F extends { readonly type: 'array'; readonly elements: infer E }
           ? OrNull<F, ValueOf<E>[]>
           : F extends { readonly type: 'record'; readonly fields: infer S extends Schema }
@@ -251,14 +251,54 @@ const statuses = (def: readonly number[]) => ({ type: 'array', elements: { type:
 const counter = { type: 'integer', between: [0, 255], default: 0 } as const;
 const interval = { type: 'number', between: [0, 65535], default: 0 } as const;
 
+/**
+ * Kong's protocols that switchyard does not proxy: named in the refusal, rather than a bare
+ * "expected one of", so a Kong config that uses them says what is missing.
+ */
+const KONG_OTHER_PROTOCOLS = new Set(['grpc', 'grpcs', 'tcp', 'tls', 'tls_passthrough', 'udp', 'ws', 'wss']);
+
+/** Kong's service protocols, as far as switchyard goes: http and https. */
+export function checkServiceProtocol(v: string): string | undefined {
+  if (v === 'http' || v === 'https') return undefined;
+  if (KONG_OTHER_PROTOCOLS.has(v)) return `protocol '${v}' is not supported: switchyard proxies http and https`;
+  return `expected one of: http, https (got '${v}')`;
+}
+
+function checkCheckType(v: string): string | undefined {
+  if (v === 'grpc' || v === 'grpcs') return `type '${v}' is not supported: switchyard checks targets over http, https or tcp`;
+  return undefined;
+}
+
+/** Kong's `typedefs.sni`: a hostname, not an IP, without a port. */
+function checkSni(v: string): string | undefined {
+  if (hostKind(v.replace(/^\[|\]$/g, '')) !== 'name') return 'must not be an IP';
+  if (/:\d*$/.test(v)) return 'must not have a port';
+  return isHostname(v) ? undefined : 'invalid value: ' + v;
+}
+
+/** An HTTP header name (RFC 9110 token). */
+/** A header a health probe sends: any token name (Host included), one line of value. */
+function checkProbeHeaderName(k: string): string | undefined {
+  return /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(k) ? undefined : `invalid header name '${k}'`;
+}
+
+function checkProbeHeaderValue(v: string): string | undefined {
+  return /[\r\n]/.test(v) ? 'must be one line' : undefined;
+}
+
 /** Kong's upstream `healthchecks`, field for field, with Kong's defaults (0 = off). */
 export const healthchecksSchema = {
   active: {
     type: 'record',
     filled: true,
     fields: {
-      type: { type: 'string', oneOf: ['http', 'tcp'], default: 'http' },
+      type: { type: 'string', oneOf: ['http', 'https', 'tcp'], default: 'http', check: checkCheckType },
       http_path: { type: 'string', default: '/', check: checkPath },
+      /** With `type: https`: the SNI sent (default: the target's host, or the upstream's host_header). */
+      https_sni: { type: 'string', nullable: true, default: null, check: checkSni },
+      https_verify_certificate: { type: 'boolean', default: true },
+      /** Headers sent with each probe: name → values (Kong's `typedefs.headers`). */
+      headers: { type: 'multimap', key: checkProbeHeaderName, value: checkProbeHeaderValue, nullable: true, default: null, maxItems: 64 },
       timeout: { type: 'number', between: [0, 65535], default: 1 },
       concurrency: { type: 'integer', between: [1, 2 ** 31 - 1], default: 10 },
       healthy: { type: 'record', filled: true, fields: { interval, http_statuses: statuses([200, 302]), successes: counter } },
@@ -273,7 +313,7 @@ export const healthchecksSchema = {
     type: 'record',
     filled: true,
     fields: {
-      type: { type: 'string', oneOf: ['http', 'tcp'], default: 'http' },
+      type: { type: 'string', oneOf: ['http', 'https', 'tcp'], default: 'http', check: checkCheckType },
       healthy: {
         type: 'record',
         filled: true,
@@ -328,7 +368,7 @@ export const splitEntrySchema = {
 export const serviceSchema = {
   ...common,
   name: { type: 'string', nullable: true, default: null, check: checkName },
-  protocol: { type: 'string', oneOf: ['http'], default: 'http' },
+  protocol: { type: 'string', oneOf: ['http', 'https'], default: 'http', check: checkServiceProtocol },
   host: { type: 'string', check: checkHost },
   port: { type: 'integer', between: [0, 65535], default: 80 },
   path: { type: 'string', nullable: true, default: null, check: checkPath },
@@ -338,6 +378,13 @@ export const serviceSchema = {
   read_timeout: { type: 'integer', between: [1, 2 ** 31 - 2], default: 60000 },
   enabled: { type: 'boolean', default: true },
   url: { type: 'string' },
+  /**
+   * Verify the upstream's certificate (protocol https only). null is Kong's default
+   * (`proxy_ssl_verify off`): not verified; true checks it against the system CAs and any CA
+   * switchyard was given (`--upstream-ca`).
+   */
+  tls_verify: { type: 'boolean', nullable: true, default: null },
+  tls_verify_depth: { type: 'integer', between: [0, 64], nullable: true, default: null },
   upstreams: { type: 'array', elements: { type: 'record', fields: splitEntrySchema }, maxItems: 64 },
 } as const satisfies Schema;
 
@@ -444,7 +491,7 @@ export const deploymentSchema = {
  * those values (so Kong's own exports load), refused at any other.
  */
 const KONG_ONLY = new Map<Schema, Readonly<Record<string, unknown>>>([
-  [serviceSchema, { tls_verify: null, tls_verify_depth: null, ca_certificates: null, client_certificate: null }],
+  [serviceSchema, { ca_certificates: null, client_certificate: null }],
   [
     routeSchema,
     {
@@ -473,6 +520,13 @@ const KONG_ONLY = new Map<Schema, Readonly<Record<string, unknown>>>([
     },
   ],
 ]);
+
+/** Why a Kong-only field cannot take another value, where "not supported" is not enough. */
+const KONG_ONLY_WHY: Readonly<Record<string, string>> = {
+  ca_certificates:
+    "switchyard has no Kong certificate entities (/ca_certificates) to reference; leave it empty and trust a CA with switchyard's --upstream-ca FILE",
+  client_certificate: 'switchyard has no Kong certificate entities (/certificates) to reference, and presents no client certificate to upstreams; leave it null',
+};
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -506,7 +560,7 @@ export function validate(
       // `deck dump` or a Kong export carries), refused otherwise rather than silently ignored.
       const v = input[key];
       if (v !== null && JSON.stringify(v) !== JSON.stringify(kong[key]) && !(Array.isArray(v) && v.length === 0) && !(isPlainObject(v) && Object.keys(v).length === 0)) {
-        errors[prefix + key] = `not supported by switchyard (only Kong's default ${JSON.stringify(kong[key])} is accepted)`;
+        errors[prefix + key] = KONG_ONLY_WHY[key] ?? `not supported by switchyard (only Kong's default ${JSON.stringify(kong[key])} is accepted)`;
       }
       continue;
     }
@@ -547,9 +601,10 @@ function coerce(field: Field, raw: unknown, path: string, errors: FieldErrors): 
     case 'string': {
       if (typeof raw !== 'string') return fail('expected a string');
       if (raw.length > (field.maxLength ?? MAX_STRING)) return fail(`length must be at most ${field.maxLength ?? MAX_STRING}`);
-      if (field.oneOf && !field.oneOf.includes(raw)) return fail(`expected one of: ${field.oneOf.join(', ')}`);
+      // The field's own check first: it can say more than "expected one of" (a Kong protocol switchyard lacks).
       const msg = field.check?.(raw);
       if (msg) return fail(msg);
+      if (field.oneOf && !field.oneOf.includes(raw)) return fail(`expected one of: ${field.oneOf.join(', ')}`);
       return { ok: true, value: raw };
     }
     case 'integer': {

@@ -67,6 +67,8 @@ export interface UpstreamEntry {
   readonly name: string;
   /** Kong's health checks; null for a service's literal host:port. */
   readonly healthchecks: Healthchecks | null;
+  /** Kong's upstream `host_header`: the Host (and so the TLS SNI) sent to its targets; null: the target's host. */
+  readonly hostHeader: string | null;
   readonly targets: readonly TargetEntry[];
   readonly balancer: Balancer<TargetEntry>;
   slot: unknown;
@@ -233,6 +235,7 @@ export function compile(state: State, version: number, prev?: RoutingTable): Rou
       key: u.id,
       name: u.name,
       healthchecks: u.healthchecks,
+      hostHeader: u.host_header,
       targets,
       balancer: balancerFor(carry, u.id, targets, targets.map((t) => [t.address, t.weight])),
       slot: undefined,
@@ -249,7 +252,7 @@ export function compile(state: State, version: number, prev?: RoutingTable): Rou
       // A literal host:port: one anonymous upstream with one target.
       const address = formatHostPort(s.host, s.port);
       const t = targetEntry(targetKey(s.id, address), address, 100);
-      ups = [{ key: `${s.id}/literal`, name: address, healthchecks: null, targets: [t], balancer: balancerFor(carry, `${s.id}/literal`, [t], [[address, 100]]), slot: undefined }];
+      ups = [{ key: `${s.id}/literal`, name: address, healthchecks: null, hostHeader: null, targets: [t], balancer: balancerFor(carry, `${s.id}/literal`, [t], [[address, 100]]), slot: undefined }];
       weights = [100];
     } else {
       ups = [];

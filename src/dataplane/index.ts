@@ -10,7 +10,7 @@ export type { ApplyResult, DataPlane, DataPlaneKind, DataPlaneReport, InstanceRe
 export { settledWithin, summarize } from './types.js';
 export { InProcessDataPlane } from './in-process.js';
 export { HaproxyFleet, type HaproxyFleetOptions } from './haproxy/driver.js';
-export { exportHaproxy, haproxyConfig, writeHaproxy, type HaproxyConfigOptions, type HaproxyExport } from './haproxy/config.js';
+export { exportHaproxy, haproxyConfig, TLS_PEM, writeHaproxy, type HaproxyConfigOptions, type HaproxyExport } from './haproxy/config.js';
 export { DEFAULT_SPARES } from './haproxy/desired.js';
 
 /**

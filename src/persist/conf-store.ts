@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Conf from 'conf';
+import envPaths from 'env-paths';
 import { replaceState } from '../core/commands.js';
 import { isSwitchyardError } from '../core/errors.js';
 import { emptyState, type State } from '../core/model.js';
@@ -35,6 +36,11 @@ export interface ConfStoreOptions {
   readonly dir?: string;
   /** Move an unreadable state file aside and start empty. */
   readonly reset?: boolean;
+}
+
+/** Where the state lives when no directory is given: conf's own choice (the per-user config directory). */
+export function defaultStateDir(): string {
+  return envPaths('switchyard', { suffix: 'nodejs' }).config;
 }
 
 /** Lock files this process holds. */

@@ -6,13 +6,19 @@
  */
 import type { Healthchecks } from '../core/model.js';
 import type { RoutingTable, TargetEntry, TargetHealth, UpstreamEntry } from '../core/table.js';
-import { probe } from './probe.js';
+import { isIP } from 'node:net';
+import { rootCertificates } from 'node:tls';
+import { probe, type ProbeOptions } from './probe.js';
 
 export type Outcome = 'success' | 'http' | 'tcp' | 'timeout';
 
 interface Thresholds {
   readonly healthy: { readonly successes: number };
-  readonly unhealthy: { readonly tcp_failures: number; readonly timeouts: number; readonly http_failures: number };
+  readonly unhealthy: {
+    readonly tcp_failures: number;
+    readonly timeouts: number;
+    readonly http_failures: number;
+  };
 }
 
 /** Counts one outcome; returns true when it changed the target's health. */
@@ -28,7 +34,12 @@ export function record(h: TargetHealth, outcome: Outcome, t: Thresholds): boolea
     return true;
   }
   h.successes = 0;
-  const limit = outcome === 'tcp' ? t.unhealthy.tcp_failures : outcome === 'timeout' ? t.unhealthy.timeouts : t.unhealthy.http_failures;
+  const limit =
+    outcome === 'tcp'
+      ? t.unhealthy.tcp_failures
+      : outcome === 'timeout'
+        ? t.unhealthy.timeouts
+        : t.unhealthy.http_failures;
   if (limit === 0) return false;
   const n = outcome === 'tcp' ? ++h.tcpFailures : outcome === 'timeout' ? ++h.timeouts : ++h.httpFailures;
   if (!h.healthy || n < limit) return false;
@@ -57,21 +68,69 @@ export function passiveStatus(hc: Healthchecks, status: number): Outcome | null 
   return null;
 }
 
+/**
+ * What one upstream's active probes send, made once per routing table: the path over http or
+ * https, Kong's `headers`, the Host (host_header, else the target's host, as the proxy sends it)
+ * and, over https, the SNI (`https_sni`, else that host; none for an IP address, as in Kong).
+ */
+export function probeOptions(
+  t: TargetEntry,
+  hc: Healthchecks,
+  hostHeader: string | null,
+  upstreamCa?: string,
+): ProbeOptions {
+  const a = hc.active;
+  const timeoutMs = Math.max(1, a.timeout * 1000);
+  if (a.type === 'tcp') return { path: null, timeoutMs };
+  const secure = a.type === 'https';
+  const name = hostHeader ?? t.host;
+  const host = t.port === (secure ? 443 : 80) ? name : `${name}:${t.port}`;
+  const headers: Record<string, string | readonly string[]> = { host };
+  for (const [k, v] of Object.entries(a.headers ?? {})) headers[k.toLowerCase()] = v;
+  const sni = a.https_sni ?? (isIP(name.replace(/^\[|\]$/g, '')) ? null : name);
+  const ca =
+    secure && a.https_verify_certificate && upstreamCa ? [...rootCertificates, upstreamCa] : undefined;
+  return {
+    path: a.http_path,
+    timeoutMs,
+    headers,
+    ...(secure
+      ? { tls: { servername: sni, verify: a.https_verify_certificate, ...(ca ? { ca } : {}) } }
+      : {}),
+  };
+}
+
 /** An active check of one target, judged by the upstream's `healthchecks.active`. */
-async function check(t: TargetEntry, hc: Healthchecks): Promise<Outcome | null> {
-  const r = await probe(t.host, t.port, { path: hc.active.type === 'http' ? hc.active.http_path : null, timeoutMs: Math.max(1, hc.active.timeout * 1000) });
+async function check(t: TargetEntry, hc: Healthchecks, opts: ProbeOptions): Promise<Outcome | null> {
+  const r = await probe(t.host, t.port, opts);
   if (r.kind === 'connected') return 'success';
   if (r.kind === 'refused') return 'tcp';
   if (r.kind === 'timeout') return 'timeout';
-  return hc.active.healthy.http_statuses.includes(r.status) ? 'success' : hc.active.unhealthy.http_statuses.includes(r.status) ? 'http' : null;
+  return hc.active.healthy.http_statuses.includes(r.status)
+    ? 'success'
+    : hc.active.unhealthy.http_statuses.includes(r.status)
+      ? 'http'
+      : null;
 }
 
 /** Runs the active checks of every upstream that has them, following each new routing table. */
 export class ActiveChecker {
-  private readonly loops = new Map<string, { entry: UpstreamEntry; timer: NodeJS.Timeout; last: Map<string, number> }>();
+  private readonly loops = new Map<
+    string,
+    {
+      entry: UpstreamEntry;
+      timer: NodeJS.Timeout;
+      last: Map<string, number>;
+      probes: WeakMap<TargetEntry, ProbeOptions>;
+    }
+  >();
   private stopped = false;
 
-  constructor(private readonly onChange: (u: UpstreamEntry, t: TargetEntry) => void = () => {}) {}
+  constructor(
+    private readonly onChange: (u: UpstreamEntry, t: TargetEntry) => void = () => {},
+    /** PEM of CAs trusted beside the system's, for `https_verify_certificate` (switchyard's --upstream-ca). */
+    private readonly upstreamCa?: string,
+  ) {}
 
   apply(table: RoutingTable): void {
     if (this.stopped) return;
@@ -80,11 +139,13 @@ export class ActiveChecker {
       if (!activeOn(u.healthchecks)) continue;
       seen.add(u.key);
       const loop = this.loops.get(u.key);
-      if (loop) loop.entry = u;
-      else {
+      if (loop) {
+        loop.entry = u;
+        loop.probes = new WeakMap();
+      } else {
         const timer = setInterval(() => void this.tick(u.key), 100);
         timer.unref();
-        this.loops.set(u.key, { entry: u, timer, last: new Map() });
+        this.loops.set(u.key, { entry: u, timer, last: new Map(), probes: new WeakMap() });
       }
     }
     for (const [key, loop] of this.loops) {
@@ -108,7 +169,12 @@ export class ActiveChecker {
     });
     for (const t of due.slice(0, hc.active.concurrency)) {
       loop.last.set(t.key, now + 1e9); // in progress: not due again until it answers
-      void check(t, hc).then((outcome) => {
+      let opts = loop.probes.get(t);
+      if (opts === undefined) {
+        opts = probeOptions(t, hc, u.hostHeader, this.upstreamCa);
+        loop.probes.set(t, opts);
+      }
+      void check(t, hc, opts).then((outcome) => {
         loop.last.set(t.key, Date.now());
         if (outcome !== null && record(t.health, outcome, hc.active)) this.onChange(u, t);
       });

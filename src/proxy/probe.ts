@@ -4,11 +4,30 @@
  * to admit app instances.
  */
 import http from 'node:http';
+import https from 'node:https';
 import net from 'node:net';
 
-export type ProbeResult = { readonly kind: 'connected' } | { readonly kind: 'status'; readonly status: number } | { readonly kind: 'refused' } | { readonly kind: 'timeout' };
+export type ProbeResult =
+  | { readonly kind: 'connected' }
+  | { readonly kind: 'status'; readonly status: number }
+  | { readonly kind: 'refused' }
+  | { readonly kind: 'timeout' };
 
-export function probe(host: string, port: number, opts: { readonly path?: string | null; readonly timeoutMs?: number } = {}): Promise<ProbeResult> {
+export interface ProbeOptions {
+  /** An HTTP GET of this path; null or absent: a TCP connect. */
+  readonly path?: string | null;
+  readonly timeoutMs?: number;
+  /** The GET over TLS (Kong's active `type: https`); a failed handshake counts as refused, a TCP failure. */
+  readonly tls?: {
+    readonly servername: string | null;
+    readonly verify: boolean;
+    readonly ca?: readonly string[];
+  };
+  /** Headers sent with the GET (Kong's active `headers`), and its Host. */
+  readonly headers?: Readonly<Record<string, string | readonly string[]>>;
+}
+
+export function probe(host: string, port: number, opts: ProbeOptions = {}): Promise<ProbeResult> {
   const timeoutMs = opts.timeoutMs ?? 1000;
   return new Promise((resolve) => {
     if (opts.path === undefined || opts.path === null) {
@@ -20,7 +39,23 @@ export function probe(host: string, port: number, opts: { readonly path?: string
       return;
     }
     let timedOut = false;
-    const req = http.get({ host, port, path: opts.path, agent: false, timeout: timeoutMs, headers: { 'user-agent': 'switchyard-healthcheck' } }, (res) => {
+    const headers = { 'user-agent': 'switchyard-healthcheck', ...opts.headers } as http.OutgoingHttpHeaders;
+    const base = { host, port, path: opts.path, agent: false as const, timeout: timeoutMs, headers };
+    const t = opts.tls;
+    // An empty servername sends no SNI (an IP address); without one, Node would take it from the Host.
+    const get = t
+      ? (cb: (res: http.IncomingMessage) => void) =>
+          https.get(
+            {
+              ...base,
+              servername: t.servername ?? '',
+              rejectUnauthorized: t.verify,
+              ...(t.ca ? { ca: [...t.ca] } : {}),
+            },
+            cb,
+          )
+      : (cb: (res: http.IncomingMessage) => void) => http.get(base, cb);
+    const req = get((res) => {
       res.resume();
       resolve({ kind: 'status', status: res.statusCode ?? 0 });
     });

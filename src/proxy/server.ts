@@ -5,7 +5,9 @@
  * lookups by key: everything a request needs hangs off the compiled table.
  */
 import http from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import https from 'node:https';
+import type { AddressInfo, Server, Socket } from 'node:net';
+import tls from 'node:tls';
 import httpProxy from 'http-proxy';
 import type { Service } from '../core/model.js';
 import type { Store } from '../core/store.js';
@@ -24,6 +26,10 @@ export interface ProxyOptions {
   readonly port?: number;
   /** Request bodies above this many bytes get 413 (0 = no limit). @default 32 MiB */
   readonly maxBodyBytes?: number;
+  /** The proxy's own TLS listener: same table, counters and handlers as the plain one. */
+  readonly tls?: { readonly cert: string; readonly key: string; readonly port: number; readonly host?: string };
+  /** PEM of CAs trusted for https upstreams with `tls_verify: true`, beside the system's. */
+  readonly upstreamCa?: string;
 }
 
 export const DEFAULT_MAX_BODY = 32 * 1024 * 1024;
@@ -32,31 +38,102 @@ const TOO_LARGE = Buffer.from('{"message":"Request size limit exceeded"}');
 /**
  * What the proxy hangs on a target: its counter, and http-proxy options for each
  * (preserve_host, read timeout) it is used with, made once and then only looked up.
+ *
+ * The service decides the scheme (Kong: a target of an upstream used by an https service is
+ * reached over TLS). The Host sent is Kong's `upstream_host`: the client's with preserve_host,
+ * else the upstream's host_header, else the target's host (with the port when not the
+ * scheme's default); Node takes the TLS SNI from that Host, as nginx's `proxy_ssl_name
+ * $upstream_host` does, and sends none for an IP address.
  */
 class TargetSlot {
   readonly counter: Counter;
-  private readonly target: { protocol: string; host: string; port: number };
   private made: { service: Service; options: [httpProxy.ServerOptions, httpProxy.ServerOptions] } | null = null;
 
   constructor(
-    t: TargetEntry,
-    private readonly agents: (connectTimeout: number) => http.Agent,
+    private readonly t: TargetEntry,
+    private readonly hostHeader: string | null,
+    private readonly agents: (service: Service) => http.Agent,
     counter: Counter,
   ) {
     this.counter = counter;
-    this.target = { protocol: 'http:', host: t.host, port: t.port };
   }
 
-  /** Options for a request of this service: its read timeout, and an agent with its connect timeout. */
+  /** Options for a request of this service: its scheme, read timeout, and an agent with its connect timeout and TLS checks. */
   options(service: ServiceEntry, preserveHost: boolean): httpProxy.ServerOptions {
     const s = service.service;
     if (this.made === null || this.made.service !== s) {
       // X-Forwarded-* are set by `forwarded` as Kong sets them, not by http-proxy's xfwd.
-      const base = { target: this.target, agent: this.agents(s.connect_timeout), toProxy: true, proxyTimeout: s.read_timeout };
-      this.made = { service: s, options: [{ ...base, changeOrigin: true }, { ...base, changeOrigin: false }] };
+      const secure = s.protocol === 'https';
+      const target = { protocol: secure ? 'https:' : 'http:', host: this.t.host, port: this.t.port };
+      const base = { target, agent: this.agents(s), toProxy: true, proxyTimeout: s.read_timeout, ...(secure ? { secure: s.tls_verify === true } : {}) };
+      const ownHost =
+        this.hostHeader === null
+          ? { ...base, changeOrigin: true }
+          : { ...base, changeOrigin: false, headers: { host: this.t.port === (secure ? 443 : 80) ? this.hostHeader : `${this.hostHeader}:${this.t.port}` } };
+      this.made = { service: s, options: [ownHost, { ...base, changeOrigin: false }] };
     }
     return this.made.options[preserveHost ? 1 : 0];
   }
+}
+
+/**
+ * OpenSSL's certificate verification errors, as Node reports them in `err.code`: what a failed
+ * handshake with `tls_verify` on is answered with (Kong's "certificate verify failed").
+ */
+const CERT_ERRORS = new Set([
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_CRL',
+  'UNABLE_TO_DECRYPT_CERT_SIGNATURE',
+  'UNABLE_TO_DECRYPT_CRL_SIGNATURE',
+  'UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY',
+  'CERT_SIGNATURE_FAILURE',
+  'CRL_SIGNATURE_FAILURE',
+  'CERT_NOT_YET_VALID',
+  'CERT_HAS_EXPIRED',
+  'CRL_NOT_YET_VALID',
+  'CRL_HAS_EXPIRED',
+  'ERROR_IN_CERT_NOT_BEFORE_FIELD',
+  'ERROR_IN_CERT_NOT_AFTER_FIELD',
+  'ERROR_IN_CRL_LAST_UPDATE_FIELD',
+  'ERROR_IN_CRL_NEXT_UPDATE_FIELD',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'CERT_CHAIN_TOO_LONG',
+  'CERT_REVOKED',
+  'INVALID_CA',
+  'PATH_LENGTH_EXCEEDED',
+  'INVALID_PURPOSE',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'HOSTNAME_MISMATCH',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+/** What went wrong in a TLS handshake with a target, in a sentence; null when the error is not one. */
+export function tlsFailure(err: NodeJS.ErrnoException & { reason?: string }): string | null {
+  const code = err.code ?? '';
+  if (CERT_ERRORS.has(code)) return `certificate verify failed: ${err.message} (${code})`;
+  if (code === 'EPROTO' || code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_')) {
+    return `TLS handshake failed: ${err.reason ?? err.message.split('\n')[0]} (${code})`;
+  }
+  return null;
+}
+
+/**
+ * Kong's tls_verify_depth (nginx's proxy_ssl_verify_depth, OpenSSL's verify depth): levels 0 (the
+ * target's certificate) to depth + 1 (the trust anchor) are accepted, a longer chain is not.
+ */
+function depthCheck(depth: number): (host: string, cert: tls.PeerCertificate) => Error | undefined {
+  return (host, cert) => {
+    const bad = tls.checkServerIdentity(host, cert);
+    if (bad) return bad;
+    let levels = 0;
+    for (let c: tls.DetailedPeerCertificate = cert as tls.DetailedPeerCertificate; c.issuerCertificate && c.issuerCertificate !== c && levels < 100; c = c.issuerCertificate) levels++;
+    if (levels <= depth + 1) return undefined;
+    return Object.assign(new Error(`certificate chain too long: ${levels + 1} certificates, tls_verify_depth ${depth} allows ${depth + 2}`), { code: 'CERT_CHAIN_TOO_LONG' });
+  };
 }
 
 /** What a request in flight carries, on the request object itself. */
@@ -98,6 +175,8 @@ const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', '
 
 export class ProxyServer {
   readonly server: http.Server;
+  /** The TLS listener, when asked for: the same handlers, so `req.socket.encrypted` is all that differs. */
+  readonly tlsServer: https.Server | null;
   private readonly proxy: httpProxy;
   private readonly store: Store;
   private readonly stats: Stats;
@@ -105,19 +184,32 @@ export class ProxyServer {
   private closing = false;
   /** Request bodies above this many bytes get 413 (0 = no limit). */
   private readonly maxBody: number;
-  private readonly checker = new ActiveChecker();
+  private readonly checker: ActiveChecker;
   /** How much of the path the last match took: read right after `matchHost`, never across an await. */
   private readonly matched: MatchOut = { matched: 0 };
-  private readonly agents = new Map<number, http.Agent>();
+  private readonly agents = new Map<string, http.Agent>();
   /**
-   * One keep-alive agent per connect timeout in use (most services share Kong's default): the
-   * agent's socket timeout bounds the connect; http-proxy's proxyTimeout takes over once connected.
+   * One keep-alive agent per (scheme, connect timeout, TLS checks) in use (most services share
+   * Kong's defaults): the agent's socket timeout bounds the connect; http-proxy's proxyTimeout
+   * takes over once connected. An https agent's options override the request's, so its
+   * verification is the service's whatever http-proxy asks. Its pools are keyed by SNI too.
    */
-  private readonly agentFor = (connectTimeout: number): http.Agent => {
-    let a = this.agents.get(connectTimeout);
+  private readonly agentFor = (s: Service): http.Agent => {
+    const secure = s.protocol === 'https';
+    const verify = s.tls_verify === true;
+    const key = secure ? `https|${s.connect_timeout}|${verify ? `verify|${s.tls_verify_depth ?? ''}` : 'none'}` : `http|${s.connect_timeout}`;
+    let a = this.agents.get(key);
     if (!a) {
-      a = new http.Agent({ keepAlive: true, maxSockets: 1024, maxFreeSockets: 256, scheduling: 'lifo', timeout: connectTimeout });
-      this.agents.set(connectTimeout, a);
+      const common = { keepAlive: true, maxSockets: 1024, maxFreeSockets: 256, scheduling: 'lifo', timeout: s.connect_timeout } as const;
+      a = secure
+        ? new https.Agent({
+            ...common,
+            rejectUnauthorized: verify,
+            ...(verify && this.options.upstreamCa ? { ca: [...tls.rootCertificates, this.options.upstreamCa] } : {}),
+            ...(verify && s.tls_verify_depth !== null ? { checkServerIdentity: depthCheck(s.tls_verify_depth) } : {}),
+          })
+        : new http.Agent(common);
+      this.agents.set(key, a);
     }
     return a;
   };
@@ -126,17 +218,22 @@ export class ProxyServer {
     this.store = options.store;
     this.stats = options.stats;
     this.maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
+    this.checker = new ActiveChecker(undefined, options.upstreamCa);
     this.proxy = httpProxy.createProxyServer({});
     this.proxy.on('error', (err, req, res) => this.onProxyError(err as NodeJS.ErrnoException, req as Req, res as http.ServerResponse | Socket));
     this.proxy.on('proxyRes', onProxyRes);
     this.proxy.on('proxyReq', onProxyReq);
-    this.server = http.createServer({ keepAlive: true }, (req, res) => this.onRequest(req as Req, res));
-    this.server.on('upgrade', (req: Req, socket: Socket, head: Buffer) => this.onUpgrade(req, socket, head));
-    this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
-      if (!socket.writable) return socket.destroy();
-      const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
-      socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
-    });
+    const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => this.onRequest(req as Req, res);
+    this.server = http.createServer({ keepAlive: true }, onRequest);
+    this.tlsServer = options.tls ? https.createServer({ keepAlive: true, cert: options.tls.cert, key: options.tls.key }, onRequest) : null;
+    for (const server of this.tlsServer ? [this.server, this.tlsServer] : [this.server]) {
+      server.on('upgrade', (req: Req, socket: Socket, head: Buffer) => this.onUpgrade(req, socket, head));
+      server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+        if (!socket.writable) return socket.destroy();
+        const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+        socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+      });
+    }
     this.detach = this.store.attach((table) => this.attachTable(table));
   }
 
@@ -148,7 +245,7 @@ export class ProxyServer {
       u.slot = this.stats.counter('upstream', u.key);
       for (const t of u.targets) {
         seen.target.add(t.key);
-        t.slot = new TargetSlot(t, this.agentFor, this.stats.counter('target', t.key));
+        t.slot = new TargetSlot(t, u.hostHeader, this.agentFor, this.stats.counter('target', t.key));
       }
     };
     table.upstreams.forEach(upstreamSlot);
@@ -170,8 +267,19 @@ export class ProxyServer {
     return listen(this.server, this.options.port ?? 8000, this.options.host ?? '0.0.0.0', 'proxy');
   }
 
+  /** Binds the TLS listener (when there is one); its errors name `--proxy-tls-port`. */
+  listenTls(): Promise<AddressInfo | null> {
+    const t = this.options.tls;
+    if (!this.tlsServer || !t) return Promise.resolve(null);
+    return listen(this.tlsServer, t.port, t.host ?? this.options.host ?? '0.0.0.0', 'proxy-tls', 'proxy');
+  }
+
   get address(): AddressInfo | null {
     return this.server.address() as AddressInfo | null;
+  }
+
+  get tlsAddress(): AddressInfo | null {
+    return (this.tlsServer?.address() as AddressInfo | null | undefined) ?? null;
   }
 
   private onRequest(req: Req, res: http.ServerResponse): void {
@@ -303,6 +411,9 @@ export class ProxyServer {
     const tc = (f.target.slot as TargetSlot).counter;
     tc.errors++;
     const code = err.code ?? '';
+    // A failed handshake is a failed connection (Kong reports it to passive health as a TCP
+    // failure, and retries it like one), answered with the certificate problem named.
+    const tlsProblem = f.service.service.protocol === 'https' ? tlsFailure(err) : null;
     // A timeout aborts the request, which surfaces as a reset: tell them apart by the clock. A read
     // timeout is final (the target may have acted on the request); a connect timeout is retried.
     const elapsed = performance.now() - f.attemptAt;
@@ -313,9 +424,9 @@ export class ProxyServer {
     const refused = CONNECT_ERRORS.has(code) && code !== 'ECONNRESET';
     const hc = f.upstream.healthchecks;
     if (hc !== null && passiveOn(hc)) {
-      if (timedOut || refused) record(f.target.health, timedOut ? 'timeout' : 'tcp', hc.passive);
+      if (timedOut || refused || tlsProblem !== null) record(f.target.health, timedOut ? 'timeout' : 'tcp', hc.passive);
     } else if (refused || connectTimeout) markDown(f.target, () => this.inTable(f.target.key));
-    if (!readTimeout && !res.headersSent && !this.closing && CONNECT_ERRORS.has(code) && f.attempts < f.service.retries && !hasBody(req) && !req.socket.destroyed) {
+    if (!readTimeout && !res.headersSent && !this.closing && (CONNECT_ERRORS.has(code) || tlsProblem !== null) && f.attempts < f.service.retries && !hasBody(req) && !req.socket.destroyed) {
       // Retry on another target (Kong's `retries`): move the request's accounting over.
       const tried = (f.tried ??= []);
       tried.push(f.target);
@@ -346,8 +457,9 @@ export class ProxyServer {
     (f.service.slot as Counter).errors++;
     (f.upstream.slot as Counter).errors++;
     this.stats.total.errors++;
-    if (!res.headersSent) sendJson(res, timedOut ? 504 : 502, timedOut ? TIMEOUT : BAD_GATEWAY);
-    else res.destroy();
+    if (res.headersSent) res.destroy();
+    else if (tlsProblem !== null && !timedOut) sendJson(res, 502, Buffer.from(JSON.stringify({ message: `${tlsProblem} for upstream target ${f.target.address}` })));
+    else sendJson(res, timedOut ? 504 : 502, timedOut ? TIMEOUT : BAD_GATEWAY);
   }
 
   /**
@@ -429,14 +541,15 @@ export class ProxyServer {
     this.closing = true;
     this.detach();
     this.checker.stop();
-    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    this.server.closeIdleConnections();
+    const servers = this.tlsServer ? [this.server, this.tlsServer] : [this.server];
+    const closed = Promise.all(servers.map((server) => new Promise<void>((resolve) => (server.listening ? server.close(() => resolve()) : resolve()))));
+    for (const server of servers) server.closeIdleConnections();
     const deadline = Date.now() + graceMs;
     while (this.stats.total.inFlight > 0 && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 20));
-      this.server.closeIdleConnections();
+      for (const server of servers) server.closeIdleConnections();
     }
-    this.server.closeAllConnections();
+    for (const server of servers) server.closeAllConnections();
     await closed;
     for (const a of this.agents.values()) a.destroy();
     this.proxy.close();
@@ -602,14 +715,14 @@ function onResponseClose(this: http.ServerResponse): void {
   f.total.done(status, us);
 }
 
-/** Binds a server, turning EADDRINUSE and friends into one clear sentence. */
-export function listen(server: http.Server, port: number, host: string, what: string): Promise<AddressInfo> {
+/** Binds a server, turning EADDRINUSE and friends into one clear sentence (`flag`: the --FLAG-port to name). */
+export function listen(server: Server, port: number, host: string, flag: string, what = flag): Promise<AddressInfo> {
   return new Promise((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException) => {
       server.off('listening', onListening);
       const where = `${host}:${port}`;
-      if (err.code === 'EADDRINUSE') reject(new Error(`${what} port ${where} is already in use; choose another with --${what}-port`));
-      else if (err.code === 'EACCES') reject(new Error(`${what} port ${where} needs privileges; choose a port above 1023 with --${what}-port`));
+      if (err.code === 'EADDRINUSE') reject(new Error(`${flag} port ${where} is already in use; choose another with --${flag}-port`));
+      else if (err.code === 'EACCES') reject(new Error(`${flag} port ${where} needs privileges; choose a port above 1023 with --${flag}-port`));
       else if (err.code === 'EADDRNOTAVAIL') reject(new Error(`cannot bind the ${what} to ${host}: no such local address`));
       else reject(err);
     };

@@ -43,6 +43,8 @@ export interface UiEngine {
   readonly store: Store;
   readonly stats: StatsSource;
   readonly proxyUrl: string;
+  /** The proxy's TLS listener, when it has one. */
+  readonly proxyTlsUrl?: string | null;
   readonly adminUrl?: string;
   /** App processes: their status and logs (the apps pane). */
   readonly supervisor?: Pick<Supervisor, 'status' | 'logs'>;
@@ -237,6 +239,7 @@ function Screen({ engine, demo, title, size, sampleMs, fleetMs }: AppProps) {
         <StatusLine
           title={title ?? (demo ? 'demo' : '')}
           proxyUrl={engine.proxyUrl}
+          proxyTlsUrl={engine.proxyTlsUrl ?? null}
           adminUrl={engine.adminUrl}
           total={stats.total}
           before={before.total}

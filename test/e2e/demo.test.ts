@@ -28,7 +28,9 @@ function tmux(...args: string[]): string {
 function start(name: string, columns: number, rows: number, args = 'demo'): { status: string } {
   const status = path.join(tmp, `${name}.status`);
   // Ink renders only the last frame when it thinks it runs in CI.
-  const cmd = `cd '${ROOT}' && env -u CI -u CONTINUOUS_INTEGRATION NO_COLOR= node bin/switchyard.js ${args} --proxy-port 0 --admin-port 0 2>'${path.join(tmp, `${name}.stderr`)}'; echo "exit $?" > '${status}'`;
+  // The demo's TLS listener on a free port, its self-signed certificate in this test's directory.
+  const tls = args === 'demo' ? ` --proxy-tls-port 0` : '';
+  const cmd = `cd '${ROOT}' && env -u CI -u CONTINUOUS_INTEGRATION NO_COLOR= XDG_CONFIG_HOME='${tmp}' node bin/switchyard.js ${args} --proxy-port 0 --admin-port 0${tls} 2>'${path.join(tmp, `${name}.stderr`)}'; echo "exit $?" > '${status}'`;
   tmux('new-session', '-d', '-s', name, '-x', String(columns), '-y', String(rows), cmd);
   return { status };
 }
@@ -170,7 +172,7 @@ describe.skipIf(!hasTmux)('switchyard demo in a terminal (tmux)', () => {
     const name = 'wide';
     const { status } = start(name, 120, 40);
     // 'q quit' closes the frame: with it on screen, the header above it is drawn whole.
-    let text = await waitForScreen(name, ['blue 100%', 'demo.localhost → demo', /generator 50 req\/s/, /proxy http:\/\/127\.0\.0\.1:\d+ /, /admin http:\/\/127\.0\.0\.1:\d+/, 'q quit'], 30_000);
+    let text = await waitForScreen(name, ['blue 100%', 'demo.localhost → demo', /generator 50 req\/s/, /proxy http:\/\/127\.0\.0\.1:\d+ /, /https:\/\/127\.0\.0\.1:\d+/, /admin http:\/\/127\.0\.0\.1:\d+/, 'q quit'], 30_000);
     const proxy = /proxy (http:\/\/127\.0\.0\.1:\d+)/.exec(text)?.[1];
     expect(proxy).toBeDefined();
 

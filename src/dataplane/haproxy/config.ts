@@ -77,6 +77,11 @@ export interface HaproxyConfigOptions {
   readonly mapsDir?: string;
   /** Empty backends for services added later, placed at runtime without a reload. @default 16 */
   readonly spares?: number;
+  /**
+   * HTTPS in, as the in-process proxy's TLS listener: where, and the PEM holding certificate
+   * and key together (what HAProxy's `crt` reads).
+   */
+  readonly tls?: { readonly bind: string; readonly pem: string };
 }
 
 export interface HaproxyExport {
@@ -129,10 +134,26 @@ const UNAVAILABLE = `'{"message":"no available target: the service has no upstre
 const JSON_TYPE = `"application/json; charset=utf-8"`;
 
 function serverLine(s: DesiredServer): string {
-  const host = s.host.includes(':') ? `[${s.host}]` : s.host;
-  let line = `    server ${s.name} ${host}:${s.port} weight ${s.weight}`;
-  if (s.check) line += ` check inter ${s.check.interMs} fall ${s.check.fall} rise ${s.check.rise}`;
-  return `${line}  # ${s.upstream} ${s.target}`;
+  return `    server ${s.name} ${addServerArgs(s)}  # ${s.upstream} ${s.target}`;
+}
+
+/**
+ * A server's TLS: an https service's servers speak it (verified against the system CAs only with
+ * tls_verify, with the in-process proxy's SNI); Kong's active `type: https` checks do too, with
+ * `https_sni` and `https_verify_certificate`.
+ */
+function tlsArgs(s: DesiredServer): string {
+  let args = '';
+  const verify = (on: boolean) => (on ? ' verify required ca-file @system-ca' : ' verify none');
+  if (s.tls) {
+    args += ` ssl${verify(s.tls.verify)}`;
+    if (s.tls.sni) args += ` sni str(${s.tls.sni})`;
+    if (s.check?.tls?.sni) args += ` check-sni ${s.check.tls.sni}`;
+  } else if (s.check?.tls) {
+    args += ` check-ssl${verify(s.check.tls.verify)}`;
+    if (s.check.tls.sni) args += ` check-sni ${s.check.tls.sni}`;
+  }
+  return args;
 }
 
 /** As the in-process proxy answers a pin to an upstream the service does not have (404). */
@@ -166,6 +187,7 @@ function backendBlock(b: DesiredBackend, pins: string[]): string[] {
     `    timeout server ${b.serverMs}ms`,
   ];
   if (b.httpchk) lines.push(`    option httpchk ${b.httpchk}`);
+  if (b.httpchk && b.checkHeaders.length) lines.push(`    http-check send${b.checkHeaders.map(([k, v]) => ` hdr ${k} "${v}"`).join('')}`);
   lines.push(...pins);
   for (const s of b.servers) lines.push(serverLine(s));
   return lines;
@@ -174,7 +196,7 @@ function backendBlock(b: DesiredBackend, pins: string[]): string[] {
 /** The arguments `add server` takes for a server, the same as its line in the file. */
 export function addServerArgs(s: DesiredServer): string {
   const host = s.host.includes(':') ? `[${s.host}]` : s.host;
-  let args = `${host}:${s.port} weight ${s.weight}`;
+  let args = `${host}:${s.port} weight ${s.weight}${tlsArgs(s)}`;
   if (s.check) args += ` check inter ${s.check.interMs} fall ${s.check.fall} rise ${s.check.rise}`;
   return args;
 }
@@ -249,12 +271,13 @@ function render(d: Desired, opts: HaproxyConfigOptions): string {
     '',
     'frontend switchyard',
     `    bind ${opts.bind}`,
+    ...(opts.tls ? [`    bind ${opts.tls.bind} ssl crt ${path.resolve(opts.tls.pem)}`] : []),
     '    # X-Forwarded-* as Kong sets them without trusted IPs: For appended (option forwardfor), the',
     "    # client's Proto/Host/Port/Path/Prefix replaced; Path is the path as received. (Kong's",
     '    # X-Forwarded-Prefix, the stripped prefix, is not rebuilt here: it is removed.)',
     '    http-request set-header X-Forwarded-Host %[req.hdr(host),host_only,lower] if { req.hdr(host) -m found }',
     '    http-request del-header X-Forwarded-Host if !{ req.hdr(host) -m found }',
-    '    http-request set-header X-Forwarded-Proto http',
+    opts.tls ? '    http-request set-header X-Forwarded-Proto %[ssl_fc,iif(https,http)]' : '    http-request set-header X-Forwarded-Proto http',
     '    http-request set-header X-Forwarded-Port %[dst_port]',
     '    http-request set-header X-Forwarded-Path %[path]',
     '    http-request del-header X-Forwarded-Prefix',
@@ -349,10 +372,27 @@ export function exportHaproxy(table: RoutingTable, opts: HaproxyConfigOptions): 
   };
 }
 
-/** Writes haproxy.cfg and its map files into `dir` (the maps next to it). Returns the config's path. */
-export function writeHaproxy(dir: string, table: RoutingTable, opts: Omit<HaproxyConfigOptions, 'mapsDir'>): string {
+/** The file beside haproxy.cfg with the TLS listener's certificate and key, as HAProxy's `crt` wants them. */
+export const TLS_PEM = 'switchyard.pem';
+
+/**
+ * Writes haproxy.cfg and its map files into `dir` (the maps next to it), and with `tls` the
+ * combined PEM of its certificate and key (mode 600). Returns the config's path.
+ */
+export function writeHaproxy(
+  dir: string,
+  table: RoutingTable,
+  opts: Omit<HaproxyConfigOptions, 'mapsDir' | 'tls'> & { readonly tls?: { readonly bind: string; readonly cert: string; readonly key: string } },
+): string {
   fs.mkdirSync(dir, { recursive: true });
-  const exp = exportHaproxy(table, { ...opts, mapsDir: dir });
+  const { tls, ...rest } = opts;
+  let pem: string | undefined;
+  if (tls) {
+    pem = path.join(path.resolve(dir), TLS_PEM);
+    fs.writeFileSync(pem, `${tls.cert.trim()}\n${tls.key.trim()}\n`, { mode: 0o600 });
+    fs.chmodSync(pem, 0o600);
+  }
+  const exp = exportHaproxy(table, { ...rest, mapsDir: dir, ...(tls && pem ? { tls: { bind: tls.bind, pem } } : {}) });
   for (const [file, content] of Object.entries(exp.files)) fs.writeFileSync(file, content);
   const cfg = path.join(path.resolve(dir), 'haproxy.cfg');
   fs.writeFileSync(cfg, exp.config);

@@ -11,6 +11,7 @@
  * blue/green switch is a handful of `set server … weight` commands on one backend.
  */
 import { createHash } from 'node:crypto';
+import { isIP } from 'node:net';
 import type { Healthchecks } from '../../core/model.js';
 import { serviceSchema } from '../../core/schema.js';
 import type { Candidate, RouteEntry, RoutingTable, ServiceEntry, UpstreamEntry } from '../../core/table.js';
@@ -61,8 +62,10 @@ export const MAX_STRIP = 1023;
 export type ServerState = 'ready' | 'drain' | 'maint';
 
 export interface CheckSpec {
-  readonly type: 'http' | 'tcp';
+  readonly type: 'http' | 'https' | 'tcp';
   readonly path: string;
+  /** Over TLS (Kong's active `type: https`): the SNI (`https_sni`) and whether to verify. */
+  readonly tls: { readonly sni: string | null; readonly verify: boolean } | null;
   readonly interMs: number;
   readonly fall: number;
   readonly rise: number;
@@ -86,6 +89,12 @@ export interface DesiredServer {
   /** The target's own weight in its upstream (0..65535): a pinned request picks among those above 0. */
   readonly targetWeight: number;
   readonly check: CheckSpec | null;
+  /**
+   * An https service's server: reached over TLS, verified (against the system CAs) when the
+   * service's tls_verify is true, with the SNI the in-process proxy sends (host_header, else the
+   * target's host; none for an IP address).
+   */
+  readonly tls: { readonly verify: boolean; readonly sni: string | null } | null;
 }
 
 export interface DesiredBackend {
@@ -98,6 +107,8 @@ export interface DesiredBackend {
   readonly retries: number;
   /** `GET /path` when any server has an HTTP check, else null. */
   readonly httpchk: string | null;
+  /** Headers the HTTP checks send (Kong's active `headers`), `[name, value]` in order. */
+  readonly checkHeaders: readonly (readonly [string, string])[];
   /** What only a reload can change (timeouts, retries, checks): compared with the running config's. */
   readonly signature: string;
 }
@@ -143,8 +154,21 @@ function activeCheck(hc: Healthchecks | null): CheckSpec | null {
   const a = hc.active;
   const interval = a.healthy.interval > 0 ? a.healthy.interval : a.unhealthy.interval;
   if (interval <= 0) return null;
-  const fall = Math.max(1, a.unhealthy.tcp_failures, a.type === 'http' ? a.unhealthy.http_failures : 0, a.unhealthy.timeouts);
-  return { type: a.type, path: a.http_path || '/', interMs: Math.max(100, Math.round(interval * 1000)), fall, rise: Math.max(1, a.healthy.successes) };
+  const fall = Math.max(1, a.unhealthy.tcp_failures, a.type !== 'tcp' ? a.unhealthy.http_failures : 0, a.unhealthy.timeouts);
+  return {
+    type: a.type,
+    path: a.http_path || '/',
+    tls: a.type === 'https' ? { sni: a.https_sni, verify: a.https_verify_certificate } : null,
+    interMs: Math.max(100, Math.round(interval * 1000)),
+    fall,
+    rise: Math.max(1, a.healthy.successes),
+  };
+}
+
+/** The SNI the in-process proxy sends a target (Kong's upstream_host): host_header, else a hostname target's host. */
+function sniOf(u: UpstreamEntry, host: string): string | null {
+  if (u.hostHeader !== null) return u.hostHeader;
+  return isIP(bareHost(host)) ? null : host;
 }
 
 /** HAProxy's `host:port` for a table host (IPv6 keeps its brackets). */
@@ -185,14 +209,26 @@ function backendFor(s: ServiceEntry, name: string, warnings: string[]): DesiredB
   });
   const weights = toHaproxyWeights(shares);
   let httpchk: string | null = null;
+  let checkHeaders: [string, string][] | null = null;
   const checks = new Map<string, CheckSpec | null>();
+  const svc = s.service;
+  const secure = svc.protocol === 'https';
+  if (secure && svc.tls_verify === true && svc.tls_verify_depth !== null) {
+    warnings.push(`service ${s.name}: tls_verify_depth ${svc.tls_verify_depth} is not expressed in HAProxy (it verifies chains of any length)`);
+  }
   pairs.forEach(({ u, literal, t }, i) => {
     const check = activeCheck(u.healthchecks);
     checks.set(u.name, check);
-    if (check?.type === 'http') {
+    if (check !== null && check.type !== 'tcp') {
       const want = `GET ${check.path}`;
       if (httpchk === null) httpchk = want;
       else if (httpchk !== want) warnings.push(`service ${s.name}: upstreams check different paths; HAProxy checks every server of backend ${name} with ${httpchk}`);
+      const headers = Object.entries(u.healthchecks?.active.headers ?? {}).flatMap(([k, vs]) => vs.map((v) => [k, v] as [string, string]));
+      const bad = headers.find(([, v]) => /["\\]/.test(v));
+      if (bad) warnings.push(`upstream ${u.name}: check header ${bad[0]} has a quote or backslash and is not sent by HAProxy`);
+      const usable = headers.filter(([, v]) => !/["\\]/.test(v));
+      if (checkHeaders === null) checkHeaders = usable;
+      else if (JSON.stringify(checkHeaders) !== JSON.stringify(usable)) warnings.push(`service ${s.name}: upstreams send different check headers; HAProxy sends one set for backend ${name}`);
     }
     const weight = weights[i] ?? 0;
     servers.push({
@@ -208,17 +244,22 @@ function backendFor(s: ServiceEntry, name: string, warnings: string[]): DesiredB
       state: t.health.markSeq > 0 && !t.health.healthy ? 'maint' : weight > 0 ? 'ready' : 'drain',
       targetWeight: t.weight,
       check,
+      tls: secure ? { verify: svc.tls_verify === true, sni: sniOf(u, t.host) } : null,
     });
   });
-  const svc = s.service;
   // Only upstreams with active checks count: bringing an unchecked upstream into the split (a
   // blue → green switch) is new servers, which the runtime API adds without a reload.
   const checkSig = [...checks]
     .filter(([, c]) => c !== null)
-    .map(([u, c]) => `${u}:${c!.type}:${c!.path}:${c!.interMs}:${c!.fall}:${c!.rise}`)
+    .map(([u, c]) => `${u}:${c!.type}:${c!.path}:${c!.interMs}:${c!.fall}:${c!.rise}${c!.tls ? `:${c!.tls.sni ?? ''}:${c!.tls.verify}` : ''}`)
     .join(',');
-  const signature = signatureOf(svc.connect_timeout, svc.read_timeout, s.retries, httpchk, checkSig);
-  return { name, service: s.name, serviceKey: s.key, servers, connectMs: svc.connect_timeout, serverMs: svc.read_timeout, retries: s.retries, httpchk, signature };
+  const headers: readonly (readonly [string, string])[] = checkHeaders ?? [];
+  // A server's TLS is set when it is added: a service turning https (or its verification) needs
+  // its servers made again, which a reload does. Plain http services keep the signature they had.
+  const tlsSig = secure ? `t${svc.tls_verify === true ? 'v' : 'n'}` : '';
+  const headerSig = headers.length ? `H${JSON.stringify(headers)}` : '';
+  const signature = signatureOf(svc.connect_timeout, svc.read_timeout, s.retries, httpchk, checkSig) + tlsSig + headerSig;
+  return { name, service: s.name, serviceKey: s.key, servers, connectMs: svc.connect_timeout, serverMs: svc.read_timeout, retries: s.retries, httpchk, checkHeaders: headers, signature };
 }
 
 function signatureOf(connectMs: number, serverMs: number, retries: number, httpchk: string | null, checks: string): string {

@@ -7,6 +7,8 @@ import { Line, type Segment } from './Line.js';
 export interface StatusLineProps {
   readonly title: string;
   readonly proxyUrl: string;
+  /** The proxy's TLS listener (`https://127.0.0.1:8443`), when it has one. */
+  readonly proxyTlsUrl?: string | null;
   readonly adminUrl: string | undefined;
   readonly total: CounterSnapshot;
   /** The totals about two seconds earlier: what the errors are now, not since the start. */
@@ -27,6 +29,7 @@ export interface StatusLineProps {
 export function StatusLine({
   title,
   proxyUrl,
+  proxyTlsUrl,
   adminUrl,
   total,
   before,
@@ -46,6 +49,9 @@ export function StatusLine({
     first.push({ text: 'proxy ', dim: true }, { text: proxyUrl });
     if (adminUrl) first.push({ text: '  admin ', dim: true }, { text: adminUrl });
     if (readonly) first.push({ text: '  read-only', color: theme.tone('warning') });
+    // The TLS listener when the line has room for it (the start banner names it in any case).
+    const tls: Segment[] = proxyTlsUrl ? [{ text: '  tls ', dim: true }, { text: proxyTlsUrl }] : [];
+    if (tls.length && len(first) + len(tls) <= width - 1) first.push(...tls);
   } else {
     // The traffic goes through HAProxy: the data plane comes first, the addresses when they fit whole.
     const down = fleet !== null && fleet.reachable < fleet.instances;
