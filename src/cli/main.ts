@@ -65,11 +65,13 @@ function lineCount(value: string): string {
   return value;
 }
 
-/** The state saved in `dir`, which must be one a switchyard ran with: nothing is made there. */
+/**
+ * The state saved in `dir`. A mistyped directory is an error, not an empty state (nor a new
+ * directory); an existing one without a state file is the empty state (how an HAProxy
+ * configuration is bootstrapped before the first start).
+ */
 function savedState(dir: string) {
   if (!fs.existsSync(dir)) throw new Error(`--state-dir ${dir} does not exist: give the directory a switchyard ran with (nothing was written)`);
-  if (!fs.statSync(dir).isDirectory()) throw new Error(`--state-dir ${dir} is a file, not a directory`);
-  if (!fs.existsSync(path.join(dir, 'state.json'))) throw new Error(`no saved state in ${dir} (no state.json there): give the directory a switchyard ran with`);
   return new ConfStore({ dir }).load();
 }
 

@@ -23,6 +23,7 @@ import { useStoreState } from './hooks/use-store-state.js';
 import { PANES, type KeyContext, type Pane, type Scope } from './keymap.js';
 import { AppsPanel } from './panels/AppsPanel.js';
 import { BottomLine } from './panels/BottomLine.js';
+import { lineHint } from './command-line.js';
 import { DeploymentsPanel, wantedLines } from './panels/DeploymentsPanel.js';
 import { FleetPanel } from './panels/FleetPanel.js';
 import { Footer } from './panels/Footer.js';
@@ -49,7 +50,7 @@ export interface UiEngine {
   /** App processes: their status and logs (the apps pane). */
   readonly supervisor?: Pick<Supervisor, 'status' | 'logs'>;
   /** Blue-green deployments: resume, abort, cleanup and the figures a gradual resume is judged on. */
-  readonly deployer?: Pick<DeployEngine, 'resume' | 'abort' | 'cleanup' | 'figures'>;
+  readonly deployer?: Pick<DeployEngine, 'deploy' | 'resume' | 'abort' | 'cleanup' | 'figures'>;
   /**
    * What carries the traffic. A fleet of HAProxy instances is read about once a second: the
    * live numbers are then its `show stat`, summed, and each instance's state shows.
@@ -324,7 +325,13 @@ function Screen({ engine, demo, title, size, sampleMs, fleetMs }: AppProps) {
         </>
       )}
       {overlay ? null : <BottomLine mode={ui.mode} flash={ui.flash} width={width} lines={confirmLines} />}
-      <Footer scopes={scopes} context={keyContext} width={width} lines={overlay ? 1 : layout.footerLines - confirmLines + 1} />
+      <Footer
+        scopes={scopes}
+        context={keyContext}
+        width={width}
+        lines={overlay ? 1 : layout.footerLines - confirmLines + 1}
+        hint={ui.mode.kind === 'prompt' && ui.mode.prompt === 'command' ? lineHint(ui.mode.value) : undefined}
+      />
     </Box>
   );
 }

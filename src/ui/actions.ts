@@ -13,7 +13,12 @@ import { effectiveSplit, serviceLabel, type Deployment } from '../core/model.js'
 import type { Store } from '../core/store.js';
 import type { DeployEngine } from '../deploy/bg-deploy.js';
 import { summarize, type ApplyResult } from '../dataplane/types.js';
-import { parseCommandLine } from '../cli/verbs.js';
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { exportYaml, loadDeclarative } from '../config/yaml.js';
+import { parseManifest } from '../deploy/manifest.js';
+import { completeLine, parseLine, type LineIntent } from './command-line.js';
 import { MAX_RATE } from '../demo/traffic.js';
 import { PANES, resolve, type ActionId, type Pane } from './keymap.js';
 import { planSplit, type Plan, type SplitAction } from './split.js';
@@ -26,8 +31,8 @@ import {
 } from './view-model.js';
 import type { Effect, FlashLevel, Mode, UiAction, UiState } from './hooks/use-app-state.js';
 
-/** What the keys need of the deployer: resume (async), abort and cleanup. */
-export type DeployActions = Pick<DeployEngine, 'resume' | 'abort' | 'cleanup'>;
+/** What the keys and the `:` line need of the deployer: deploy and resume (async), abort and cleanup. */
+export type DeployActions = Pick<DeployEngine, 'deploy' | 'resume' | 'abort' | 'cleanup'>;
 
 /** What the keys need of an HAProxy fleet: push everything again, and learn which instances missed a change. */
 export interface FleetControl {
@@ -289,8 +294,15 @@ const ACTION_OF = {
 function deployKey(c: ActionContext, action: keyof typeof ACTION_OF): void {
   const row = selectedDeployment(c);
   if (!row) return flash(c, 'warning', 'select a deployment (tab to the deployments pane)');
+  deployAction(c, row.deployment.id, action);
+}
+
+/** Resume, abort (asks) or clean up (asks) a deployment, by the deployments pane's keys or the `:` line. */
+function deployAction(c: ActionContext, id: string, action: keyof typeof ACTION_OF): void {
   // As it is now: it may have moved on since the last render.
-  const d = c.store.state.deployments.find((x) => x.id === row.deployment.id) ?? row.deployment;
+  const d = c.store.state.deployments.find((x) => x.id === id);
+  if (!d) return flash(c, 'error', `no deployment ${id}; the deployments pane lists them`);
+  const row = c.deployments.find((r) => r.deployment.id === id);
   const deployer = c.deployer;
   if (!deployer) return flash(c, 'error', 'deployments are not available here');
   const refusal = deploymentRefusal(c.store.state, d, ACTION_OF[action]);
@@ -309,7 +321,8 @@ function deployKey(c: ActionContext, action: keyof typeof ACTION_OF): void {
       kind: 'deploy.abort',
       id: d.id,
     });
-  return confirm(c, `Clean up ${deploymentText(d)} (${d.id}): ${deploymentPlan(row).cleanup}?`, 'Clean up', {
+  const what = row ? `: ${deploymentPlan(row).cleanup}` : '';
+  return confirm(c, `Clean up ${deploymentText(d)} (${d.id})${what}?`, 'Clean up', {
     kind: 'deploy.cleanup',
     id: d.id,
   });
@@ -497,16 +510,83 @@ function submitPrompt(c: ActionContext, mode: Extract<Mode, { kind: 'prompt' }>)
     });
   }
   if (value === '') return;
-  if (value === 'q' || value === 'quit') return c.quit();
-  if (value === 'help' || value === '?') return setMode(c, { kind: 'help', scroll: 0 });
+  c.dispatch({ type: 'history.push', line: value });
+  let intent: LineIntent;
   try {
-    const verb = parseCommandLine(value);
-    if (verb.op === 'undo') return undo(c);
-    if (DESTRUCTIVE.test(verb.op)) {
-      const d = describeDestructive(verb);
-      return confirm(c, d.message, d.label, { kind: 'command', command: verb });
+    intent = parseLine(value);
+  } catch (e) {
+    return flash(c, 'error', errorText(e));
+  }
+  runLine(c, intent);
+}
+
+/** Files named on the `:` line are where the operator started switchyard, as in a shell. */
+function fileOf(name: string): string {
+  return path.resolve(process.cwd(), name);
+}
+
+function readText(file: string): string {
+  try {
+    return fs.readFileSync(fileOf(file), 'utf8');
+  } catch (e) {
+    throw new Error(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}
+
+/** What a `:` line asks for, done as the UI does it. */
+function runLine(c: ActionContext, intent: LineIntent): void {
+  try {
+    switch (intent.kind) {
+      case 'quit':
+        return c.quit();
+      case 'help':
+        return setMode(c, { kind: 'help', scroll: 0 });
+      case 'pane':
+        if (!c.panes.includes(intent.pane))
+          return flash(c, 'info', `no ${FILTER_WHAT[intent.pane]} yet${intent.pane === 'apps' ? ': push one (:push APP --route … --command …)' : ''}`);
+        return c.dispatch({ type: 'pane.set', pane: intent.pane });
+      case 'log': {
+        const app = c.store.state.apps.find((a) => a.name === intent.app);
+        if (!app) return flash(c, 'error', `no app '${intent.app}'`);
+        if (app.command === null)
+          return flash(c, 'info', `app ${app.name} runs at addresses you gave (--target): switchyard keeps no log of it`);
+        return setMode(c, { kind: 'log', app: app.name, scroll: 0 });
+      }
+      case 'deploy.action':
+        return deployAction(c, intent.id, `deploy.${intent.action}`);
+      case 'deploy.start': {
+        const deployer = c.deployer;
+        if (!deployer) return flash(c, 'error', 'deployments are not available here');
+        const manifest = parseManifest(readText(intent.file), intent.file);
+        flash(c, 'info', `deploying ${manifest.id}${manifest.version ? ` ${manifest.version}` : ''} from ${intent.file}…`);
+        deployer.deploy(manifest, { noConfirm: intent.noConfirm, cwd: path.dirname(fileOf(intent.file)) }).then(
+          (d) => flash(c, d.state === 'failed' ? 'error' : 'info', `${deploymentText(d)} (${d.id}): ${d.state}${d.message ? `: ${d.message}` : d.state === 'pending' ? '; r resumes, a aborts (deployments pane)' : ''}`),
+          (e: unknown) => flash(c, 'error', `bg-deploy ${intent.file}: ${errorText(e)}`),
+        );
+        return;
+      }
+      case 'config.check': {
+        const state = loadDeclarative(readText(intent.file), { now: 0, newId: randomUUID }, intent.file);
+        return flash(c, 'info', `${intent.file}: ok (${state.services.length} services, ${state.routes.length} routes, ${state.upstreams.length} upstreams)`);
+      }
+      case 'config.apply': {
+        const state = loadDeclarative(readText(intent.file), { now: Math.floor(Date.now() / 1000), newId: randomUUID }, intent.file);
+        return apply(c, { op: 'state.replace', state });
+      }
+      case 'config.export': {
+        fs.writeFileSync(fileOf(intent.file), exportYaml(c.store.state, intent.flavour));
+        return flash(c, 'info', `wrote the state to ${fileOf(intent.file)}`);
+      }
+      case 'verb': {
+        const verb = intent.verb;
+        if (verb.op === 'undo') return undo(c);
+        if (DESTRUCTIVE.test(verb.op)) {
+          const d = describeDestructive(verb);
+          return confirm(c, d.message, d.label, { kind: 'command', command: verb });
+        }
+        return apply(c, verb);
+      }
     }
-    apply(c, verb);
   } catch (e) {
     flash(c, 'error', errorText(e));
   }
@@ -530,6 +610,14 @@ function dialogKey(c: ActionContext, typed: string, key: Key): void {
     if (b?.action === 'dialog.erase')
       return c.dispatch({ type: 'prompt.edit', value: [...mode.value].slice(0, -1).join('') });
     if (key.ctrl && typed === 'u') return c.dispatch({ type: 'prompt.edit', value: '' });
+    if (mode.prompt === 'command' && (key.upArrow || key.downArrow))
+      return c.dispatch({ type: 'history.move', delta: key.upArrow ? -1 : 1 });
+    if (mode.prompt === 'command' && key.tab) {
+      const done = completeLine(mode.value, c.store.state);
+      if (done.value !== mode.value) c.dispatch({ type: 'prompt.edit', value: done.value });
+      if (done.options.length) flash(c, 'info', done.options.join('  '));
+      return;
+    }
     // eslint-disable-next-line no-control-regex
     const text = key.ctrl || key.meta ? '' : typed.replace(/[\u0000-\u001f\u007f]/g, '');
     if (text) c.dispatch({ type: 'prompt.edit', value: mode.value + text });

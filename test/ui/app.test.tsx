@@ -309,6 +309,59 @@ describe('the command line, filter, pause, help and quit', () => {
     await press(r, KEYS.escape, [absent("no upstream 'purple'"), absent('esc cancel')]);
   });
 
+  it('the : line recalls with ↑, completes with tab, and hints the usage', async () => {
+    const r = await ready();
+    await press(r, ':', ['esc cancel', 'split switch weight']);
+    await tick();
+    await press(r, 'spl', [':spl', 'split  ·  tab completes']);
+    await press(r, KEYS.tab, [':split', 'split SERVICE UPSTREAM=WEIGHT']);
+    await press(r, 'demo blue=50 green=50', ':split demo blue=50 green=50');
+    await press(r, KEYS.enter, 'service demo → blue 50% / green 50%');
+    await press(r, ':', 'esc cancel');
+    await tick();
+    await press(r, 'undo', ':undo');
+    await press(r, KEYS.enter, 'undid "service demo → blue 50% / green 50%"');
+    await press(r, ':', 'esc cancel');
+    await tick();
+    await press(r, KEYS.up, ':undo');
+    await press(r, KEYS.up, ':split demo blue=50 green=50');
+    await press(r, KEYS.down, ':undo');
+    await press(r, KEYS.up, ':split demo blue=50 green=50');
+    await press(r, KEYS.enter, 'service demo → blue 50% / green 50%');
+    expect(split()).toEqual({ blue: 50, green: 50 });
+  });
+
+  it('the : line writes the state to a file and loads it back, and shows a pane by its verb', async () => {
+    const fs = await import('node:fs');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-line-'));
+    const file = path.join(dir, 'state.yaml');
+    try {
+      const r = await ready();
+      await press(r, ':', 'esc cancel');
+      await tick();
+      await press(r, `config export ${file}`, `:config export ${file}`);
+      await press(r, KEYS.enter, `wrote the state to ${file}`);
+      await press(r, KEYS.right, 'blue 95%');
+      await press(r, ':', 'esc cancel');
+      await tick();
+      await press(r, `config apply ${file}`, `:config apply ${file}`);
+      await press(r, KEYS.enter, ['state replaced', /demo\.localhost → demo +blue 100%/]);
+      expect(split()).toEqual({ blue: 100, green: 0 });
+      await press(r, ':', 'esc cancel');
+      await tick();
+      await press(r, 'routes', ':routes');
+      await press(r, KEYS.enter, absent(':routes'));
+      await press(r, ':', 'esc cancel');
+      await tick();
+      await press(r, 'apps', ':apps');
+      await press(r, KEYS.enter, 'no apps yet');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('p pauses the numbers; changes still apply and show', async () => {
     const r = await ready();
     await press(r, 'p', ['⏸ paused', /requests 0\b/]);

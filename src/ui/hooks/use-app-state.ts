@@ -24,6 +24,10 @@ export type Mode =
       /** For `weight`: the target being edited. */
       readonly upstream?: string;
       readonly target?: string;
+      /** For `command`: how far back in the history ↑ went (0: the line being typed). */
+      readonly back?: number;
+      /** …and the line being typed, kept while ↑ shows older ones. */
+      readonly draft?: string;
     }
   | {
       readonly kind: 'picker';
@@ -61,6 +65,8 @@ export interface UiState {
   /** Per service id: the upstream the arrows move when the split has 3+ upstreams. */
   readonly focus: Readonly<Record<string, string>>;
   readonly seq: number;
+  /** The `:` lines run this session, oldest first (↑ recalls them). */
+  readonly history: readonly string[];
 }
 
 export type UiAction =
@@ -77,6 +83,9 @@ export type UiAction =
   | { readonly type: 'filter.set'; readonly pane: Pane; readonly value: string }
   | { readonly type: 'flash'; readonly level: FlashLevel; readonly text: string }
   | { readonly type: 'flash.clear'; readonly seq: number }
+  | { readonly type: 'history.push'; readonly line: string }
+  /** ↑ (-1) and ↓ (+1) in the `:` prompt. */
+  | { readonly type: 'history.move'; readonly delta: -1 | 1 }
   | { readonly type: 'pause.toggle' }
   | { readonly type: 'focus'; readonly service: string; readonly upstream: string };
 
@@ -89,7 +98,11 @@ export const initialUiState: UiState = {
   paused: false,
   focus: {},
   seq: 0,
+  history: [],
 };
+
+/** How many `:` lines ↑ can recall. */
+const HISTORY_SIZE = 100;
 
 function clamp(n: number, lo: number, hi: number): number {
   return Math.max(lo, Math.min(hi, n));
@@ -144,6 +157,19 @@ export function uiReducer(s: UiState, a: UiAction): UiState {
       return { ...s, flash: { level: a.level, text: a.text, seq: s.seq + 1 }, seq: s.seq + 1 };
     case 'flash.clear':
       return s.flash?.seq === a.seq ? { ...s, flash: null } : s;
+    case 'history.push': {
+      // The same line twice in a row is one entry, as in a shell.
+      if (s.history[s.history.length - 1] === a.line) return s;
+      return { ...s, history: [...s.history, a.line].slice(-HISTORY_SIZE) };
+    }
+    case 'history.move': {
+      if (s.mode.kind !== 'prompt' || s.mode.prompt !== 'command') return s;
+      const back = clamp((s.mode.back ?? 0) - a.delta, 0, s.history.length);
+      if (back === (s.mode.back ?? 0)) return s;
+      const draft = (s.mode.back ?? 0) === 0 ? s.mode.value : (s.mode.draft ?? '');
+      const value = back === 0 ? draft : (s.history[s.history.length - back] as string);
+      return { ...s, mode: { ...s.mode, back, draft, value } };
+    }
     case 'pause.toggle':
       return { ...s, paused: !s.paused };
     case 'focus':

@@ -1,6 +1,6 @@
 import { Box } from 'ink';
 import { footerItems, type FooterItem, type KeyContext, type Scope } from '../keymap.js';
-import { width as cells } from '../format.js';
+import { truncate, width as cells } from '../format.js';
 import { useTheme } from '../theme.js';
 import { Line, type Segment } from './Line.js';
 
@@ -11,6 +11,8 @@ export interface FooterProps {
   readonly width: number;
   /** Lines it may use. @default 1 */
   readonly lines?: number;
+  /** A line said before the keys (the `:` line's verbs or the usage of the one typed). */
+  readonly hint?: string | undefined;
 }
 
 /** Kept in view whatever else must go. */
@@ -39,9 +41,29 @@ export function layoutFooter(items: readonly FooterItem[], width: number, lines:
 }
 
 /** The keys that work where the cursor is; `? help` and `q quit` always stay in view. */
-export function Footer({ scopes, context, width, lines = 1 }: FooterProps) {
+export function Footer({ scopes, context, width, lines = 1, hint }: FooterProps) {
   const theme = useTheme();
-  const rows = layoutFooter(footerItems(scopes, context), width, lines);
+  const items = footerItems(scopes, context);
+  if (hint !== undefined) {
+    // The hint takes what the keys leave (one line), or a line of its own when there are two.
+    const keys = layoutFooter(items, width, 1)[0] ?? [];
+    const keysW = keys.reduce((a, i) => a + size(i), 0);
+    const own = lines > 1;
+    const hintSeg: Segment = { text: ` ${truncate(hint, own ? width - 2 : Math.max(0, width - 3 - keysW))}`, dim: true };
+    const keySegs: Segment[] = keys.flatMap((i) => [
+      { text: i.keys, bold: true, color: theme.tone('accent') },
+      { text: ` ${i.label}  `, dim: true },
+    ]);
+    return own ? (
+      <Box flexDirection="column">
+        <Line segments={[hintSeg]} />
+        <Line segments={[{ text: ' ' }, ...keySegs]} />
+      </Box>
+    ) : (
+      <Line segments={[{ text: ' ' }, ...keySegs, hintSeg]} />
+    );
+  }
+  const rows = layoutFooter(items, width, lines);
   return (
     <Box flexDirection="column">
       {rows.map((row, n) => {

@@ -19,6 +19,20 @@ export interface ServicesPanelProps {
 }
 
 const RATE_W = 9;
+
+/**
+ * Upstream names as a split row shows them: without the prefix they all share up to a `-`, `.`
+ * or `_` (`checkout-blue`/`checkout-green` → `blue`/`green`): the route's label already says
+ * whose they are, and the route's host needs the room more than the repetition does.
+ */
+export function shortNames(names: readonly string[]): string[] {
+  if (names.length < 2) return [...names];
+  let prefix = names[0] as string;
+  for (const n of names) while (!n.startsWith(prefix)) prefix = prefix.slice(0, -1);
+  const cut = Math.max(prefix.lastIndexOf('-'), prefix.lastIndexOf('.'), prefix.lastIndexOf('_')) + 1;
+  if (cut === 0 || names.some((n) => n.length === cut)) return [...names];
+  return names.map((n) => n.slice(cut));
+}
 /** The narrowest split bar worth drawing. */
 const MIN_BAR = 8;
 
@@ -36,13 +50,15 @@ export function ServicesPanel({
   const { start, end, note } = windowOf(rows.length, cursor, height);
   const labels = rows.map(labelOf);
   const pairs = rows.filter((r) => r.split?.length === 2);
-  const leftW = Math.max(0, ...pairs.map((r) => cells(r.split?.[0]?.name ?? '') + 5));
-  const rightW = Math.max(0, ...pairs.map((r) => cells(r.split?.[1]?.name ?? '') + 5));
-  // Long upstream names (blue-green apps) take room from the labels before the bar gets too thin.
-  const splitRoom = pairs.length ? leftW + rightW + 2 + MIN_BAR : 0;
+  const short = (r: ServiceRow) => shortNames((r.split ?? []).map((p) => p.name));
+  const leftW = Math.max(0, ...pairs.map((r) => cells(short(r)[0] ?? '') + 5));
+  const rightW = Math.max(0, ...pairs.map((r) => cells(short(r)[1] ?? '') + 5));
+  // The split keeps a readable bar; the labels (the hosts people look for) take the rest, up to
+  // a little under half the width.
+  const splitRoom = pairs.length ? leftW + rightW + 2 + MIN_BAR : MIN_BAR + 12;
   const labelW = Math.max(
     12,
-    Math.min(Math.floor(width * 0.34), width - 1 - 2 - RATE_W - splitRoom, Math.max(0, ...labels.map(cells))),
+    Math.min(Math.floor(width * 0.45), width - 1 - 2 - RATE_W - splitRoom, Math.max(0, ...labels.map(cells))),
   );
   const section = Math.max(10, width - 1 - labelW - 2 - RATE_W);
   const titleNote = [filter ? `/${filter}` : '', note].filter(Boolean).join('  ');
@@ -121,6 +137,7 @@ function splitSegments(
       { text: padEnd(`→ ${row.address ?? ''} (an address, not an upstream)`, w), color: theme.tone('muted') },
     ];
   const parts = row.split;
+  const names = shortNames(parts.map((p) => p.name));
   // The shares each really gets (a stopped or down upstream none), as the proxy routes.
   const pct = parts.map((p) => p.percent);
   const colour = (p: SplitPart) => theme.upstream(p.name, colourIndex(p.name));
@@ -130,7 +147,7 @@ function splitSegments(
     const barW = Math.max(4, w - leftW - rightW - 2);
     return [
       {
-        text: padStart(`${a.name} ${pct[0]}%`, leftW),
+        text: padStart(`${names[0]} ${pct[0]}%`, leftW),
         color: colour(a),
         bold: (pct[0] ?? 0) > 0 && !a.idle,
         dim: (pct[0] ?? 0) === 0 || a.idle,
@@ -139,7 +156,7 @@ function splitSegments(
       ...bar(parts, barW, theme, colour),
       { text: ' ' },
       {
-        text: padEnd(`${pct[1]}% ${b.name}`, rightW),
+        text: padEnd(`${pct[1]}% ${names[1]}`, rightW),
         color: colour(b),
         bold: (pct[1] ?? 0) > 0 && !b.idle,
         dim: (pct[1] ?? 0) === 0 || b.idle,
@@ -152,7 +169,7 @@ function splitSegments(
     if (i > 0) legend.push({ text: ' · ', dim: true });
     const focused = parts.length > 2 && i === row.focus;
     legend.push({
-      text: `${focused ? '›' : ''}${p.name} ${pct[i]}%`,
+      text: `${focused ? '›' : ''}${names[i]} ${pct[i]}%`,
       color: colour(p),
       bold: focused,
       underline: focused,
