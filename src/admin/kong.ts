@@ -395,7 +395,8 @@ export function errorReply(e: unknown): Reply {
     return { status: 500, body: { message: 'An unexpected error occurred' } };
   const kong = (status: number, code: keyof typeof KONG_CODES): Reply => ({
     status,
-    body: { code: KONG_CODES[code], name: code, message: e.message, fields: kongFields(e.fields) },
+    // A file's errors are paths into the file, one level each (`consumers[0]`, `services[0].routes[1].paths[0]`).
+    body: { code: KONG_CODES[code], name: code, message: e.message, fields: e.document ? e.fields : kongFields(e.fields) },
   });
   switch (e.code) {
     case 'schema violation':

@@ -17,7 +17,7 @@ import {
   type Target,
   type Upstream,
 } from './model.js';
-import { checkServiceProtocol, formatHostPort, parseHostPort, routeSchema, serviceSchema, splitEntrySchema, targetSchema, upstreamSchema, validate, type Created, type Schema, type Updated } from './schema.js';
+import { checkServiceProtocol, formatHostPort, overTls, parseHostPort, routeSchema, serviceSchema, splitEntrySchema, targetSchema, upstreamSchema, validate, type Created, type Schema, type Updated } from './schema.js';
 
 export type Fields = Record<string, unknown>;
 
@@ -258,7 +258,7 @@ function parseServiceUrl(url: string, errors: FieldErrors): Fields {
     return {};
   }
   // WHATWG URL drops a port that is the scheme's default: give it back as Kong's parser does.
-  const out: Fields = { protocol, host: u.hostname.replace(/^\[|\]$/g, ''), port: u.port ? Number(u.port) : protocol === 'https' ? 443 : 80 };
+  const out: Fields = { protocol, host: u.hostname.replace(/^\[|\]$/g, ''), port: u.port ? Number(u.port) : overTls(protocol) ? 443 : 80 };
   if (u.pathname && u.pathname !== '/') out.path = u.pathname;
   else if (url.endsWith('/')) out.path = '/';
   return out;
@@ -320,9 +320,8 @@ function serviceFields(state: State, input: Fields, mode: 'create' | 'update'): 
       const fromUrl = parseServiceUrl(input.url, errors);
       // A url without a path means no path (Kong's PATCH url=http://h clears an earlier one).
       if (!('path' in fromUrl) && input.path === undefined && !errors.url) fromUrl.path = null;
-      for (const k of ['host', 'port', 'path', 'protocol']) {
-        if (k in input && input[k] !== undefined && k in fromUrl) errors[k] = 'cannot be set together with url';
-      }
+      // As Kong's shorthand fields: what the url says wins over host, port, path and protocol
+      // given beside it (kong/db/schema/init.lua; Supabase's kong.yml has url and protocol: ws).
       const { url: _url, ...others } = input;
       rest = { ...others, ...fromUrl };
     }
@@ -373,7 +372,7 @@ export function createService(state: State, input: Fields, ctx: Context): Outcom
 
 /** Kong's entity checks on services: the TLS fields mean something only for protocol https. */
 function checkServiceTls(s: Service): void {
-  if (s.protocol === 'https') return;
+  if (overTls(s.protocol)) return;
   const errors: FieldErrors = {};
   for (const k of ['tls_verify', 'tls_verify_depth'] as const) {
     if (s[k] !== null) errors[k] = `must be null unless protocol is 'https' (protocol is '${s.protocol}')`;

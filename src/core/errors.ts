@@ -19,12 +19,15 @@ export type FieldErrors = Record<string, string>;
 export class SwitchyardError extends Error {
   readonly code: ErrorCode;
   readonly fields: FieldErrors;
+  /** The errors of a whole file (`document`): its fields are paths into the file, kept flat. */
+  readonly document: boolean;
 
-  constructor(code: ErrorCode, message: string, fields: FieldErrors = {}) {
+  constructor(code: ErrorCode, message: string, fields: FieldErrors = {}, document = false) {
     super(message);
     this.name = 'SwitchyardError';
     this.code = code;
     this.fields = fields;
+    this.document = document;
   }
 
   /** `schema violation (weight: value should be between 0 and 65535)` as Kong words it. */
@@ -44,7 +47,7 @@ export class SwitchyardError extends Error {
     const lines = Object.entries(fields).map(([k, v]) => (k === '@entity' ? `  ${v}` : `  ${k}: ${v}`));
     const n = lines.length;
     const message = `${source}: ${n} error${n === 1 ? '' : 's'}:\n${lines.join('\n')}${hint ? `\n${hint}` : ''}`;
-    return new SwitchyardError('schema violation', message, fields);
+    return new SwitchyardError('schema violation', message, fields, true);
   }
 
   static notFound(entity: string, key: string): SwitchyardError {

@@ -73,7 +73,7 @@ export interface Service {
   readonly id: string;
   readonly name: string | null;
   /** How the proxy reaches the service's targets (every upstream of its split): the service decides, as in Kong. */
-  readonly protocol: 'http' | 'https';
+  readonly protocol: 'http' | 'https' | 'ws' | 'wss';
   /** An upstream name or a literal hostname/IP (then `port` applies). */
   readonly host: string;
   readonly port: number;

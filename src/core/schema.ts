@@ -203,7 +203,8 @@ function checkHost(v: string): string | undefined {
 export function parseHostPort(v: string, defaultPort = 8000): { host: string; port: number } | string {
   const a = parseAddress(v);
   if (a === 'invalid port number' || (typeof a !== 'string' && a.port === 0)) return 'invalid port number';
-  if (typeof a === 'string') return `Invalid target ('${v}'); not a valid hostname or ip address`;
+  // Kong's admin API spec (08-targets_routes_spec) words it without the value.
+  if (typeof a === 'string') return 'Invalid target; not a valid hostname or ip address';
   return { host: a.host, port: a.port ?? defaultPort };
 }
 
@@ -227,9 +228,10 @@ function checkPath(v: string): string | undefined {
  * and otherwise any address with an optional port.
  */
 function checkRouteHost(v: string): string | undefined {
-  const stars = v.split('*').length - 1;
+  const h = v.replace(/:\d+$/, ''); // the port, if any, is not a label
+  const stars = h.split('*').length - 1;
   if (stars > 1) return 'invalid wildcard: must have at most one wildcard';
-  if (stars === 1 && !v.startsWith('*.') && !v.endsWith('.*')) return 'invalid wildcard: must be placed at leftmost or rightmost label';
+  if (stars === 1 && !h.startsWith('*.') && !h.endsWith('.*')) return 'invalid wildcard: must be placed at leftmost or rightmost label';
   return typeof parseAddress(v.replace('*', 'wildcard')) === 'string' ? 'invalid hostname: ' + v : undefined;
 }
 
@@ -255,13 +257,22 @@ const interval = { type: 'number', between: [0, 65535], default: 0 } as const;
  * Kong's protocols that switchyard does not proxy: named in the refusal, rather than a bare
  * "expected one of", so a Kong config that uses them says what is missing.
  */
-const KONG_OTHER_PROTOCOLS = new Set(['grpc', 'grpcs', 'tcp', 'tls', 'tls_passthrough', 'udp', 'ws', 'wss']);
+const KONG_OTHER_PROTOCOLS = new Set(['grpc', 'grpcs', 'tcp', 'tls', 'tls_passthrough', 'udp']);
 
-/** Kong's service protocols, as far as switchyard goes: http and https. */
+/**
+ * Kong's service protocols, as far as switchyard goes: http and https, and Kong's WebSocket
+ * services `ws` and `wss`, which it proxies as http and https (it passes WebSocket upgrades on
+ * every service; plain requests too, where Kong's would refuse them).
+ */
 export function checkServiceProtocol(v: string): string | undefined {
-  if (v === 'http' || v === 'https') return undefined;
-  if (KONG_OTHER_PROTOCOLS.has(v)) return `protocol '${v}' is not supported: switchyard proxies http and https`;
-  return `expected one of: http, https (got '${v}')`;
+  if (v === 'http' || v === 'https' || v === 'ws' || v === 'wss') return undefined;
+  if (KONG_OTHER_PROTOCOLS.has(v)) return `protocol '${v}' is not supported: switchyard proxies http and https (and ws, wss as them)`;
+  return `expected one of: http, https, ws, wss (got '${v}')`;
+}
+
+/** Whether a service's targets are reached over TLS. */
+export function overTls(protocol: string): boolean {
+  return protocol === 'https' || protocol === 'wss';
 }
 
 function checkCheckType(v: string): string | undefined {
@@ -368,7 +379,7 @@ export const splitEntrySchema = {
 export const serviceSchema = {
   ...common,
   name: { type: 'string', nullable: true, default: null, check: checkName },
-  protocol: { type: 'string', oneOf: ['http', 'https'], default: 'http', check: checkServiceProtocol },
+  protocol: { type: 'string', oneOf: ['http', 'https', 'ws', 'wss'], default: 'http', check: checkServiceProtocol },
   host: { type: 'string', check: checkHost },
   port: { type: 'integer', between: [0, 65535], default: 80 },
   path: { type: 'string', nullable: true, default: null, check: checkPath },

@@ -12,6 +12,7 @@ import httpProxy from 'http-proxy';
 import type { Service } from '../core/model.js';
 import type { Store } from '../core/store.js';
 import { normalizePath } from '../core/router.js';
+import { overTls } from '../core/schema.js';
 import { matchHost, pickTarget, pickUpstream, upstreamUrl, type MatchOut, type RouteEntry, type RoutingTable, type ServiceEntry, type TargetEntry, type UpstreamEntry } from '../core/table.js';
 import { ActiveChecker, passiveOn, passiveStatus, record } from './health.js';
 import { probe } from './probe.js';
@@ -63,7 +64,7 @@ class TargetSlot {
     const s = service.service;
     if (this.made === null || this.made.service !== s) {
       // X-Forwarded-* are set by `forwarded` as Kong sets them, not by http-proxy's xfwd.
-      const secure = s.protocol === 'https';
+      const secure = overTls(s.protocol);
       const target = { protocol: secure ? 'https:' : 'http:', host: this.t.host, port: this.t.port };
       const base = { target, agent: this.agents(s), toProxy: true, proxyTimeout: s.read_timeout, ...(secure ? { secure: s.tls_verify === true } : {}) };
       const ownHost =
@@ -195,7 +196,7 @@ export class ProxyServer {
    * verification is the service's whatever http-proxy asks. Its pools are keyed by SNI too.
    */
   private readonly agentFor = (s: Service): http.Agent => {
-    const secure = s.protocol === 'https';
+    const secure = overTls(s.protocol);
     const verify = s.tls_verify === true;
     const key = secure ? `https|${s.connect_timeout}|${verify ? `verify|${s.tls_verify_depth ?? ''}` : 'none'}` : `http|${s.connect_timeout}`;
     let a = this.agents.get(key);
@@ -413,7 +414,7 @@ export class ProxyServer {
     const code = err.code ?? '';
     // A failed handshake is a failed connection (Kong reports it to passive health as a TCP
     // failure, and retries it like one), answered with the certificate problem named.
-    const tlsProblem = f.service.service.protocol === 'https' ? tlsFailure(err) : null;
+    const tlsProblem = overTls(f.service.service.protocol) ? tlsFailure(err) : null;
     // A timeout aborts the request, which surfaces as a reset: tell them apart by the clock. A read
     // timeout is final (the target may have acted on the request); a connect timeout is retried.
     const elapsed = performance.now() - f.attemptAt;

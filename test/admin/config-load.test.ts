@@ -37,7 +37,7 @@ describe('POST /config of a Kong file', () => {
     expect(r.body).toMatchObject({
       name: 'schema violation',
       fields: {
-        'services[0].routes[0].paths[0]': 'should start with: /',
+        'services[0].routes[0].paths[0]': 'should start with: / (fixed path) or ~/ (regex path)',
         'services[0].routes[0].plugins[0]': 'key-auth on route orders-api: switchyard has no plugins',
         'consumers[0]': 'alice: switchyard has no consumers',
       },

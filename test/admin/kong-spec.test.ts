@@ -132,7 +132,7 @@ describe('09-routes_routes_spec: POST /routes', () => {
     expect(r.status).toBe(400);
     expect(r.body).toMatchObject({ code: 2, name: 'schema violation' });
     expect(Array.isArray(r.body.fields['@entity'])).toBe(true);
-    expect(r.body.fields['@entity'][0]).toMatch(/^must set one of 'methods', 'hosts', 'paths'/);
+    expect(r.body.fields['@entity'][0]).toBe("must set one of 'methods', 'hosts', 'headers', 'paths', 'snis' when 'protocols' is 'https'");
     expect(r.body.message).toBe(`schema violation (${r.body.fields['@entity'][0]})`);
   });
 

@@ -26,7 +26,7 @@ describe('the CLI and a Kong file', () => {
         `switchyard: ${bad}: 3 errors:\n` +
         '  plugins[0]: cors on every route: switchyard has no plugins\n' +
         '  services[0].host: invalid value: a b\n' +
-        '  services[0].routes[0].paths[0]: should start with: /\n' +
+        '  services[0].routes[0].paths[0]: should start with: / (fixed path) or ~/ (regex path)\n' +
         'to load the rest without what switchyard does not have: --skip-unsupported (POST /config?skip_unsupported=true)\n',
     });
   });

@@ -55,7 +55,7 @@ routes:
       'upstreams[0].targets[0].weight': 'value should be between 0 and 65535',
       'services[0].port': 'value should be between 0 and 65535',
       // The routes of a service that failed are still checked, on their own.
-      'services[0].routes[0].paths[1]': 'should start with: /',
+      'services[0].routes[0].paths[1]': 'should start with: / (fixed path) or ~/ (regex path)',
       'services[1].routes[0].strip_path': 'expected a boolean',
       // The route names the failed service: its own error, not a missing service.
       'routes[0].hosts[0]': 'invalid wildcard: must be placed at leftmost or rightmost label',
@@ -65,7 +65,7 @@ routes:
         'kong.yml: 5 errors:',
         '  upstreams[0].targets[0].weight: value should be between 0 and 65535',
         '  services[0].port: value should be between 0 and 65535',
-        '  services[0].routes[0].paths[1]: should start with: /',
+        '  services[0].routes[0].paths[1]: should start with: / (fixed path) or ~/ (regex path)',
         '  services[1].routes[0].strip_path: expected a boolean',
         '  routes[0].hosts[0]: invalid wildcard: must be placed at leftmost or rightmost label',
       ].join('\n'),

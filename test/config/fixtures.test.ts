@@ -95,40 +95,78 @@ const FIXTURES: Record<string, Expect> = {
   'deck-konnect.yaml': { counts: [1, 0, 0, 0], version: '3.0', skipped: [] },
   'deck-select-tags.yaml': { counts: [1, 1, 0, 0], version: '3.0', skipped: ['consumers[0]'] },
   'deck-upstream-1.1.yaml': { counts: [0, 0, 1, 1], version: '1.1', skipped: [] },
-  // Loads, but its "/regex.+" is a prefix here until the router's migration of 2.x regex paths lands.
+  // Kong's own 2.1 file: a regex path without `~`, migrated on load as Kong 3 does.
   'kong-legacy-regex-2.1.yml': { counts: [2, 1, 0, 0], version: '2.1', skipped: [] },
-};
-
-/**
- * Files that need what other work adds (named): what is wrong with them today, exactly. When
- * that lands, this fails: move the file to FIXTURES with its counts.
- */
-const WAITING: Record<
-  string,
-  { on: string; errors: Record<string, string>; /** once it loads */ counts: Expect['counts'] }
-> = {
+  // Regex paths (`~`) and regex_priority, as Kong's ingress controller and openapi2kong write them.
+  'kic-regex-prefixed-path.yaml': { counts: [1, 1, 1, 0], version: '3.0', skipped: [] },
+  'openapi2kong-names-inferred.yaml': { counts: [1, 6, 1, 2], version: '3.0', skipped: [] },
+  // Supabase's gateway: url beside protocol (the url wins, as in Kong), a ws service, and every
+  // route's key-auth/acl left out with --skip-unsupported, each named open.
   'supabase-kong.yml': {
-    on: "services' protocols (ws)",
-    errors: { 'services[9].protocol': 'expected one of: http' },
-    counts: [21, 21, 0, 0],
-  },
-  'kic-regex-prefixed-path.yaml': {
-    on: 'the Kong router (regex paths)',
-    errors: { 'services[0].routes[0].paths[0]': 'regex paths are not supported; use a path prefix' },
-    counts: [1, 1, 1, 0],
-  },
-  'openapi2kong-names-inferred.yaml': {
-    on: 'the Kong router (regex paths, regex_priority)',
-    errors: Object.fromEntries(
-      [0, 1, 2, 3, 4, 5].flatMap((i) => [
-        [
-          `services[0].routes[${i}].regex_priority`,
-          "not supported by switchyard (only Kong's default 0 is accepted)",
-        ],
-        [`services[0].routes[${i}].paths[0]`, 'regex paths are not supported; use a path prefix'],
-      ]),
-    ),
-    counts: [1, 6, 1, 1],
+    counts: [20, 20, 0, 0],
+    version: '2.1',
+    skipped: [
+      'consumers[0]',
+      'consumers[1]',
+      'consumers[2]',
+      'acls[0]',
+      'acls[1]',
+      'basicauth_credentials[0]',
+      'services[0].plugins[0]',
+      'services[1].plugins[0]',
+      'services[2].plugins[0]',
+      'services[3].plugins[0]',
+      'services[4].plugins[0]',
+      'services[5].plugins[0]',
+      'services[6].plugins[0]',
+      'services[6].plugins[1]',
+      'services[6].plugins[2]',
+      'services[6].plugins[3]',
+      'services[7].plugins[0]',
+      'services[7].plugins[1]',
+      'services[7].plugins[2]',
+      'services[7].plugins[3]',
+      'services[8].plugins[0]',
+      'services[8].plugins[1]',
+      'services[8].plugins[2]',
+      'services[8].plugins[3]',
+      'services[9].plugins[0]',
+      'services[9].plugins[1]',
+      'services[9].plugins[2]',
+      'services[9].plugins[3]',
+      'services[10].plugins[0]',
+      'services[11].plugins[0]',
+      'services[12].plugins[0]',
+      'services[12].plugins[1]',
+      'services[12].plugins[2]',
+      'services[12].plugins[3]',
+      'services[13].plugins[0]',
+      'services[13].plugins[1]',
+      'services[13].plugins[2]',
+      'services[14].plugins[0]',
+      'services[14].plugins[1]',
+      'services[14].plugins[2]',
+      'services[15].plugins[0]',
+      'services[16].plugins[0]',
+      'services[16].plugins[1]',
+      'services[17].plugins[0]',
+      'services[18].plugins[0]',
+      'services[19].plugins[0]',
+      'services[19].plugins[1]',
+    ],
+    open: {
+      'auth-v1-all': ['key-auth', 'acl'],
+      'rest-v1-all': ['key-auth', 'acl'],
+      'graphql-v1-all': ['key-auth', 'acl'],
+      'realtime-v1-ws': ['key-auth', 'acl'],
+      'realtime-v1-rest-openapi': ['request-termination'],
+      'realtime-v1-rest-tenants': ['request-termination'],
+      'realtime-v1-rest': ['key-auth', 'acl'],
+      'meta-all': ['key-auth', 'acl'],
+      'mcp-blocker-route': ['request-termination'],
+      mcp: ['request-termination'],
+      'dashboard-all': ['basic-auth'],
+    },
   },
 };
 
@@ -137,7 +175,7 @@ const read = (f: string) => fs.readFileSync(path.join(DIR, f), 'utf8');
 describe('real declarative files', () => {
   it('every fixture names its source in its first line', () => {
     const files = fs.readdirSync(DIR).filter((f) => /\.ya?ml$/.test(f) && f !== 'requests.yaml');
-    expect(files.sort()).toEqual([...Object.keys(FIXTURES), ...Object.keys(WAITING)].sort());
+    expect(files.sort()).toEqual(Object.keys(FIXTURES).sort());
     for (const f of files) expect(read(f).split('\n')[0], f).toMatch(/^# Source: (adapted from )?\S+\/\S+ /);
   });
 
@@ -170,18 +208,6 @@ describe('real declarative files', () => {
           new RegExp(`^${file.replace('.', '\\.')}: ${want.skipped.length} errors?:\n`),
         );
       }
-    });
-  }
-
-  for (const [file, w] of Object.entries(WAITING)) {
-    it(`${file}: refused today only for what ${w.on} adds`, () => {
-      let e: unknown;
-      try {
-        readDeclarative(read(file), ctx, { source: file, skipUnsupported: true });
-      } catch (x) {
-        e = x;
-      }
-      expect((e as SwitchyardError).fields).toEqual(w.errors);
     });
   }
 });

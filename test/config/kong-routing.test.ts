@@ -75,19 +75,11 @@ async function pointed(state: State): Promise<State> {
 }
 
 /** Fixtures whose requests wait on other work, and on what. */
-const WAITING: Record<string, string> = {
-  // Enabled when the Kong router lands: regex paths, and a 2.1 file's regex path migrated to one.
-  'kong-legacy-regex-2.1.yml': 'the Kong router',
-  'kic-regex-prefixed-path.yaml': 'the Kong router',
-  'openapi2kong-names-inferred.yaml': 'the Kong router',
-  // Enabled when services take `protocol: ws` (its cases pass today with that service as http).
-  'supabase-kong.yml': "services' protocols",
-};
 
 describe('requests routed as Kong routes them', () => {
   for (const [file, cases] of Object.entries(CASES)) {
-    it.skipIf(WAITING[file] !== undefined)(
-      `${file}${WAITING[file] ? ` (enabled when ${WAITING[file]} lands)` : ''}`,
+    it(
+      file,
       async () => {
         const loaded = readDeclarative(
           fs.readFileSync(path.join(DIR, file), 'utf8'),

@@ -17,7 +17,7 @@ it('infers each field: defaults and required fields are there on create, everyth
   expect(patch).toEqual({ weight: 7 });
 
   // oneOf strings are their union; nullable fields add null; filled records are whole.
-  expectTypeOf(validate(serviceSchema, {}, 'create').value.protocol).toEqualTypeOf<'http' | 'https'>();
+  expectTypeOf(validate(serviceSchema, {}, 'create').value.protocol).toEqualTypeOf<'http' | 'https' | 'ws' | 'wss'>();
   expectTypeOf(validate(serviceSchema, {}, 'create').value.tls_verify).toEqualTypeOf<boolean | null>();
   expectTypeOf(validate(routeSchema, {}, 'create').value.protocols).toEqualTypeOf<('http' | 'https')[]>();
   expectTypeOf(validate(serviceSchema, {}, 'create').value.path).toEqualTypeOf<string | null>();

@@ -39,17 +39,27 @@ describe('service protocol and url', () => {
     expect(
       refused(store, { op: 'service.create', fields: { name: 'g', host: 'example.test', protocol: 'grpc' } }),
     ).toEqual({
-      protocol: "protocol 'grpc' is not supported: switchyard proxies http and https",
+      protocol: "protocol 'grpc' is not supported: switchyard proxies http and https (and ws, wss as them)",
     });
     expect(refused(store, { op: 'service.update', service: 'web', fields: { protocol: 'tcp' } })).toEqual({
-      protocol: "protocol 'tcp' is not supported: switchyard proxies http and https",
+      protocol: "protocol 'tcp' is not supported: switchyard proxies http and https (and ws, wss as them)",
     });
-    expect(refused(store, { op: 'service.create', fields: { url: 'wss://example.test/socket' } })).toEqual({
-      url: "protocol 'wss' is not supported: switchyard proxies http and https",
+    expect(refused(store, { op: 'service.create', fields: { url: 'udp://example.test/socket' } })).toEqual({
+      url: "protocol 'udp' is not supported: switchyard proxies http and https (and ws, wss as them)",
     });
     expect(
       refused(store, { op: 'service.create', fields: { host: 'example.test', protocol: 'gopher' } }),
-    ).toEqual({ protocol: "expected one of: http, https (got 'gopher')" });
+    ).toEqual({ protocol: "expected one of: http, https, ws, wss (got 'gopher')" });
+  });
+
+  it("takes Kong's WebSocket services, ws and wss, as http and https (wss:// on 443, with TLS fields)", () => {
+    const store = new Store();
+    store.dispatch({ op: 'service.create', fields: { name: 'rt', url: 'wss://example.test/socket', tls_verify: true } });
+    store.dispatch({ op: 'service.create', fields: { name: 'plain', url: 'ws://example.test:4000/socket' } });
+    expect(store.state.services.map((s) => [s.protocol, s.port, s.tls_verify])).toEqual([
+      ['wss', 443, true],
+      ['ws', 4000, null],
+    ]);
   });
 });
 

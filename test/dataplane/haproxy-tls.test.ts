@@ -102,7 +102,7 @@ describe('haproxy export with TLS', () => {
     const pem = path.join(dir, TLS_PEM);
     const text = fs.readFileSync(cfg, 'utf8');
     expect(text).toContain(`    bind 127.0.0.1:18443 ssl crt ${pem}`);
-    expect(text).toContain('http-request add-header X-Forwarded-Proto %[ssl_fc,iif(https,http)]');
+    expect(text).toContain('http-request set-header X-Forwarded-Proto %[ssl_fc,iif(https,http)]');
     expect(fs.readFileSync(pem, 'utf8')).toBe(`${pair.cert.trim()}\n${pair.key.trim()}\n`);
     expect(fs.statSync(pem).mode & 0o777).toBe(0o600);
     if (!HAPROXY) return;
@@ -113,6 +113,7 @@ describe('haproxy export with TLS', () => {
 
   it('config export --format haproxy --tls-bind uses the state directory’s self-signed certificate when given no files', async () => {
     const stateDir = path.join(tmp, 'state');
+    fs.mkdirSync(stateDir, { recursive: true }); // a state directory that exists, not yet with a certificate
     const out = path.join(tmp, 'cli');
     const res = await run(
       [

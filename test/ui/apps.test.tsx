@@ -156,7 +156,7 @@ describe('the apps pane', () => {
       const r = show();
       await waitForFrame(r.lastFrame, [
         /addr-v1 +● started +1\/1 +\S+ +addr\.example\.com 50%/,
-        /addr\.example\.com +addr-v1 50% .* 50% addr-v2/,
+        /addr\.example\.com +v1 50% .* 50% v2/,
       ]);
       expect(await countColours(engine.proxyUrl, 'addr.example.com', 4)).toEqual({ 'addr-v1': 2, 'addr-v2': 2 });
 
@@ -167,7 +167,7 @@ describe('the apps pane', () => {
         'app addr-v1 stopped',
         /addr-v1 +○ stopped +0\/1 +\S+ +addr\.example\.com 0%/,
         /addr-v2 +● started +1\/1 +\S+ +addr\.example\.com 100%/,
-        /addr\.example\.com +addr-v1 0% .* 100% addr-v2/,
+        /addr\.example\.com +v1 0% .* 100% v2/,
         // The targets pane (shares of the selected service): addr-v1 and its address get nothing.
         /▾ addr-v1 +100 +0% .*○ stop.*\n +127\.0\.0\.1:\d+ +100 +0% .*○ off/,
         absent('no target'),
@@ -179,7 +179,7 @@ describe('the apps pane', () => {
       await press(r, 's', [
         'app addr-v2 stopped',
         /addr-v2 +○ stopped +0\/1 +\S+ +addr\.example\.com 0%/,
-        /addr\.example\.com +addr-v1 0% .* 0% addr-v2 +no target/,
+        /addr\.example\.com +v1 0% .* 0% v2 +no target/,
       ]);
       expect(await countColours(engine.proxyUrl, 'addr.example.com', 2)).toEqual({ 'HTTP 503': 2 });
       const apps = await call(engine.adminUrl, '/apps');

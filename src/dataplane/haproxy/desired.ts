@@ -13,7 +13,7 @@
 import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { Healthchecks } from '../../core/model.js';
-import { serviceSchema } from '../../core/schema.js';
+import { overTls, serviceSchema } from '../../core/schema.js';
 import type { Candidate, RouteEntry, RoutingTable, ServiceEntry, UpstreamEntry } from '../../core/table.js';
 import { splitShares } from '../../core/traffic.js';
 
@@ -212,7 +212,7 @@ function backendFor(s: ServiceEntry, name: string, warnings: string[]): DesiredB
   let checkHeaders: [string, string][] | null = null;
   const checks = new Map<string, CheckSpec | null>();
   const svc = s.service;
-  const secure = svc.protocol === 'https';
+  const secure = overTls(svc.protocol);
   if (secure && svc.tls_verify === true && svc.tls_verify_depth !== null) {
     warnings.push(`service ${s.name}: tls_verify_depth ${svc.tls_verify_depth} is not expressed in HAProxy (it verifies chains of any length)`);
   }
