@@ -35,6 +35,27 @@ export const LINE_VERBS: readonly { readonly name: string; readonly usage: strin
 
 const ALL = [...VERBS.map((v) => v.name), ...LINE_VERBS.map((v) => v.name)];
 
+/** The `:` line's verbs in a few words each, for the help overlay (where there is room). */
+export const LINE_HELP: readonly (readonly [string, string])[] = [
+  ['split', 'set a split: split S a=90 b=10'],
+  ['switch', 'all to one upstream'],
+  ['weight', "a target's weight"],
+  ['add-target', 'add a target'],
+  ['remove-target', 'remove a target (asks)'],
+  ['undo', 'take back the last change'],
+  ['push', 'create or replace an app'],
+  ['map-route', 'an app on a route, weighted'],
+  ['unmap-route', 'an app off a route'],
+  ['start stop', 'start, stop an app'],
+  ['restart', 'replace instances, rolling'],
+  ['delete', 'delete an app (asks)'],
+  ['apps routes', 'show that pane'],
+  ['deployments', 'show that pane'],
+  ['logs', "an app's log"],
+  ['bg-deploy', 'deploy; -i ID -a resume…'],
+  ['config', 'apply, check, export FILE'],
+];
+
 function usage(name: string): never {
   const v = LINE_VERBS.find((x) => x.name === name);
   throw new SwitchyardError('invalid', `usage: ${v?.usage ?? name}`);

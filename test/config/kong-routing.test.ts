@@ -1,7 +1,8 @@
 /**
  * The requests of test/fixtures/kong/requests.yaml through the real proxy: each fixture loaded
  * (skipping what switchyard does not have), every service pointed at a local backend that says
- * which service it is and what path it got, and each request checked against what Kong does.
+ * which service it is, what path it got and the X-Forwarded-* headers Kong sends, and each
+ * request checked against what Kong does.
  */
 import fs from 'node:fs';
 import http from 'node:http';
@@ -37,9 +38,17 @@ afterAll(async () => {
   await Promise.all(servers.map((b) => new Promise<void>((r) => b.close(() => r()))));
 });
 
-/** A backend that says who it is and the path it got. */
+/** A backend that says who it is, the path it got and the X-Forwarded-* headers it was sent. */
 async function backend(name: string): Promise<number> {
-  const b = http.createServer((req, res) => res.end(JSON.stringify({ service: name, path: req.url })));
+  const b = http.createServer((req, res) =>
+    res.end(
+      JSON.stringify({
+        service: name,
+        path: req.url,
+        forwarded: { host: req.headers['x-forwarded-host'], path: req.headers['x-forwarded-path'], prefix: req.headers['x-forwarded-prefix'] },
+      }),
+    ),
+  );
   servers.push(b);
   await new Promise<void>((r) => b.listen(0, '127.0.0.1', () => r()));
   return (b.address() as AddressInfo).port;
@@ -74,8 +83,6 @@ async function pointed(state: State): Promise<State> {
   };
 }
 
-/** Fixtures whose requests wait on other work, and on what. */
-
 describe('requests routed as Kong routes them', () => {
   for (const [file, cases] of Object.entries(CASES)) {
     it(
@@ -101,7 +108,12 @@ describe('requests routed as Kong routes them', () => {
           }
           expect(routeOf.has(c.route), what).toBe(true);
           expect(reply.status, what).toBe(200);
-          expect(JSON.parse(reply.body), what).toEqual({ service: c.service, path: c.upstream_path });
+          const got = JSON.parse(reply.body) as { service: string; path: string; forwarded: { host?: string; path?: string; prefix?: string } };
+          expect({ service: got.service, path: got.path }, what).toEqual({ service: c.service, path: c.upstream_path });
+          // The headers Kong sends: the client's host (no port) and path as received, and what strip_path cut.
+          expect(got.forwarded.host, what).toBe((c.host ?? 'any.test').toLowerCase());
+          expect(got.forwarded.path, what).toBe(c.path.split('?')[0]);
+          if (got.forwarded.prefix !== undefined) expect(c.path.startsWith(got.forwarded.prefix), what).toBe(true);
         }
       },
     );

@@ -357,6 +357,24 @@ describe.skipIf(!HAPROXY)('HAProxy data plane (two real instances)', () => {
     expect((await fleet.report()).instances.map((i) => i.drift)).toEqual([[], []]);
   });
 
+  it("answers switchyard's JSON 503 naming the service when it has nothing to send to, not HAProxy's page", async () => {
+    const before = store.state.services.find((x) => x.name === 'web')!.upstreams;
+    store.dispatch({ op: 'service.split', service: 'web', split: [{ name: 'blue', weight: 0 }, { name: 'green', weight: 0 }], force: true });
+    try {
+      expect((await fleet.apply(store.table)).ok).toBe(true);
+      for (const h of hx) {
+        const r = await request(h.port, { host: 'web.localhost', path: '/x"y' });
+        expect(r.status).toBe(503);
+        expect(JSON.parse(r.body)).toEqual({
+          message: 'no available target for route web.localhost/x"y (service web): every target has weight 0, is stopped or unhealthy, or there are none',
+        });
+      }
+    } finally {
+      store.dispatch({ op: 'service.split', service: 'web', split: before, force: true });
+      expect((await fleet.apply(store.table)).ok).toBe(true);
+    }
+  });
+
   it('pins a request to one upstream with X-Switchyard-Upstream, whatever its weight, as in-process', async () => {
     const split = store.state.services.find((x) => x.name === 'web')!.upstreams;
     store.dispatch({ op: 'service.split', service: 'web', split: [{ name: 'blue', weight: 100 }, { name: 'green', weight: 0 }] });

@@ -99,6 +99,17 @@ describe('keymap', () => {
     }
   });
 
+  it("the help lists the : line's verbs where they fit, and never scrolls for them", () => {
+    const big = helpLayout(120, 50);
+    expect(big.overflow).toBe(0);
+    const verbs = big.columns.flat().filter((e) => e.kind === 'verb').map((e) => (e.kind === 'verb' ? e.keys : ''));
+    expect(verbs).toContain('bg-deploy');
+    expect(verbs).toContain('split');
+    const small = helpLayout(80, computeLayout(80, 24, { services: 1, targets: 7, nameWidth: 17 }).helpLines);
+    expect(small.overflow).toBe(0);
+    expect(small.columns.flat().some((e) => e.kind === 'verb')).toBe(false);
+  });
+
   it('the help fits 80x24 without scrolling, in two columns', () => {
     const l = computeLayout(80, 24, { services: 1, targets: 7, nameWidth: 17 });
     const h = helpLayout(80, l.helpLines);

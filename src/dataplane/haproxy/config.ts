@@ -177,6 +177,16 @@ function pinRules(pins: string, counts: string): string[] {
   ];
 }
 
+/**
+ * A backend with no server that can take traffic answers as the in-process proxy does: JSON naming
+ * what was asked and the service, not HAProxy's HTML page (a request pinned to a server still goes).
+ */
+function noTargetRule(service: string | null): string {
+  const whose = service ? ` (service ${service})` : '';
+  const message = `no available target for route %[req.hdr(host),host_only,json(utf8s)]%[path,json(utf8s)]${whose}: every target has weight 0, is stopped or unhealthy, or there are none`;
+  return `    http-request return status 503 content-type ${JSON_TYPE} lf-string '{"message":"${message}"}' if { nbsrv lt 1 } !{ var(txn.sy_pinsrv) -m found }`;
+}
+
 function backendBlock(b: DesiredBackend, pins: string[]): string[] {
   const lines = [
     '',
@@ -188,7 +198,7 @@ function backendBlock(b: DesiredBackend, pins: string[]): string[] {
   ];
   if (b.httpchk) lines.push(`    option httpchk ${b.httpchk}`);
   if (b.httpchk && b.checkHeaders.length) lines.push(`    http-check send${b.checkHeaders.map(([k, v]) => ` hdr ${k} "${v}"`).join('')}`);
-  lines.push(...pins);
+  lines.push(...pins, noTargetRule(b.service));
   for (const s of b.servers) lines.push(serverLine(s));
   return lines;
 }
@@ -218,6 +228,7 @@ function spareBlock(i: number, pins: string[]): string[] {
     `    timeout connect ${SPARE_DEFAULTS.connectMs}ms`,
     `    timeout server ${SPARE_DEFAULTS.serverMs}ms`,
     ...pins,
+    noTargetRule(null),
   ];
 }
 

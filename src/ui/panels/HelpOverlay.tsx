@@ -1,5 +1,6 @@
 import { Box } from 'ink';
 import { KEYMAP, SCOPE_TITLES, type Scope } from '../keymap.js';
+import { LINE_HELP } from '../command-line.js';
 import { padEnd, truncate } from '../format.js';
 import { useTheme } from '../theme.js';
 import { Line } from './Line.js';
@@ -13,7 +14,7 @@ export interface HelpOverlayProps {
 
 type Entry =
   | { readonly kind: 'title'; readonly text: string }
-  | { readonly kind: 'key'; readonly keys: string; readonly help: string };
+  | { readonly kind: 'key' | 'verb'; readonly keys: string; readonly help: string };
 
 /** Sections in order; the dialogs and the overlays share one (so that every key fits 80x24 in two columns). */
 const ORDER: readonly (readonly Scope[])[] = [
@@ -25,17 +26,23 @@ const ORDER: readonly (readonly Scope[])[] = [
   ['dialog', 'help'],
 ];
 const KEYS_W = 10;
+/** The `:` line's verbs are longer than keys (`remove-target`). */
+const VERB_W = 13;
 /** Narrower than this, one column that scrolls. */
 const TWO_COLUMNS_FROM = 80;
 
-/** Every binding of the keymap, by where it works. */
-export function helpEntries(): Entry[] {
+/** Every binding of the keymap, by where it works; with `verbs`, the `:` line's verbs after them. */
+export function helpEntries(verbs = false): Entry[] {
   const out: Entry[] = [];
   for (const scopes of ORDER) {
     out.push({ kind: 'title', text: scopes.map((s) => SCOPE_TITLES[s]).join(', ') });
     for (const scope of scopes)
       for (const b of KEYMAP)
         if (b.scope === scope) out.push({ kind: 'key', keys: b.keys.join(' '), help: b.help });
+  }
+  if (verbs) {
+    out.push({ kind: 'title', text: 'The : line (tab completes, ↑ recalls)' });
+    for (const [keys, help] of LINE_HELP) out.push({ kind: 'verb', keys, help });
   }
   return out;
 }
@@ -45,7 +52,16 @@ export function helpLayout(
   width: number,
   height: number,
 ): { columns: Entry[][]; overflow: number; colWidth: number } {
-  const entries = helpEntries();
+  // The `:` line's verbs where they fit without scrolling; elsewhere its footer lists them as you type.
+  const withVerbs = layoutOf(helpEntries(true), width, height);
+  return withVerbs.overflow === 0 ? withVerbs : layoutOf(helpEntries(false), width, height);
+}
+
+function layoutOf(
+  entries: Entry[],
+  width: number,
+  height: number,
+): { columns: Entry[][]; overflow: number; colWidth: number } {
   const h = Math.max(1, height);
   if (entries.length <= h || width < TWO_COLUMNS_FROM)
     return { columns: [entries], overflow: Math.max(0, entries.length - h), colWidth: width - 1 };
@@ -94,8 +110,8 @@ export function HelpOverlay({ width, height, scroll }: HelpOverlayProps) {
               <Line
                 key={i}
                 segments={[
-                  { text: `  ${padEnd(e.keys, KEYS_W)} `, bold: true, color: theme.tone('accent') },
-                  { text: truncate(e.help, Math.max(0, colWidth - KEYS_W - 4)) },
+                  { text: `  ${padEnd(e.keys, e.kind === 'verb' ? VERB_W : KEYS_W)} `, bold: true, color: theme.tone('accent') },
+                  { text: truncate(e.help, Math.max(0, colWidth - (e.kind === 'verb' ? VERB_W : KEYS_W) - 4)) },
                 ]}
               />
             ),
