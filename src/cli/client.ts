@@ -54,7 +54,11 @@ export class AdminClient {
       // Kong's message often lists the fields already ("schema violation (weight: …)"): say them once.
       const said = entries.every(([k, v]) => message.includes(k === '@entity' ? v : `${k}: ${v}`));
       const fields = entries.length && !said ? `\n${entries.map(([k, v]) => `  ${k}: ${v}`).join('\n')}` : '';
-      throw new Error(`${res.status} ${message}${fields}`);
+      // One style for a refused change: what was wrong, then that nothing changed and what to do.
+      const refused = method !== 'GET' && res.status !== 401 && !/nothing changed/i.test(message);
+      const hint = res.status === 404 ? LISTS[missingKind(path, message) ?? ''] : undefined;
+      const tail = refused ? `\n  nothing changed${hint ? `; ${hint}` : ''}` : '';
+      throw new Error(`${res.status} ${message}${fields}${tail}`);
     }
     // Steering HAProxy, a change is answered once the instances took it; say so when one did not.
     const plane = res.headers.get('x-switchyard-data-plane');
@@ -135,6 +139,23 @@ export class AdminClient {
     return { summary: j?.summary ?? 'applied', skipped: j?.skipped ?? [], routes: j?.skipped_on_routes ?? [] };
   }
 }
+
+/** What a 404 was about: the entity the path names (a target when the message says so), else the message's first word. */
+function missingKind(path: string, message: string): string | undefined {
+  const e = entityOf(path);
+  if (e) return e.target !== undefined && message.startsWith('target ') ? 'target' : e.kind;
+  return /^(\w+) '/.exec(message)?.[1];
+}
+
+/** Where to see what there is, by what a 404 was about. */
+const LISTS: Record<string, string> = {
+  target: '"switchyard config export" shows the targets there are',
+  service: '"switchyard config export" shows the services there are',
+  route: '"switchyard config export" shows the routes there are',
+  upstream: '"switchyard config export" shows the upstreams there are',
+  app: '"switchyard apps" lists the apps',
+  deployment: '"switchyard deployments" lists the deployments',
+};
 
 const KINDS: Record<string, string> = { services: 'service', routes: 'route', upstreams: 'upstream', apps: 'app', deployments: 'deployment' };
 

@@ -126,16 +126,21 @@ describe('CLI output', () => {
 
   it('a 404 names what was not found, and changes nothing', async () => {
     const before = await state();
+    // What was wrong, then (for a change) that nothing changed and where to see what there is.
+    const services = '\n  nothing changed; "switchyard config export" shows the services there are';
+    const targets = '\n  nothing changed; "switchyard config export" shows the targets there are';
+    const upstreams = '\n  nothing changed; "switchyard config export" shows the upstreams there are';
     const cases: [string[], string][] = [
-      [['switch', 'nosuch', 'x'], "404 service 'nosuch' not found"],
-      [['split', 'nosuch', 'a=1'], "404 service 'nosuch' not found"],
-      [['remove-target', 'address.v2.service', '127.0.0.1:3999'], "404 target '127.0.0.1:3999' of upstream 'address.v2.service' not found"],
-      [['weight', 'address.v2.service', '127.0.0.1:3999', '5'], "404 target '127.0.0.1:3999' of upstream 'address.v2.service' not found"],
-      [['remove-target', 'x', '127.0.0.1:3999'], "404 upstream 'x' not found"],
-      [['weight', 'x', '127.0.0.1:3999', '5'], "404 upstream 'x' not found"],
-      [['add-target', 'x', '127.0.0.1:3999'], "404 upstream 'x' not found"],
+      [['switch', 'nosuch', 'x'], `404 service 'nosuch' not found${services}`],
+      [['split', 'nosuch', 'a=1'], `404 service 'nosuch' not found${services}`],
+      [['remove-target', 'address.v2.service', '127.0.0.1:3999'], `404 target '127.0.0.1:3999' of upstream 'address.v2.service' not found${targets}`],
+      [['weight', 'address.v2.service', '127.0.0.1:3999', '5'], `404 target '127.0.0.1:3999' of upstream 'address.v2.service' not found${targets}`],
+      [['remove-target', 'x', '127.0.0.1:3999'], `404 upstream 'x' not found${upstreams}`],
+      [['weight', 'x', '127.0.0.1:3999', '5'], `404 upstream 'x' not found${upstreams}`],
+      [['add-target', 'x', '127.0.0.1:3999'], `404 upstream 'x' not found${upstreams}`],
       // Messages that name something already stay as they are.
-      [['delete', 'envapp'], "404 app 'envapp' not found"],
+      [['delete', 'envapp'], `404 app 'envapp' not found\n  nothing changed; "switchyard apps" lists the apps`],
+      // Looking is not a change: nothing to say about changes.
       [['bg-deploy', '-i', '999999', '-a', 'monitor'], "404 deployment '999999' not found"],
     ];
     for (const [args, message] of cases) {
@@ -183,19 +188,19 @@ describe('CLI output', () => {
     expect(await sw(['config', 'apply', bad])).toEqual({
       code: 1,
       stdout: '',
-      stderr: 'switchyard: 400 bad.yaml: 1 error:\n  upstreams[0].targets[1].weight: value should be between 0 and 65535\n',
+      stderr: 'switchyard: 400 bad.yaml: 1 error:\n  upstreams[0].targets[1].weight: value should be between 0 and 65535\n  nothing changed\n',
     });
     fs.writeFileSync(bad, 'upstreams:\n  - name: u\n    targets:\n      - target: 127.0.0.1:1\n        weight: -1\n      - target: 127.0.0.1:2\n        weight: 70000\n');
     expect(await sw(['config', 'apply', bad])).toEqual({
       code: 1,
       stdout: '',
       stderr:
-        'switchyard: 400 bad.yaml: 2 errors:\n  upstreams[0].targets[0].weight: value should be between 0 and 65535\n  upstreams[0].targets[1].weight: value should be between 0 and 65535\n',
+        'switchyard: 400 bad.yaml: 2 errors:\n  upstreams[0].targets[0].weight: value should be between 0 and 65535\n  upstreams[0].targets[1].weight: value should be between 0 and 65535\n  nothing changed\n',
     });
     expect(await sw(['split', 'address-service', 'nosuch=1'])).toEqual({
       code: 1,
       stdout: '',
-      stderr: "switchyard: 400 schema violation (upstreams[0].name: no upstream named 'nosuch')\n",
+      stderr: "switchyard: 400 schema violation (upstreams[0].name: no upstream named 'nosuch')\n  nothing changed\n",
     });
     expect(await state()).toBe(before);
   }, 30_000);
