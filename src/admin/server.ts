@@ -9,10 +9,10 @@ import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
-import { Counter, Gauge, Registry } from 'prom-client';
+import { Registry } from 'prom-client';
 import { exportYaml, readDeclarative, toDeclarative } from '../config/yaml.js';
 import { normalizeTarget, type Command } from '../core/commands.js';
-import { byNameOrId, effectiveSplit, type State, type Upstream } from '../core/model.js';
+import { byNameOrId, type State, type Upstream } from '../core/model.js';
 import { targetSchema, upstreamSchema } from '../core/schema.js';
 import type { Store } from '../core/store.js';
 import { tableHealth } from '../core/table.js';
@@ -27,7 +27,8 @@ import { settledWithin, summarize, type DataPlane } from '../dataplane/index.js'
 import { parseManifest } from '../deploy/manifest.js';
 import { appJson } from './apps.js';
 import { runCommand } from './commands.js';
-import type { CounterSnapshot, Stats, StatsSnapshot } from '../proxy/stats.js';
+import type { CounterSnapshot, Stats } from '../proxy/stats.js';
+import { defineMetrics } from './metrics.js';
 import {
   created,
   errorReply,
@@ -142,8 +143,7 @@ export class AdminServer {
   private accepted = 0;
   private adminRequests = 0;
   private readonly countConnection = () => this.accepted++;
-  /** The snapshot one scrape's collectors share. */
-  private scrape: { snap: StatsSnapshot; names: Names } | undefined;
+  private readonly metricsText: () => Promise<string>;
 
   constructor(private readonly options: AdminOptions) {
     this.store = options.store;
@@ -154,7 +154,13 @@ export class AdminServer {
     this.server.on('connection', this.countConnection);
     this.proxy.server.on('connection', this.countConnection);
     this.defineRoutes();
-    this.defineMetrics();
+    this.metricsText = defineMetrics(this.registry, {
+      stats: this.stats,
+      state: () => this.state,
+      table: () => this.store.table,
+      nodeId: this.nodeId,
+      version: VERSION,
+    }).scrape;
   }
 
   listen(): Promise<AddressInfo> {
@@ -706,129 +712,8 @@ export class AdminServer {
   }
 
   private async metrics(): Promise<Reply> {
-    this.scrape = { snap: this.stats.snapshot(), names: this.names() };
-    try {
-      const text = await this.registry.metrics();
-      return { status: 200, text, headers: { 'content-type': this.registry.contentType } };
-    } finally {
-      this.scrape = undefined;
-    }
-  }
-
-  /** Every counter of the current scrape as (kind, name, snapshot). */
-  private *series(): Generator<readonly [string, string, CounterSnapshot]> {
-    const scrape = this.scrape ?? { snap: this.stats.snapshot(), names: this.names() };
-    const { snap, names } = scrape;
-    yield ['total', 'total', snap.total];
-    for (const [k, c] of Object.entries(snap.routes)) yield ['route', names.route.get(k) ?? k, c];
-    for (const [k, c] of Object.entries(snap.services)) yield ['service', names.service.get(k) ?? k, c];
-    for (const [k, c] of Object.entries(snap.upstreams)) yield ['upstream', names.upstream.get(k) ?? k, c];
-    for (const [k, c] of Object.entries(snap.targets)) {
-      const n = names.target.get(k);
-      yield ['target', n ? `${n[0]}/${n[1]}` : k, c];
-    }
-  }
-
-  /** Collectors read the stats snapshot and the state at scrape time: nothing runs per request. */
-  private defineMetrics(): void {
-    const registers = [this.registry];
-    const labelNames = ['kind', 'name'] as const;
-    const series = () => this.series();
-    const state = () => this.state;
-    const table = () => this.store.table;
-    const perCounter = (name: string, help: string, value: (c: CounterSnapshot) => number | null) =>
-      new Gauge({
-        name,
-        help,
-        labelNames,
-        registers,
-        collect() {
-          this.reset();
-          for (const [kind, n, c] of series()) {
-            const v = value(c);
-            if (v !== null) this.set({ kind, name: n }, v);
-          }
-        },
-      });
-    new Counter({
-      name: 'switchyard_requests_total',
-      help: 'Requests received, per route, service, upstream and target.',
-      labelNames,
-      registers,
-      collect() {
-        this.reset();
-        for (const [kind, n, c] of series()) this.inc({ kind, name: n }, c.requests);
-      },
-    });
-    new Counter({
-      name: 'switchyard_responses_total',
-      help: 'Responses sent, by status class.',
-      labelNames: ['kind', 'name', 'class'],
-      registers,
-      collect() {
-        this.reset();
-        for (const [kind, n, c] of series())
-          for (const [cls, v] of Object.entries(c.status)) this.inc({ kind, name: n, class: cls }, v);
-      },
-    });
-    new Counter({
-      name: 'switchyard_errors_total',
-      help: 'Requests the proxy could not complete (connection failures, timeouts, no target).',
-      labelNames,
-      registers,
-      collect() {
-        this.reset();
-        for (const [kind, n, c] of series()) this.inc({ kind, name: n }, c.errors);
-      },
-    });
-    perCounter('switchyard_in_flight', 'Requests in flight.', (c) => c.inFlight);
-    perCounter('switchyard_request_rate', 'Requests per second over the last two seconds.', (c) => c.rate);
-    perCounter(
-      'switchyard_latency_p50_ms',
-      'Median latency over the last 10-20 s, in milliseconds.',
-      (c) => c.p50,
-    );
-    perCounter(
-      'switchyard_latency_p99_ms',
-      '99th percentile latency over the last 10-20 s, in milliseconds.',
-      (c) => c.p99,
-    );
-    new Gauge({
-      name: 'switchyard_target_weight',
-      help: 'Configured weight of each target in its upstream.',
-      labelNames: ['upstream', 'target'],
-      registers,
-      collect() {
-        this.reset();
-        for (const u of state().upstreams)
-          for (const t of u.targets) this.set({ upstream: u.name, target: t.target }, t.weight);
-      },
-    });
-    new Gauge({
-      name: 'switchyard_target_healthy',
-      help: '1 while passive health checks consider the target healthy.',
-      labelNames: ['upstream', 'target'],
-      registers,
-      collect() {
-        this.reset();
-        for (const u of table().upstreams)
-          for (const t of u.targets)
-            this.set({ upstream: u.name, target: t.address }, t.health.healthy ? 1 : 0);
-      },
-    });
-    new Gauge({
-      name: 'switchyard_upstream_weight',
-      help: "Weight of each upstream in its service's split.",
-      labelNames: ['service', 'upstream'],
-      registers,
-      collect() {
-        this.reset();
-        const st = state();
-        for (const s of st.services)
-          for (const e of effectiveSplit(st, s) ?? [])
-            this.set({ service: s.name ?? s.id, upstream: e.name }, e.weight);
-      },
-    });
+    const text = await this.metricsText();
+    return { status: 200, text, headers: { 'content-type': this.registry.contentType } };
   }
 }
 

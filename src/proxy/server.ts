@@ -16,7 +16,7 @@ import { overTls } from '../core/schema.js';
 import { matchHost, pickTarget, pickUpstream, upstreamUrl, type MatchOut, type RouteEntry, type RoutingTable, type ServiceEntry, type TargetEntry, type UpstreamEntry } from '../core/table.js';
 import { ActiveChecker, passiveOn, passiveStatus, record } from './health.js';
 import { probe } from './probe.js';
-import { Counter, Stats } from './stats.js';
+import { Counter, Group, Stats } from './stats.js';
 
 export interface ProxyOptions {
   readonly store: Store;
@@ -146,7 +146,8 @@ interface Flight {
   start: number;
   attempts: number;
   tried: TargetEntry[] | null;
-  total: Counter;
+  /** The proxy answered itself (no target could): Kong's `source="kong"`. */
+  own: boolean;
   /** When the current attempt started (retries start new ones). */
   attemptAt: number;
   /** Still sending the request to the target, under the service's write_timeout. */
@@ -243,22 +244,27 @@ export class ProxyServer {
     const seen: Record<'route' | 'service' | 'upstream' | 'target', Set<string>> = { route: new Set(), service: new Set(), upstream: new Set(), target: new Set() };
     const upstreamSlot = (u: UpstreamEntry): void => {
       seen.upstream.add(u.key);
-      u.slot = this.stats.counter('upstream', u.key);
+      const group = this.stats.group('upstream', u.key);
+      u.slot = group;
       for (const t of u.targets) {
         seen.target.add(t.key);
-        t.slot = new TargetSlot(t, u.hostHeader, this.agentFor, this.stats.counter('target', t.key));
+        const leaf = this.stats.leaf('target', t.key);
+        this.stats.link(leaf, group);
+        t.slot = new TargetSlot(t, u.hostHeader, this.agentFor, leaf);
       }
     };
     table.upstreams.forEach(upstreamSlot);
     for (const s of table.services) {
       seen.service.add(s.key);
-      s.slot = this.stats.counter('service', s.key);
+      s.slot = this.stats.group('service', s.key);
       // A service's literal host:port is an upstream of its own, not in table.upstreams.
       for (const u of s.upstreams) if (u.slot === undefined) upstreamSlot(u);
     }
     for (const r of table.routes) {
       seen.route.add(r.key);
-      r.slot = this.stats.counter('route', r.key);
+      const leaf = this.stats.leaf('route', r.key);
+      this.stats.link(leaf, r.service === null ? null : (r.service.slot as Group));
+      r.slot = leaf;
     }
     for (const kind of ['route', 'service', 'upstream', 'target'] as const) this.stats.retain(kind, seen[kind]);
     this.checker.apply(table);
@@ -284,9 +290,6 @@ export class ProxyServer {
   }
 
   private onRequest(req: Req, res: http.ServerResponse): void {
-    const total = this.stats.total;
-    total.requests++;
-    total.inFlight++;
     const start = performance.now();
     const url = req.url ?? '/';
     const q = url.indexOf('?');
@@ -320,8 +323,11 @@ export class ProxyServer {
     if (service === null || upstream === undefined || target === undefined) {
       return this.unavailable(res, route, service, start);
     }
-    req[FLIGHT] = { route, service, upstream, target, start, attempts: 0, tried: null, total, attemptAt: start, writing: false };
-    count(service, upstream, target);
+    req[FLIGHT] = { route, service, upstream, target, start, attempts: 0, tried: null, own: false, attemptAt: start, writing: false };
+    const tc = (target.slot as TargetSlot).counter;
+    tc.requests++;
+    tc.entered++;
+    tc.inFlight++;
     res.on('close', onResponseClose);
     if (this.maxBody > 0 && length === undefined && req.headers['transfer-encoding'] !== undefined) this.limitChunked(req, res);
     stripHopByHop(req.headers);
@@ -346,16 +352,20 @@ export class ProxyServer {
       res.setHeader('upgrade', 'TLS/1.2, HTTP/1.1');
       return this.refuse(res, 426, USE_HTTPS, start);
     }
-    const total = this.stats.total;
-    res.on('close', () => total.done(res.statusCode, (performance.now() - start) * 1000));
+    const own = this.stats.unrouted;
+    own.requests++;
+    own.inFlight++;
+    res.on('close', () => own.done(res.statusCode, (performance.now() - start) * 1000));
     res.writeHead(code, { location: `https://${host}${url}`, 'content-length': 0 });
     res.end();
   }
 
   /** A request the proxy answers itself, before any route's accounting: counted in the totals only. */
   private refuse(res: http.ServerResponse, status: number, body: Buffer, start: number): void {
-    const total = this.stats.total;
-    res.on('close', () => total.done(res.statusCode, (performance.now() - start) * 1000));
+    const own = this.stats.unrouted;
+    own.requests++;
+    own.inFlight++;
+    res.on('close', () => own.done(res.statusCode, (performance.now() - start) * 1000));
     // What is refused for its size or for shutting down may still be sending: do not keep the connection.
     if (status !== 404) res.setHeader('connection', 'close');
     sendJson(res, status, body);
@@ -363,22 +373,9 @@ export class ProxyServer {
 
   private unavailable(res: http.ServerResponse, route: RouteEntry, service: ServiceEntry | null, start: number, pin?: string): void {
     const rc = route.slot as Counter;
-    const sc = service?.slot as Counter | undefined;
-    if (sc) {
-      sc.requests++;
-      sc.inFlight++;
-    }
-    const total = this.stats.total;
     res.on('close', () => {
-      const us = (performance.now() - start) * 1000;
       rc.errors++;
-      rc.done(res.statusCode, us);
-      if (sc) {
-        sc.errors++;
-        sc.done(res.statusCode, us);
-      }
-      total.errors++;
-      total.done(res.statusCode, us);
+      rc.doneOwn(res.statusCode, (performance.now() - start) * 1000);
     });
     const where = route.route.hosts?.[0]
       ? `${route.route.hosts[0]}${route.route.paths?.[0] ?? ''}`
@@ -439,25 +436,21 @@ export class ProxyServer {
       }
       if (upstream !== undefined && target !== undefined) {
         tc.inFlight--;
-        if (upstream !== f.upstream) {
-          (f.upstream.slot as Counter).inFlight--;
-          (upstream.slot as Counter).requests++;
-          (upstream.slot as Counter).inFlight++;
-        }
+        const next = (target.slot as TargetSlot).counter;
+        next.requests++;
+        next.inFlight++;
+        if (upstream !== f.upstream) next.entered++;
         f.attempts++;
         f.attemptAt = performance.now();
         f.upstream = upstream;
         f.target = target;
-        (target.slot as TargetSlot).counter.requests++;
-        (target.slot as TargetSlot).counter.inFlight++;
         this.proxy.web(req, res, (target.slot as TargetSlot).options(f.service, f.route.route.preserve_host));
         return;
       }
     }
     (f.route.slot as Counter).errors++;
-    (f.service.slot as Counter).errors++;
-    (f.upstream.slot as Counter).errors++;
-    this.stats.total.errors++;
+    tc.failed++;
+    f.own = !res.headersSent;
     if (res.headersSent) res.destroy();
     else if (tlsProblem !== null && !timedOut) sendJson(res, 502, Buffer.from(JSON.stringify({ message: `${tlsProblem} for upstream target ${f.target.address}` })));
     else sendJson(res, timedOut ? 504 : 502, timedOut ? TIMEOUT : BAD_GATEWAY);
@@ -498,7 +491,7 @@ export class ProxyServer {
     const matched = out.matched;
     const encrypted = (req.socket as { encrypted?: boolean }).encrypted === true;
     if (route !== undefined && !route.httpAllowed && !encrypted) {
-      this.stats.total.requests++;
+      this.stats.unrouted.requests++;
       socket.end(
         'HTTP/1.1 426 Upgrade Required\r\nconnection: close\r\ncontent-type: application/json; charset=utf-8\r\n' +
           `content-length: ${USE_HTTPS.length}\r\n\r\n${USE_HTTPS.toString()}`,
@@ -508,15 +501,13 @@ export class ProxyServer {
     const service = route?.service ?? null;
     const upstream = service === null ? undefined : pickUpstream(service);
     const target = upstream === undefined ? undefined : pickTarget(upstream);
-    this.stats.total.requests++;
     if (route === undefined || service === null || upstream === undefined || target === undefined || this.closing) {
+      this.stats.unrouted.requests++;
       socket.end(route === undefined ? 'HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n' : 'HTTP/1.1 503 Service Unavailable\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
       return;
     }
-    for (const c of [route.slot, service.slot, upstream.slot, (target.slot as TargetSlot).counter] as Counter[]) {
-      c.requests++;
-      c.s1xx++;
-    }
+    (route.slot as Counter).switched();
+    (target.slot as TargetSlot).counter.switched();
     req[FLIGHT] = {
       route,
       service,
@@ -525,7 +516,7 @@ export class ProxyServer {
       start: performance.now(),
       attempts: 0,
       tried: null,
-      total: this.stats.total,
+      own: false,
       attemptAt: performance.now(),
       writing: false,
     };
@@ -574,18 +565,6 @@ function markDown(t: TargetEntry, stillRouted: () => boolean): void {
     });
   };
   setTimeout(look, 500).unref();
-}
-
-function count(service: ServiceEntry, upstream: UpstreamEntry, target: TargetEntry): void {
-  const sc = service.slot as Counter;
-  const uc = upstream.slot as Counter;
-  const tc = (target.slot as TargetSlot).counter;
-  sc.requests++;
-  sc.inFlight++;
-  uc.requests++;
-  uc.inFlight++;
-  tc.requests++;
-  tc.inFlight++;
 }
 
 /** The Host header as Kong's router and `$host` read it: lower-case, without its port. */
@@ -709,11 +688,10 @@ function onResponseClose(this: http.ServerResponse): void {
   req[FLIGHT] = undefined;
   const us = (performance.now() - f.start) * 1000;
   const status = this.statusCode;
-  (f.route.slot as Counter).done(status, us);
-  (f.service.slot as Counter).done(status, us);
-  (f.upstream.slot as Counter).done(status, us);
+  const rc = f.route.slot as Counter;
+  if (f.own) rc.doneOwn(status, us);
+  else rc.done(status, us);
   (f.target.slot as TargetSlot).counter.done(status, us);
-  f.total.done(status, us);
 }
 
 /** Binds a server, turning EADDRINUSE and friends into one clear sentence (`flag`: the --FLAG-port to name). */

@@ -1,11 +1,10 @@
 /**
- * Live counters for routes, services, upstreams and targets. The request path only increments
- * fields of a Counter it already holds (attached to the routing table at compile time) and
- * records one latency value; rates come from a timer that samples the totals, and snapshots are
- * built on demand, so no per-request work depends on who is watching.
+ * Live counters for routes, services, upstreams and targets. The request path counts once, at
+ * the leaves it already holds (attached to the routing table at compile time): the route and the
+ * target of each request, plus one leaf for requests no route took. Services, upstreams and the
+ * total are sums of their leaves, made when a timer samples the totals or a reader asks for a
+ * snapshot, so no per-request work depends on how many levels there are or who is watching.
  */
-import * as hdr from 'hdr-histogram-js';
-import type { Histogram } from 'hdr-histogram-js';
 
 export type Kind = 'route' | 'service' | 'upstream' | 'target';
 
@@ -13,52 +12,231 @@ export type Kind = 'route' | 'service' | 'upstream' | 'target';
 export const SAMPLE_MS = 250;
 /** Samples kept: one minute. */
 const RING = 240;
-/** Latency percentiles cover the last 10–20 s: two histograms, rotated every 10 s. */
+/** Latency percentiles cover the last 10–20 s: two windows, rotated every 10 s. */
 const ROTATE_MS = 10_000;
 /** Rates are averaged over this window. */
 const RATE_WINDOW_SAMPLES = 8;
 
-function newHistogram(): Histogram {
-  return hdr.build({ useWebAssembly: false, numberOfSignificantValueDigits: 2, lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, bitBucketSize: 32 });
+/**
+ * Prometheus bucket bounds, in milliseconds: switchyard's own seconds histogram and Kong's
+ * `kong_request_latency_ms` (Kong's UPSTREAM_LATENCY_BUCKETS, kong/plugins/prometheus/exporter.lua).
+ * The leaves count into the union of both, so each histogram's buckets are exact sums of it.
+ */
+export const SECONDS_BUCKETS_MS: readonly number[] = [
+  0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000, 30_000, 60_000,
+];
+export const KONG_REQUEST_LATENCY_BUCKETS_MS: readonly number[] = [
+  25, 50, 80, 100, 250, 400, 700, 1000, 2000, 5000, 10_000, 30_000, 60_000,
+];
+/** The union, in ascending order (ms); a value lands in the first bound it does not exceed, or past the last. */
+export const BOUNDS_MS: readonly number[] = [
+  ...new Set([...SECONDS_BUCKETS_MS, ...KONG_REQUEST_LATENCY_BUCKETS_MS]),
+].sort((a, b) => a - b);
+const BOUNDS_US = Float64Array.from([...BOUNDS_MS.map((ms) => ms * 1000), Infinity]);
+
+/**
+ * Percentile windows: log-linear buckets over microseconds (HdrHistogram's layout, 128 linear
+ * sub-buckets per power of two: under 0.8% error), so a record is one index computation and one
+ * increment, and windows of any number of leaves add up bucket by bucket.
+ */
+const WINDOW_SIZE = 3328;
+function bucketOf(us: number): number {
+  if (us < 256) return us < 1 ? 1 : us | 0;
+  const v = us >= 4294967295 ? 4294967295 : us >>> 0;
+  const shift = 24 - Math.clz32(v); // the bit length past 8
+  return (shift << 7) + (v >>> shift);
+}
+/** The highest value (µs) a window bucket holds: what HdrHistogram reports for a percentile. */
+function valueOf(i: number): number {
+  if (i < 256) return i;
+  const shift = (i >> 7) - 1;
+  const sub = i - (shift << 7);
+  return (sub + 1) * 2 ** shift - 1;
 }
 
-export class Counter {
+/** Status codes up to 999, and again for responses the proxy made itself (Kong's `source="kong"`). */
+const CODES = 1000;
+/** Status classes (`status / 100`, 0–9), and again (+10) for the proxy's own answers. */
+const CLASSES = 10;
+
+/** One percentile window: counts per log-linear bucket, and the range of buckets in use. */
+class Window {
+  readonly counts = new Int32Array(WINDOW_SIZE);
+  n = 0;
+  lo = WINDOW_SIZE;
+  hi = -1;
+
+  /** Adds (sign 1) or takes away (-1) another window's counts. */
+  add(o: Window, sign: number): void {
+    for (let i = o.lo; i <= o.hi; i++) {
+      const v = o.counts[i] as number;
+      if (v !== 0) this.counts[i] = (this.counts[i] as number) + sign * v;
+    }
+    this.n += sign * o.n;
+    if (o.lo < this.lo) this.lo = o.lo;
+    if (o.hi > this.hi) this.hi = o.hi;
+  }
+
+  reset(): void {
+    if (this.hi >= this.lo) this.counts.fill(0, this.lo, this.hi + 1);
+    this.n = 0;
+    this.lo = WINDOW_SIZE;
+    this.hi = -1;
+  }
+}
+
+/** What a leaf counts, and what a group holds of leaves that left it (retired or moved away). */
+class Tally {
   requests = 0;
-  inFlight = 0;
-  s1xx = 0;
-  s2xx = 0;
-  s3xx = 0;
-  s4xx = 0;
-  s5xx = 0;
-  /** Requests the proxy could not complete (connection failures, timeouts, no target). */
+  /** Target leaves: requests that came into the target's upstream through it (retries within an upstream do not). */
+  entered = 0;
+  /** Requests the proxy could not complete (connection failures, timeouts, no target); a target counts each failed attempt. */
   errors = 0;
+  /** Target leaves: requests that failed with this target as their last (the upstream's errors). */
+  failed = 0;
+  inFlight = 0;
+  /** Responses by status class (`status / 100`), then (+CLASSES) those the proxy answered itself. */
+  readonly classes = new Float64Array(2 * CLASSES);
+  /** Route leaves: responses by status code, then (+CODES) the proxy's own (for Kong's per-code counter). */
+  codes: Float64Array | null = null;
+  /** Latency in Prometheus buckets (BOUNDS_MS, then +Inf) since the start, and their sum in µs. */
+  readonly buckets = new Float64Array(BOUNDS_US.length);
+  sumUs = 0;
+  /** Percentile windows (µs, log-linear): the current 10 s and the one before, made on first use. */
+  win: Window | null = null;
+  prevWin: Window | null = null;
+
+  /** Adds (sign 1) or takes away (-1) another tally's cumulative counts: not in-flight requests. */
+  add(o: Tally, sign: number): void {
+    this.requests += sign * o.requests;
+    this.entered += sign * o.entered;
+    this.errors += sign * o.errors;
+    this.failed += sign * o.failed;
+    this.sumUs += sign * o.sumUs;
+    addAll(this.classes, o.classes, sign);
+    addAll(this.buckets, o.buckets, sign);
+    if (o.codes) addAll((this.codes ??= new Float64Array(2 * CODES)), o.codes, sign);
+    if (o.win) (this.win ??= new Window()).add(o.win, sign);
+    if (o.prevWin) (this.prevWin ??= new Window()).add(o.prevWin, sign);
+  }
+
+  rotate(): void {
+    const old = this.prevWin;
+    this.prevWin = this.win;
+    this.win = old;
+    old?.reset();
+  }
+}
+
+function addAll(into: Float64Array, from: Float64Array, sign: number): void {
+  for (let i = 0; i < from.length; i++) into[i] = (into[i] as number) + sign * (from[i] as number);
+}
+
+function bump(a: Float64Array | Int32Array, i: number): void {
+  a[i] = (a[i] as number) + 1;
+}
+
+/** A leaf: a route, a target, or the requests no route took. The request path touches only these. */
+export class Counter extends Tally {
   /** Ring of sampled `requests` totals, one per SAMPLE_MS. */
   readonly samples = new Float64Array(RING);
-  /** Latency in microseconds: current window and the one before. */
-  hist: Histogram | null = null;
-  prevHist: Histogram | null = null;
+  /** The group it adds into (a route's service, a target's upstream); null for none. */
+  group: Group | null = null;
 
   constructor(
-    readonly kind: Kind | 'total',
+    readonly kind: 'route' | 'target' | 'total',
+    readonly key: string,
+  ) {
+    super();
+    if (kind === 'route') this.codes = new Float64Array(2 * CODES);
+  }
+
+  /** A response finished: its status code and latency. */
+  done(status: number, micros: number): void {
+    this.inFlight--;
+    const code = status < CODES ? status : CODES - 1;
+    bump(this.classes, (code / 100) | 0);
+    if (this.codes !== null) bump(this.codes, code);
+    this.record(micros);
+  }
+
+  /** A response the proxy made itself (no target could answer) finished. */
+  doneOwn(status: number, micros: number): void {
+    this.inFlight--;
+    const code = status < CODES ? status : CODES - 1;
+    bump(this.classes, CLASSES + ((code / 100) | 0));
+    if (this.codes !== null) bump(this.codes, CODES + code);
+    this.record(micros);
+  }
+
+  /** A WebSocket handed over: counted as a request answered 101. */
+  switched(): void {
+    this.requests++;
+    this.entered++;
+    bump(this.classes, 1);
+    if (this.codes !== null) bump(this.codes, 101);
+  }
+
+  private record(us: number): void {
+    const w = (this.win ??= new Window());
+    const b = bucketOf(us);
+    bump(w.counts, b);
+    w.n++;
+    if (b < w.lo) w.lo = b;
+    if (b > w.hi) w.hi = b;
+    let j = 0;
+    while (us > (BOUNDS_US[j] as number)) j++;
+    bump(this.buckets, j);
+    this.sumUs += us;
+  }
+}
+
+/**
+ * A service, an upstream or the total: what its leaves add up to, plus `base` (what leaves that
+ * left it had counted, so its totals never go back). An upstream counts its targets' `entered`
+ * as requests and their `failed` as errors.
+ */
+export class Group {
+  readonly base = new Tally();
+  readonly leaves = new Set<Counter>();
+  readonly samples = new Float64Array(RING);
+
+  constructor(
+    readonly kind: 'service' | 'upstream' | 'total',
     readonly key: string,
   ) {}
 
-  /** Called once a response is finished: status class and latency. */
-  done(status: number, micros: number): void {
-    this.inFlight--;
-    if (status >= 500) this.s5xx++;
-    else if (status >= 400) this.s4xx++;
-    else if (status >= 300) this.s3xx++;
-    else if (status >= 200) this.s2xx++;
-    else this.s1xx++;
-    (this.hist ??= newHistogram()).recordValue(micros < 1 ? 1 : micros);
+  get requests(): number {
+    const up = this.kind === 'upstream';
+    let n = up ? this.base.entered : this.base.requests;
+    for (const c of this.leaves) n += up ? c.entered : c.requests;
+    return n;
+  }
+
+  get errors(): number {
+    const up = this.kind === 'upstream';
+    let n = up ? this.base.failed : this.base.errors;
+    for (const c of this.leaves) n += up ? c.failed : c.errors;
+    return n;
+  }
+
+  get inFlight(): number {
+    let n = 0;
+    for (const c of this.leaves) n += c.inFlight;
+    return n;
   }
 }
 
 export interface CounterSnapshot {
   readonly requests: number;
   readonly inFlight: number;
-  readonly status: { readonly '1xx': number; readonly '2xx': number; readonly '3xx': number; readonly '4xx': number; readonly '5xx': number };
+  readonly status: {
+    readonly '1xx': number;
+    readonly '2xx': number;
+    readonly '3xx': number;
+    readonly '4xx': number;
+    readonly '5xx': number;
+  };
   readonly errors: number;
   /** Requests per second over the last two seconds. */
   readonly rate: number;
@@ -79,37 +257,87 @@ export interface StatsSnapshot {
 }
 
 export class Stats {
-  readonly total = new Counter('total', 'total');
-  private readonly counters: Record<Kind, Map<string, Counter>> = {
-    route: new Map(),
+  /** Requests no route took (refused, redirected to HTTPS, no match): the total's own leaf. */
+  readonly unrouted = new Counter('total', 'total');
+  readonly total = new Group('total', 'total');
+  private readonly routes = new Map<string, Counter>();
+  private readonly targets = new Map<string, Counter>();
+  private readonly groups: Record<'service' | 'upstream', Map<string, Group>> = {
     service: new Map(),
     upstream: new Map(),
-    target: new Map(),
   };
   private sampleIndex = 0;
   private sampledAt = 0;
   private timer: NodeJS.Timeout | undefined;
   private rotateTimer: NodeJS.Timeout | undefined;
 
-  /** The counter for an entity, made on first use and kept across routing changes. */
-  counter(kind: Kind, key: string): Counter {
-    const map = this.counters[kind];
+  constructor() {
+    this.total.leaves.add(this.unrouted);
+  }
+
+  /** The leaf for a route or target, made on first use and kept across routing changes. */
+  leaf(kind: 'route' | 'target', key: string): Counter {
+    const map = kind === 'route' ? this.routes : this.targets;
     let c = map.get(key);
     if (!c) {
       c = new Counter(kind, key);
-      // A counter made mid-run starts its history at its current (zero) total.
       map.set(key, c);
+      if (kind === 'route') this.total.leaves.add(c);
     }
     return c;
   }
 
+  /** The group for a service or upstream, made on first use and kept across routing changes. */
+  group(kind: 'service' | 'upstream', key: string): Group {
+    const map = this.groups[kind];
+    let g = map.get(key);
+    if (!g) {
+      g = new Group(kind, key);
+      map.set(key, g);
+    }
+    return g;
+  }
+
   /**
-   * Forgets counters of entities that no longer exist, except those with requests still in
-   * flight: a target that left the table is drained by watching exactly that counter (the
-   * request decrements the object it started on), so it is kept until a later change finds it idle.
+   * Puts a leaf under a group (a route under its service, a target under its upstream). A leaf
+   * that moves takes its counts along without changing either group's totals: the old group
+   * keeps what it had counted, the new one starts from its own.
+   */
+  link(c: Counter, g: Group | null): void {
+    const old = c.group;
+    if (old === g) return;
+    if (old) {
+      old.leaves.delete(c);
+      old.base.add(c, 1);
+    }
+    if (g) {
+      g.leaves.add(c);
+      g.base.add(c, -1);
+    }
+    c.group = g;
+  }
+
+  /**
+   * Forgets counters of entities that no longer exist. A leaf with requests still in flight is
+   * kept (a target that left the table is drained by watching exactly that counter: the request
+   * decrements the object it started on) until a later change finds it idle; what a forgotten
+   * leaf counted stays in its groups' totals.
    */
   retain(kind: Kind, keys: ReadonlySet<string>): void {
-    for (const [k, c] of this.counters[kind]) if (!keys.has(k) && c.inFlight <= 0) this.counters[kind].delete(k);
+    if (kind === 'service' || kind === 'upstream') {
+      for (const k of this.groups[kind].keys()) if (!keys.has(k)) this.groups[kind].delete(k);
+      return;
+    }
+    const map = kind === 'route' ? this.routes : this.targets;
+    for (const [k, c] of map) {
+      if (keys.has(k) || c.inFlight > 0) continue;
+      map.delete(k);
+      this.link(c, null);
+      if (kind === 'route') {
+        this.total.leaves.delete(c);
+        this.total.base.add(c, 1);
+      }
+    }
   }
 
   /**
@@ -119,7 +347,7 @@ export class Stats {
   inFlightTo(address: string): number {
     const suffix = `/${address}`;
     let n = 0;
-    for (const [k, c] of this.counters.target) if (k.endsWith(suffix)) n += c.inFlight;
+    for (const [k, c] of this.targets) if (k.endsWith(suffix)) n += c.inFlight;
     return n;
   }
 
@@ -139,9 +367,13 @@ export class Stats {
     this.rotateTimer = undefined;
   }
 
-  private each(fn: (c: Counter) => void): void {
-    fn(this.total);
-    for (const kind of Object.keys(this.counters) as Kind[]) for (const c of this.counters[kind].values()) fn(c);
+  private *all(): Generator<Counter | Group> {
+    yield this.total;
+    yield this.unrouted;
+    yield* this.routes.values();
+    yield* this.targets.values();
+    yield* this.groups.service.values();
+    yield* this.groups.upstream.values();
   }
 
   /** Records every counter's total into its ring (the timer does this; tests may call it). */
@@ -149,30 +381,38 @@ export class Stats {
     this.sampleIndex++;
     this.sampledAt = Date.now();
     const i = this.sampleIndex % RING;
-    this.each((c) => {
-      c.samples[i] = c.requests;
-    });
+    for (const c of this.all()) c.samples[i] = c.requests;
   }
 
   private rotate(): void {
-    this.each((c) => {
-      const old = c.prevHist;
-      c.prevHist = c.hist;
-      c.hist = old;
-      c.hist?.reset();
-    });
+    this.unrouted.rotate();
+    this.total.base.rotate();
+    for (const c of this.routes.values()) c.rotate();
+    for (const c of this.targets.values()) c.rotate();
+    for (const g of this.groups.service.values()) g.base.rotate();
+    for (const g of this.groups.upstream.values()) g.base.rotate();
   }
 
-  snapshotOf(c: Counter): CounterSnapshot {
+  /** The route and target leaves, by key, for /metrics. */
+  leaves(kind: 'route' | 'target'): ReadonlyMap<string, Counter> {
+    return kind === 'route' ? this.routes : this.targets;
+  }
+
+  /** One scratch window for adding a group's windows up at sampling time. */
+  private readonly scratch = new Window();
+
+  snapshotOf(c: Counter | Group): CounterSnapshot {
+    const tallies: readonly Tally[] = c instanceof Counter ? [c] : [c.base, ...c.leaves];
+    const requests = c.requests;
     const idx = this.sampleIndex;
     const back = Math.min(RATE_WINDOW_SAMPLES, idx);
     const elapsed = back * SAMPLE_MS + (Date.now() - this.sampledAt);
     const then = c.samples[(idx - back + RING) % RING] as number;
-    const rate = back > 0 && elapsed > 0 ? ((c.requests - then) * 1000) / elapsed : 0;
+    const rate = back > 0 && elapsed > 0 ? ((requests - then) * 1000) / elapsed : 0;
     const perSecond = 1000 / SAMPLE_MS;
     const series: number[] = [];
-    for (let s = 29; s >= 0; s--) {
-      const hi = idx - s * perSecond;
+    for (let k = 29; k >= 0; k--) {
+      const hi = idx - k * perSecond;
       const lo = hi - perSecond;
       if (lo < 1) {
         series.push(0);
@@ -180,46 +420,53 @@ export class Stats {
       }
       series.push(Math.max(0, (c.samples[hi % RING] as number) - (c.samples[lo % RING] as number)));
     }
-    let p50: number | null = null;
-    let p99: number | null = null;
-    const cur = c.hist;
-    const prev = c.prevHist;
-    const count = (cur?.totalCount ?? 0) + (prev?.totalCount ?? 0);
-    if (count > 0) {
-      let h: Histogram;
-      if (cur && prev && prev.totalCount > 0 && cur.totalCount > 0) {
-        h = newHistogram();
-        h.add(cur);
-        h.add(prev);
-      } else h = (cur && cur.totalCount > 0 ? cur : prev) as Histogram;
-      p50 = h.getValueAtPercentile(50) / 1000;
-      p99 = h.getValueAtPercentile(99) / 1000;
+    const cls = new Float64Array(2 * CLASSES);
+    const w = this.scratch;
+    w.reset();
+    for (const t of tallies) {
+      addAll(cls, t.classes, 1);
+      if (t.win && t.win.hi >= t.win.lo) w.add(t.win, 1);
+      if (t.prevWin && t.prevWin.hi >= t.prevWin.lo) w.add(t.prevWin, 1);
     }
+    const of = (k: number) => (cls[k] as number) + (cls[CLASSES + k] as number);
+    let fives = 0;
+    for (let k = 5; k < CLASSES; k++) fives += of(k);
     return {
-      requests: c.requests,
+      requests,
       inFlight: c.inFlight,
-      status: { '1xx': c.s1xx, '2xx': c.s2xx, '3xx': c.s3xx, '4xx': c.s4xx, '5xx': c.s5xx },
+      status: { '1xx': of(0) + of(1), '2xx': of(2), '3xx': of(3), '4xx': of(4), '5xx': fives },
       errors: c.errors,
       rate: Math.max(0, rate),
-      p50,
-      p99,
+      p50: w.n > 0 ? percentile(w, 50) / 1000 : null,
+      p99: w.n > 0 ? percentile(w, 99) / 1000 : null,
       series,
     };
   }
 
   snapshot(): StatsSnapshot {
-    const of = (kind: Kind) => {
+    const of = (m: ReadonlyMap<string, Counter | Group>) => {
       const out: Record<string, CounterSnapshot> = {};
-      for (const [k, c] of this.counters[kind]) out[k] = this.snapshotOf(c);
+      for (const [k, c] of m) out[k] = this.snapshotOf(c);
       return out;
     };
     return Object.freeze({
       at: Date.now(),
       total: this.snapshotOf(this.total),
-      routes: of('route'),
-      services: of('service'),
-      upstreams: of('upstream'),
-      targets: of('target'),
+      routes: of(this.routes),
+      services: of(this.groups.service),
+      upstreams: of(this.groups.upstream),
+      targets: of(this.targets),
     });
   }
+}
+
+/** HdrHistogram's reading: the highest value of the bucket where the count reaches the rank. */
+function percentile(w: Window, p: number): number {
+  const rank = Math.max(1, Math.round((p / 100) * w.n));
+  let seen = 0;
+  for (let i = w.lo; i <= w.hi; i++) {
+    seen += w.counts[i] as number;
+    if (seen >= rank) return Math.max(1, valueOf(i));
+  }
+  return Math.max(1, valueOf(Math.max(0, w.hi)));
 }
