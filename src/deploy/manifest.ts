@@ -257,12 +257,15 @@ export function parseManifest(text_: string, source = 'manifest', opts: Manifest
       if (busy.has(name)) throw new Bad(`placeholder \${${name}} refers to itself`);
       busy.add(name);
       let v: unknown;
-      if (name in params) v = substitute(params[name], PLACEHOLDER, lookup);
-      else if (name in defaults) v = defaults[name]!();
-      else if (name in global) v = substitute(global[name], PLACEHOLDER, lookup);
-      else if (name in GLOBAL_DEFAULTS) v = GLOBAL_DEFAULTS[name]!();
-      else throw new Bad(`unknown placeholder \${${name}}`);
-      busy.delete(name);
+      try {
+        if (name in params) v = substitute(params[name], PLACEHOLDER, lookup);
+        else if (name in defaults) v = defaults[name]!();
+        else if (name in global) v = substitute(global[name], PLACEHOLDER, lookup);
+        else if (name in GLOBAL_DEFAULTS) v = GLOBAL_DEFAULTS[name]!();
+        else throw new Bad(`unknown placeholder \${${name}}`);
+      } finally {
+        busy.delete(name);
+      }
       done.set(name, v);
       return v;
     };
@@ -369,7 +372,14 @@ export function parseManifest(text_: string, source = 'manifest', opts: Manifest
   const seenRoutes = new Map<string, string>();
   const unusedRequires: string[] = [];
   const noStart: string[] = [];
-  for (const { at, m, name, app, params, lookup } of pending) {
+  function readModule(
+    at: string,
+    m: Obj,
+    name: string,
+    app: string,
+    params: Obj,
+    lookup: (n: string) => unknown,
+  ): void {
     // requires: the groups it may reference with ~{group/prop}; their own properties join the environment.
     const env: Record<string, unknown> = {};
     const required = new Map<string, Obj>();
@@ -553,6 +563,15 @@ export function parseManifest(text_: string, source = 'manifest', opts: Manifest
       health_path: (value.health_path as string | null) ?? null,
       routes,
     });
+  }
+  for (const { at, m, name, app, params, lookup } of pending) {
+    try {
+      readModule(at, m, name, app, params, lookup);
+    } catch (e) {
+      // A placeholder that cannot resolve where no field caught it: filed under the module.
+      if (!(e instanceof Bad)) throw e;
+      problems[at] = e.message;
+    }
   }
   if (unusedRequires.length) notes.add('requires with nothing to pass on locally', ...unusedRequires);
   if (noStart.length)

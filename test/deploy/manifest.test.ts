@@ -112,6 +112,9 @@ describe('MTA names and references', () => {
     expect(error(mod('    requires:\n      - name: db\n'))).toContain(
       "modules[0].requires[0].name: 'db' is provided by no module and named by no resource",
     );
+    expect(error(mod('      host: ${nowhere}\n      domain: example.com\n'))).toContain(
+      'modules[0].parameters.host: unknown placeholder ${nowhere}',
+    );
     expect(error('_schema-version: "1.0"\nID: x\nmodules: []\n')).toContain(
       'switchyard reads MTA descriptors of schema 2.x and 3.x',
     );
