@@ -377,7 +377,7 @@ export class AdminServer {
     const deploymentJson = (id: string) => {
       const d = deployer().get(id);
       // What cleanup would delete (nothing unless aborted or failed, and not taken over by a later deployment).
-      return { ...d, figures: d.state === 'resuming' ? deployer().figures(d) : null, leftovers: leftovers(this.state, d) };
+      return { ...d, figures: d.state === 'resuming' ? deployer().figures(d) : null, progress: deployer().progress(d), leftovers: leftovers(this.state, d) };
     };
     const gradual = (body: Record<string, unknown>) => {
       const num = (k: string) => (body[k] === undefined || body[k] === null ? undefined : Number(body[k]));
@@ -399,13 +399,14 @@ export class AdminServer {
     on('POST', '/deployments', async ({ req }) => {
       const body = await parseBody(req);
       if (typeof body.manifest !== 'string') throw new HttpError(400, { message: 'give the manifest (YAML text) as "manifest"' });
-      const manifest = parseManifest(body.manifest, typeof body.source === 'string' ? body.source : 'manifest');
-      const d = await deployer().deploy(manifest, {
-        ...gradual(body),
-        noConfirm: body.no_confirm === true || body.no_confirm === 'true',
-        cwd: typeof body.cwd === 'string' ? body.cwd : undefined,
-      });
-      return created(deploymentJson(d.id));
+      const cwd = typeof body.cwd === 'string' ? body.cwd : undefined;
+      const defaultDomain = typeof body.default_domain === 'string' ? body.default_domain : undefined;
+      const manifest = parseManifest(body.manifest, typeof body.source === 'string' ? body.source : 'manifest', { dir: cwd, defaultDomain });
+      // Answered as soon as the deployment exists (state deploying): its apps start in the background,
+      // and GET /deployments/:id follows it (with `progress`), so no client waits on a long request.
+      const { deployment, done } = deployer().begin(manifest, { ...gradual(body), noConfirm: body.no_confirm === true || body.no_confirm === 'true', cwd });
+      done.catch(() => {});
+      return created({ ...deploymentJson(deployment.id), notes: manifest.notes });
     });
     on('GET', '/deployments/:id', ({ params }) => ok(deploymentJson(params.id as string)));
     on('POST', '/deployments/:id/resume', async ({ req, params }) => {

@@ -3,7 +3,12 @@
 interface AppReply {
   state: string;
   addresses: string[];
-  status: { healthy: number; desired: number; rolling: boolean; crashed: { reason: string; lines: string[] } | null } | null;
+  status: {
+    healthy: number;
+    desired: number;
+    rolling: boolean;
+    crashed: { reason: string; lines: string[] } | null;
+  } | null;
 }
 import type { SkippedEntity, SkippedOnRoute } from '../config/yaml.js';
 import type { AdminRequest } from './verbs.js';
@@ -14,23 +19,46 @@ export class AdminClient {
     private readonly token?: string,
   ) {}
 
-  private fetch(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<Response> {
+  private fetch(
+    method: string,
+    path: string,
+    body?: unknown,
+    contentType = 'application/json',
+    timeoutMs = 10_000,
+  ): Promise<Response> {
     const url = new URL(path, this.base.endsWith('/') ? this.base : this.base + '/');
     return fetch(url, {
       method,
-      headers: { ...(body !== undefined ? { 'content-type': contentType } : {}), ...(this.token ? { authorization: `Bearer ${this.token}` } : {}) },
+      headers: {
+        ...(body !== undefined ? { 'content-type': contentType } : {}),
+        ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
+      },
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-      signal: AbortSignal.timeout(10_000),
+      signal: AbortSignal.timeout(timeoutMs),
     });
   }
 
-  private async call(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<{ status: number; json: unknown; text: string }> {
+  private async call(
+    method: string,
+    path: string,
+    body?: unknown,
+    contentType = 'application/json',
+    timeoutMs?: number,
+  ): Promise<{ status: number; json: unknown; text: string }> {
     let res: Response;
     try {
-      res = await this.fetch(method, path, body, contentType);
+      res = await this.fetch(method, path, body, contentType, timeoutMs);
     } catch (e) {
+      // A request that took too long reached an API: say so, not that none is there.
+      if ((e as Error).name === 'TimeoutError') {
+        throw new Error(
+          `the switchyard admin API at ${this.base} did not answer ${method} ${path} within ${(timeoutMs ?? 10_000) / 1000}s; it may still be doing it`,
+        );
+      }
       const cause = (e as { cause?: { code?: string } }).cause?.code ?? (e as Error).message;
-      throw new Error(`no switchyard admin API answering at ${this.base} (${cause}); start one with "switchyard serve", or pass --admin URL`);
+      throw new Error(
+        `no switchyard admin API answering at ${this.base} (${cause}); start one with "switchyard serve", or pass --admin URL`,
+      );
     }
     const text = await res.text();
     let json: unknown;
@@ -62,14 +90,24 @@ export class AdminClient {
     }
     // Steering HAProxy, a change is answered once the instances took it; say so when one did not.
     const plane = res.headers.get('x-switchyard-data-plane');
-    if (plane && !plane.startsWith('applied to')) process.stderr.write(`note: not applied everywhere: ${plane}\n`);
+    if (plane && !plane.startsWith('applied to'))
+      process.stderr.write(`note: not applied everywhere: ${plane}\n`);
     return { status: res.status, json, text };
   }
 
   /** Sends a verb's request; returns a one-line description of what changed. */
   async send(req: AdminRequest): Promise<string> {
     const r = await this.call(req.method, req.path, req.body);
-    const j = r.json as { summary?: string; name?: string; target?: string; weight?: number; host?: string; upstreams?: { name: string; weight: number }[] } | undefined;
+    const j = r.json as
+      | {
+          summary?: string;
+          name?: string;
+          target?: string;
+          weight?: number;
+          host?: string;
+          upstreams?: { name: string; weight: number }[];
+        }
+      | undefined;
     if (j?.summary) return j.summary;
     if (j?.upstreams?.length) {
       const total = j.upstreams.reduce((a, e) => a + e.weight, 0);
@@ -91,15 +129,18 @@ export class AdminClient {
     } catch {
       // The question is only to word the error better: without an answer, name the target.
     }
-    return upstreamThere ? `target '${e.target}' of upstream '${e.key}' not found` : `upstream '${e.key}' not found`;
+    return upstreamThere
+      ? `target '${e.target}' of upstream '${e.key}' not found`
+      : `upstream '${e.key}' not found`;
   }
 
   async get(path: string): Promise<unknown> {
     return (await this.call('GET', path)).json;
   }
 
-  async post(path: string, body?: unknown): Promise<unknown> {
-    return (await this.call('POST', path, body ?? {})).json;
+  /** `timeoutMs` for a request that does a long step before answering (a resume retiring old apps). */
+  async post(path: string, body?: unknown, timeoutMs?: number): Promise<unknown> {
+    return (await this.call('POST', path, body ?? {}, 'application/json', timeoutMs)).json;
   }
 
   async text(path: string): Promise<string> {
@@ -116,10 +157,18 @@ export class AdminClient {
       const app = (await this.get(`/apps/${encodeURIComponent(name)}`)) as AppReply;
       const st = app.status;
       if (app.state === 'stopped') return `app ${name} is stopped`;
-      if (!st) return `app ${name}: ${app.addresses.length} instance${app.addresses.length === 1 ? '' : 's'} at ${app.addresses.join(', ')}`;
-      if (st.crashed) throw new Error(`app ${name} crashed: ${st.crashed.reason}\nlast log lines:\n${st.crashed.lines.map((l) => `  ${l}`).join('\n')}`);
-      if (st.healthy >= st.desired && !st.rolling) return `app ${name} running: ${st.healthy}/${st.desired} instances answering`;
-      if (Date.now() > deadline) throw new Error(`app ${name} is not up after ${timeoutMs / 1000}s (${st.healthy}/${st.desired} answering); see "switchyard logs ${name}"`);
+      if (!st)
+        return `app ${name}: ${app.addresses.length} instance${app.addresses.length === 1 ? '' : 's'} at ${app.addresses.join(', ')}`;
+      if (st.crashed)
+        throw new Error(
+          `app ${name} crashed: ${st.crashed.reason}\nlast log lines:\n${st.crashed.lines.map((l) => `  ${l}`).join('\n')}`,
+        );
+      if (st.healthy >= st.desired && !st.rolling)
+        return `app ${name} running: ${st.healthy}/${st.desired} instances answering`;
+      if (Date.now() > deadline)
+        throw new Error(
+          `app ${name} is not up after ${timeoutMs / 1000}s (${st.healthy}/${st.desired} answering); see "switchyard logs ${name}"`,
+        );
       await new Promise((r) => setTimeout(r, 150));
     }
   }
@@ -130,13 +179,21 @@ export class AdminClient {
   }
 
   /** `POST /config`: the summary, and what was left out (with `skipUnsupported`). */
-  async applyConfig(yaml: string, opts: { source?: string; skipUnsupported?: boolean } = {}): Promise<{ summary: string; skipped: SkippedEntity[]; routes: SkippedOnRoute[] }> {
+  async applyConfig(
+    yaml: string,
+    opts: { source?: string; skipUnsupported?: boolean } = {},
+  ): Promise<{ summary: string; skipped: SkippedEntity[]; routes: SkippedOnRoute[] }> {
     const q = new URLSearchParams();
     if (opts.skipUnsupported) q.set('skip_unsupported', 'true');
     if (opts.source) q.set('source', opts.source);
     const r = await this.call('POST', `/config${q.size ? `?${q}` : ''}`, yaml, 'application/yaml');
-    const j = r.json as { summary?: string; skipped?: SkippedEntity[]; skipped_on_routes?: SkippedOnRoute[] } | undefined;
-    return { summary: j?.summary ?? 'applied', skipped: j?.skipped ?? [], routes: j?.skipped_on_routes ?? [] };
+    const j = r.json as
+      { summary?: string; skipped?: SkippedEntity[]; skipped_on_routes?: SkippedOnRoute[] } | undefined;
+    return {
+      summary: j?.summary ?? 'applied',
+      skipped: j?.skipped ?? [],
+      routes: j?.skipped_on_routes ?? [],
+    };
   }
 }
 
@@ -173,7 +230,8 @@ function entityOf(path: string): { kind: string; key: string; target?: string; w
   const [collection, key, sub, target] = segs;
   const kind = collection === undefined ? undefined : KINDS[collection];
   if (!kind || key === undefined) return undefined;
-  if (kind === 'upstream' && sub === 'targets' && target !== undefined) return { kind, key, target, whole: segs.length === 4 };
+  if (kind === 'upstream' && sub === 'targets' && target !== undefined)
+    return { kind, key, target, whole: segs.length === 4 };
   return { kind, key, whole: segs.length === 2 };
 }
 
@@ -181,13 +239,17 @@ function entityOf(path: string): { kind: string; key: string; target?: string; w
 function done(method: string, path: string): string | undefined {
   const e = entityOf(path);
   if (method !== 'DELETE' || !e?.whole) return undefined;
-  return e.target === undefined ? `deleted ${e.kind} ${e.key}` : `removed target ${e.target} from upstream ${e.key}`;
+  return e.target === undefined
+    ? `deleted ${e.kind} ${e.key}`
+    : `removed target ${e.target} from upstream ${e.key}`;
 }
 
 /** Kong's nested field errors (`{service: {name}}`, `{protocols: [...]}`) as `path: reason` lines. */
 function fieldLines(key: string, v: unknown): (readonly [string, string])[] {
   if (typeof v === 'string') return [[key, v]];
-  if (Array.isArray(v)) return v.flatMap((x, i) => (x === null ? [] : fieldLines(key === '@entity' ? key : `${key}[${i}]`, x)));
-  if (typeof v === 'object' && v !== null) return Object.entries(v).flatMap(([k, x]) => fieldLines(`${key}.${k}`, x));
+  if (Array.isArray(v))
+    return v.flatMap((x, i) => (x === null ? [] : fieldLines(key === '@entity' ? key : `${key}[${i}]`, x)));
+  if (typeof v === 'object' && v !== null)
+    return Object.entries(v).flatMap(([k, x]) => fieldLines(`${key}.${k}`, x));
   return [[key, JSON.stringify(v)]];
 }

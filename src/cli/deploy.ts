@@ -11,6 +11,7 @@ export interface BgFlags {
   interval: string;
   maxErrorRate?: string;
   maxP99?: string;
+  defaultDomain?: string;
 }
 
 export interface DeploymentReply {
@@ -19,10 +20,20 @@ export interface DeploymentReply {
   version: string | null;
   state: string;
   message: string | null;
-  modules: { name: string; old_app: string | null; new_app: string; routes: string[]; temp_routes: string[] }[];
+  modules: {
+    name: string;
+    old_app: string | null;
+    new_app: string;
+    routes: string[];
+    temp_routes: string[];
+  }[];
   steps: number[] | null;
   step: number | null;
   figures: { responses: number; errorRate: number | null; p99: number | null } | null;
+  /** While deploying: each new app's instances answering of those wanted. */
+  progress?: { app: string; healthy: number; desired: number }[] | null;
+  /** In the answer to POST /deployments: what the descriptor says that has no meaning here. */
+  notes?: string[];
   /** What cleanup would delete: new apps and temporary routes still there (by the server's rules). */
   leftovers: { apps: string[]; routes: string[] };
 }
@@ -63,10 +74,14 @@ export function describeDeployment(d: DeploymentReply): string {
       // Resumed: the old version was retired. Cleaned up: the new one was removed.
       if (gone) return m.old_app ? `${m.new_app} removed, ${m.old_app} kept` : `${m.new_app} removed`;
       if (!m.old_app) return m.new_app;
-      return d.state === 'resumed' ? `${m.new_app} replaced ${m.old_app}` : `${m.new_app} beside ${m.old_app}`;
+      return d.state === 'resumed'
+        ? `${m.new_app} replaced ${m.old_app}`
+        : `${m.new_app} beside ${m.old_app}`;
     })
     .join(', ');
-  const lines = [`Deployment ${d.id} of ${d.mta}${d.version ? ` ${d.version}` : ''}: ${d.state} (${what})${d.message ? `: ${d.message}` : ''}`];
+  const lines = [
+    `Deployment ${d.id} of ${d.mta}${d.version ? ` ${d.version}` : ''}: ${d.state} (${what})${d.message ? `: ${d.message}` : ''}`,
+  ];
   if (d.state === 'pending') {
     for (const m of d.modules) for (const r of m.temp_routes) lines.push(`  ${m.new_app} answers on ${r}`);
     lines.push('Process needs additional user input');
@@ -77,46 +92,111 @@ export function describeDeployment(d: DeploymentReply): string {
     const f = d.figures;
     lines.push(
       `  step ${d.step + 1}/${d.steps.length}: ${d.steps[d.step]}% to the new version` +
-        (f ? ` (${f.responses} responses, 5xx ${f.errorRate === null ? '-' : `${(f.errorRate * 100).toFixed(1)}%`}, p99 ${f.p99 === null ? '-' : `${f.p99.toFixed(0)} ms`})` : ''),
+        (f
+          ? ` (${f.responses} responses, 5xx ${f.errorRate === null ? '-' : `${(f.errorRate * 100).toFixed(1)}%`}, p99 ${f.p99 === null ? '-' : `${f.p99.toFixed(0)} ms`})`
+          : ''),
     );
   }
   // Only while there is something to clean up: not after a cleanup, nor once a later deployment reuses the names.
   const left = d.leftovers.apps.length + d.leftovers.routes.length > 0;
-  if (d.state === 'aborted' && left) lines.push(`The new version and its temporary routes stay for inspection; remove them with "switchyard bg-deploy -i ${d.id} -a cleanup"`);
+  if (d.state === 'aborted' && left)
+    lines.push(
+      `The new version and its temporary routes stay for inspection; remove them with "switchyard bg-deploy -i ${d.id} -a cleanup"`,
+    );
   return lines.join('\n') + '\n';
 }
 
 const FINAL = new Set(['resumed', 'aborted', 'failed']);
+/** Long actions (a resume retires the old apps before it answers) get more than a plain request's time. */
+const ACTION_TIMEOUT_MS = 5 * 60_000;
+/** How often a wait with nothing new says it is still waiting. */
+const PROGRESS_EVERY_MS = 5_000;
 
-export async function deploymentAction(client: AdminClient, id: string, action: string, gradual: Record<string, unknown> = {}): Promise<void> {
+function handles(id: string): string {
+  return `Follow it with "switchyard bg-deploy -i ${id} -a monitor"; abort it with "switchyard bg-deploy -i ${id} -a abort"`;
+}
+
+/**
+ * The answer to POST /deployments: the deployment exists (deploying). Says its id and how to act
+ * on it at once, then follows it until it is pending or has ended.
+ */
+export async function followNew(client: AdminClient, d: DeploymentReply): Promise<void> {
+  for (const n of d.notes ?? []) process.stdout.write(`note: ${n}\n`);
+  const apps = d.modules.map((m) => (m.old_app ? `${m.new_app} beside ${m.old_app}` : m.new_app)).join(', ');
+  process.stdout.write(
+    `Deployment ${d.id} of ${d.mta}${d.version ? ` ${d.version}` : ''} started: ${apps}\n`,
+  );
+  process.stdout.write(
+    `${handles(d.id)}; once it is pending, resume it with "switchyard bg-deploy -i ${d.id} -a resume"\n`,
+  );
+  await monitor(client, d.id, true);
+}
+
+export async function deploymentAction(
+  client: AdminClient,
+  id: string,
+  action: string,
+  gradual: Record<string, unknown> = {},
+): Promise<void> {
   const path = `/deployments/${encodeURIComponent(id)}`;
   if (action === 'resume' || action === 'abort' || action === 'cleanup') {
-    const d = (await client.post(`${path}/${action}`, action === 'resume' ? gradual : {})) as DeploymentReply;
+    const d = (await client.post(
+      `${path}/${action}`,
+      action === 'resume' ? gradual : {},
+      ACTION_TIMEOUT_MS,
+    )) as DeploymentReply;
     process.stdout.write(describeDeployment(d));
-    if (action === 'resume' && d.state === 'resuming') await monitor(client, path);
+    if (action === 'resume' && d.state === 'resuming') await monitor(client, id);
     return;
   }
-  if (action === 'monitor') return monitor(client, path);
+  if (action === 'monitor') return monitor(client, id);
   throw new Error(`unknown action '${action}': use resume, abort, monitor or cleanup`);
 }
 
 /**
  * Prints each change of a deployment until it has ended (resumed, aborted, failed) or is pending,
- * waiting for you. Exits 1 only when it went wrong: it failed, or its gradual resume aborted it.
+ * waiting for you; while its apps start, a progress line when they change (or every few seconds).
+ * Ctrl-C leaves it going on in the server, and says how to act on it.
+ * Exits 1 only when it went wrong: it failed, or its gradual resume aborted it.
  */
-async function monitor(client: AdminClient, path: string): Promise<void> {
-  let last = '';
-  for (;;) {
-    const d = (await client.get(path)) as DeploymentReply;
-    const end = FINAL.has(d.state) || d.state === 'pending';
-    const text = describeDeployment(d);
-    const head = `${d.state}/${d.step}/${d.message}`;
-    if (head !== last) process.stdout.write(text);
-    last = head;
-    if (end) {
-      if (wentWrong(d)) process.exitCode = 1;
-      return;
+async function monitor(client: AdminClient, id: string, announced = false): Promise<void> {
+  const path = `/deployments/${encodeURIComponent(id)}`;
+  const onInterrupt = () => {
+    process.stderr.write(
+      `\nDeployment ${id} goes on in the switchyard server; ${handles(id).replace(/^F/, 'f')}\n`,
+    );
+    process.exit(130);
+  };
+  process.once('SIGINT', onInterrupt);
+  try {
+    // Announced: its deploying state was just said.
+    let last = announced ? 'deploying/null/null' : '';
+    let lastProgress = '';
+    let progressAt = Date.now();
+    const started = Date.now();
+    for (;;) {
+      const d = (await client.get(path)) as DeploymentReply;
+      const end = FINAL.has(d.state) || d.state === 'pending';
+      const head = `${d.state}/${d.step}/${d.message}`;
+      if (head !== last) process.stdout.write(describeDeployment(d));
+      last = head;
+      if (end) {
+        if (wentWrong(d)) process.exitCode = 1;
+        return;
+      }
+      if (d.state === 'deploying' && d.progress) {
+        const p = d.progress.map((x) => `${x.app} ${x.healthy}/${x.desired}`).join(', ');
+        if (p !== lastProgress || Date.now() - progressAt >= PROGRESS_EVERY_MS) {
+          process.stdout.write(
+            `  waiting for the new apps to answer: ${p} instances answering (${Math.round((Date.now() - started) / 1000)}s)\n`,
+          );
+          lastProgress = p;
+          progressAt = Date.now();
+        }
+      }
+      await new Promise((r) => setTimeout(r, 500));
     }
-    await new Promise((r) => setTimeout(r, 500));
+  } finally {
+    process.off('SIGINT', onInterrupt);
   }
 }

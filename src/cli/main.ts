@@ -16,7 +16,7 @@ import { formatApps, formatDataPlane, formatDeployments, formatRoutes } from './
 import { compile } from '../core/table.js';
 import { DEFAULT_SPARES, exportHaproxy, TLS_PEM, writeHaproxy } from '../dataplane/index.js';
 import { proxyKeyPair } from '../proxy/certs.js';
-import { deploymentAction, describeDeployment, duration, rate, type BgFlags, type DeploymentReply } from './deploy.js';
+import { deploymentAction, duration, followNew, rate, type BgFlags, type DeploymentReply } from './deploy.js';
 import { detectCommand } from '../apps/detect.js';
 import { AdminClient } from './client.js';
 import { unknownCommand } from './mistakes.js';
@@ -370,6 +370,7 @@ export function buildProgram(): Command {
     .option('--interval <duration>', 'time per gradual step, e.g. 30s', '30s')
     .option('--max-error-rate <rate>', 'abort by itself above this 5xx rate of the new version, e.g. 5% or 0.05')
     .option('--max-p99 <duration>', "abort by itself above this p99 latency of the new version, e.g. 500ms")
+    .option('--default-domain <domain>', "an MTA's ${default-domain}, the domain of its modules' default routes (default: localhost)")
     .action(async (file: string | undefined, o: BgFlags) => {
       const client = admin(o);
       const gradual = {
@@ -385,17 +386,16 @@ export function buildProgram(): Command {
       }
       if (!file) throw new Error('give a manifest: switchyard bg-deploy MANIFEST.yaml');
       const text = readFile(file);
+      // Answered once the deployment exists: its id is printed before any app has to start.
       const d = (await client.post('/deployments', {
         manifest: text,
         source: file,
         cwd: path.dirname(path.resolve(file)),
         no_confirm: o.confirm === false,
+        ...(o.defaultDomain !== undefined ? { default_domain: o.defaultDomain } : {}),
         ...gradual,
       })) as DeploymentReply;
-      // --no-confirm with --steps starts a gradual resume: follow it to the end, as -a resume does.
-      if (d.state === 'resuming') return deploymentAction(client, d.id, 'monitor');
-      process.stdout.write(describeDeployment(d));
-      if (d.state === 'failed') process.exitCode = 1;
+      await followNew(client, d);
     });
   clientOptions(program.command('deployments'))
     .description('list blue-green deployments with state, versions and times')

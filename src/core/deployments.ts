@@ -76,9 +76,10 @@ export function deploymentRefusal(state: State, d: Deployment, action: Deploymen
     case 'resume':
       return d.state === 'pending' ? null : `deployment ${d.id} is ${d.state}, not pending: only a pending deployment can be resumed`;
     case 'abort':
-      return d.state === 'pending' || d.state === 'resuming'
+      // A deployment still starting its apps can be aborted too: nothing is stuck waiting for it.
+      return d.state === 'pending' || d.state === 'resuming' || d.state === 'deploying'
         ? null
-        : `deployment ${d.id} is ${d.state}: only a pending (or gradually resuming) deployment can be aborted`;
+        : `deployment ${d.id} is ${d.state}: only a deploying, pending or gradually resuming deployment can be aborted`;
     case 'cleanup': {
       if (d.state !== 'aborted' && d.state !== 'failed') return `deployment ${d.id} is ${d.state}: only an aborted or failed deployment can be cleaned up`;
       const later = supersededBy(state, d);

@@ -12,7 +12,13 @@
 import { randomInt } from 'node:crypto';
 import { findKfRoute, parseRoute, routeApps } from '../core/apps.js';
 import type { Command } from '../core/commands.js';
-import { deployRefusal, deploymentRefusal, leftovers, tempRoutesLeft, type DeploymentAction } from '../core/deployments.js';
+import {
+  deployRefusal,
+  deploymentRefusal,
+  leftovers,
+  tempRoutesLeft,
+  type DeploymentAction,
+} from '../core/deployments.js';
 import { SwitchyardError } from '../core/errors.js';
 import type { Deployment, DeploymentModule, State } from '../core/model.js';
 import type { Store } from '../core/store.js';
@@ -71,14 +77,25 @@ export class DeployEngine {
 
   private put(d: Deployment, patch: Partial<Deployment>, extra: Command[] = []): Deployment {
     const next = { ...d, ...patch };
-    this.store.dispatch({ op: 'batch', commands: [...extra, { op: 'deployment.put', deployment: next as unknown as Record<string, unknown> }] }, 'deploy', { undoable: false });
+    this.store.dispatch(
+      {
+        op: 'batch',
+        commands: [
+          ...extra,
+          { op: 'deployment.put', deployment: next as unknown as Record<string, unknown> },
+        ],
+      },
+      'deploy',
+      { undoable: false },
+    );
     return this.get(d.id);
   }
 
   /** After a restart: a deploy cut short has failed; a gradual resume goes on from its step. */
   start(): void {
     for (const d of this.state.deployments) {
-      if (d.state === 'deploying') this.put(d, { state: 'failed', message: 'interrupted by a restart of switchyard while deploying' });
+      if (d.state === 'deploying')
+        this.put(d, { state: 'failed', message: 'interrupted by a restart of switchyard while deploying' });
       else if (d.state === 'resuming') this.schedule(d.id);
     }
   }
@@ -98,17 +115,31 @@ export class DeployEngine {
 
   /** The app of a module that serves its productive routes now, if any. */
   private liveApp(module: string, routes: readonly string[]): string | null {
-    const candidates = [`${module}-blue`, `${module}-green`, module].filter((n) => this.state.apps.some((a) => a.name === n));
+    const candidates = [`${module}-blue`, `${module}-green`, module].filter((n) =>
+      this.state.apps.some((a) => a.name === n),
+    );
     for (const r of routes) {
       const route = findKfRoute(this.state, parseRoute(r));
       const apps = route ? routeApps(this.state, route).apps : [];
-      const live = apps.filter((e) => e.weight > 0 && candidates.includes(e.name)).sort((a, b) => b.weight - a.weight)[0];
+      const live = apps
+        .filter((e) => e.weight > 0 && candidates.includes(e.name))
+        .sort((a, b) => b.weight - a.weight)[0];
       if (live) return live.name;
     }
     return candidates[0] ?? null;
   }
 
+  /** Deploys, and resolves once the deployment is pending, resumed or failed (or was aborted meanwhile). */
   async deploy(manifest: Manifest, opts: DeployOptions = {}): Promise<Deployment> {
+    return this.begin(manifest, opts).done;
+  }
+
+  /**
+   * Records the deployment and pushes the new apps at once (so its id exists before anything is
+   * waited for), then waits for them in the background: `done` resolves when it is pending,
+   * resumed, failed or aborted.
+   */
+  begin(manifest: Manifest, opts: DeployOptions = {}): { deployment: Deployment; done: Promise<Deployment> } {
     const busy = deployRefusal(this.state, manifest.id);
     if (busy) throw new SwitchyardError('invalid', busy);
     if (opts.steps) checkSteps(opts.steps);
@@ -117,14 +148,20 @@ export class DeployEngine {
     const modules: DeploymentModule[] = [];
     const renames: Command[] = [];
     for (const m of manifest.modules) {
-      let old = this.liveApp(m.name, m.routes);
-      if (old === m.name) {
+      let old = this.liveApp(m.app, m.routes);
+      if (old === m.app) {
         // Apps deployed without colours become the blue version, same processes, no interruption.
-        renames.push({ op: 'app.rename', app: m.name, name: `${m.name}-blue` });
-        old = `${m.name}-blue`;
+        renames.push({ op: 'app.rename', app: m.app, name: `${m.app}-blue` });
+        old = `${m.app}-blue`;
       }
-      const next = old === `${m.name}-blue` ? `${m.name}-green` : `${m.name}-blue`;
-      modules.push({ name: m.name, old_app: old, new_app: next, routes: m.routes, temp_routes: old ? m.routes.map(tempRoute) : [] });
+      const next = old === `${m.app}-blue` ? `${m.app}-green` : `${m.app}-blue`;
+      modules.push({
+        name: m.name,
+        old_app: old,
+        new_app: next,
+        routes: m.routes,
+        temp_routes: old ? m.routes.map(tempRoute) : [],
+      });
     }
     let d: Deployment = {
       id,
@@ -147,7 +184,7 @@ export class DeployEngine {
       op: 'app.push',
       fields: {
         name: modules[i]!.new_app,
-        ...(m.command ? { command: m.command, cwd: opts.cwd ?? null } : { targets: m.targets }),
+        ...(m.command ? { command: m.command, cwd: m.cwd ?? opts.cwd ?? null } : { targets: m.targets }),
         instances: m.instances,
         env: m.env,
         health_path: m.health_path,
@@ -155,17 +192,36 @@ export class DeployEngine {
       },
     }));
     d = this.put(d, {}, [...renames, ...pushes]);
-    this.log(`[deploy] ${d.id}: deploying ${manifest.id} ${manifest.version ?? ''} (${modules.map((m) => `${m.new_app}${m.old_app ? ` beside ${m.old_app}` : ''}`).join(', ')})`);
+    this.log(
+      `[deploy] ${d.id}: deploying ${manifest.id} ${manifest.version ?? ''} (${modules.map((m) => `${m.new_app}${m.old_app ? ` beside ${m.old_app}` : ''}`).join(', ')})`,
+    );
+    return { deployment: d, done: this.settle(id, opts) };
+  }
+
+  /** The rest of a deploy: the new apps answer, then they go live (first deployment) or wait on temporary routes. */
+  private async settle(id: string, opts: DeployOptions): Promise<Deployment> {
+    const modules = this.get(id).modules;
     try {
-      await Promise.all(modules.map((m) => this.awaitHealthy(m.new_app, opts.startTimeoutMs ?? 60_000)));
+      await Promise.all(modules.map((m) => this.awaitHealthy(id, m.new_app, opts.startTimeoutMs ?? 60_000)));
     } catch (e) {
-      return this.put(this.get(id), { state: 'failed', message: (e as Error).message });
+      const now = this.state.deployments.find((x) => x.id === id);
+      if (!now || now.state !== 'deploying') return this.get(id);
+      return this.put(now, { state: 'failed', message: (e as Error).message });
     }
+    let d = this.get(id);
+    // Aborted while its apps were starting: the abort said what happens to them.
+    if (d.state !== 'deploying') return d;
     const first = modules.every((m) => m.old_app === null);
     if (first) {
       // Nothing to compare with: the first version goes live on its productive routes.
-      const maps: Command[] = modules.flatMap((m) => m.routes.map((r) => ({ op: 'app.map-route', app: m.new_app, route: r, weight: 1 }) as Command));
-      return this.put(this.get(id), { state: 'resumed', message: 'first deployment: live on its productive routes' }, maps);
+      const maps: Command[] = modules.flatMap((m) =>
+        m.routes.map((r) => ({ op: 'app.map-route', app: m.new_app, route: r, weight: 1 }) as Command),
+      );
+      return this.put(
+        d,
+        { state: 'resumed', message: 'first deployment: live on its productive routes' },
+        maps,
+      );
     }
     // The new apps answer on temporary routes, and sit on the productive ones at weight 0: no
     // traffic, but a request pinned with X-Switchyard-Upstream reaches them there.
@@ -173,20 +229,36 @@ export class DeployEngine {
       ...m.temp_routes.map((r) => ({ op: 'app.map-route', app: m.new_app, route: r, weight: 1 }) as Command),
       ...m.routes.map((r) => ({ op: 'app.map-route', app: m.new_app, route: r, weight: 0 }) as Command),
     ]);
-    d = this.put(this.get(id), { state: 'pending' }, temps);
+    d = this.put(d, { state: 'pending' }, temps);
     if (opts.noConfirm) return this.resume(id);
     return d;
   }
 
-  private async awaitHealthy(app: string, timeoutMs: number): Promise<void> {
+  /** While deploying: how far each new app is (instances answering of those wanted). */
+  progress(d: Deployment): { app: string; healthy: number; desired: number }[] | null {
+    if (d.state !== 'deploying') return null;
+    return d.modules.map((m) => {
+      const st = this.supervisor.status(m.new_app);
+      return { app: m.new_app, healthy: st?.healthy ?? 0, desired: st?.desired ?? 0 };
+    });
+  }
+
+  private async awaitHealthy(id: string, app: string, timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       if (this.stopped) throw new Error('switchyard is shutting down');
+      if (this.get(id).state !== 'deploying') return;
       const st = this.supervisor.status(app);
       if (!st) throw new Error(`app ${app} vanished while deploying`);
-      if (st.crashed) throw new Error(`app ${app} crashed: ${st.crashed.reason}; last log lines: ${st.crashed.lines.slice(-5).join(' | ')}`);
+      if (st.crashed)
+        throw new Error(
+          `app ${app} crashed: ${st.crashed.reason}; last log lines: ${st.crashed.lines.slice(-5).join(' | ')}`,
+        );
       if (st.healthy >= st.desired && !st.rolling) return;
-      if (Date.now() > deadline) throw new Error(`app ${app} did not answer within ${timeoutMs / 1000}s (${st.healthy}/${st.desired} instances)`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `app ${app} did not answer within ${timeoutMs / 1000}s (${st.healthy}/${st.desired} instances)`,
+        );
       await new Promise((r) => setTimeout(r, 100));
     }
   }
@@ -196,13 +268,18 @@ export class DeployEngine {
     return d.modules.flatMap((m) =>
       m.routes.flatMap((r) => [
         { op: 'app.map-route', app: m.new_app, route: r, weight: share } as Command,
-        ...(m.old_app && this.state.apps.some((a) => a.name === m.old_app) ? [{ op: 'app.map-route', app: m.old_app, route: r, weight: 100 - share } as Command] : []),
+        ...(m.old_app && this.state.apps.some((a) => a.name === m.old_app)
+          ? [{ op: 'app.map-route', app: m.old_app, route: r, weight: 100 - share } as Command]
+          : []),
       ]),
     );
   }
 
   /** Resumes a pending deployment: at once, or step by step when it has (or is given) steps. */
-  async resume(id: string, gradual: Pick<DeployOptions, 'steps' | 'intervalMs' | 'maxErrorRate' | 'maxP99Ms'> = {}): Promise<Deployment> {
+  async resume(
+    id: string,
+    gradual: Pick<DeployOptions, 'steps' | 'intervalMs' | 'maxErrorRate' | 'maxP99Ms'> = {},
+  ): Promise<Deployment> {
     let d = this.allowed(id, 'resume');
     if (gradual.steps) {
       checkSteps(gradual.steps);
@@ -215,7 +292,11 @@ export class DeployEngine {
       };
     }
     if (d.steps && d.steps.length) {
-      const next = this.put(d, { state: 'resuming', step: 0, step_started_at: Date.now(), message: null }, this.shiftTo(d, d.steps[0]!));
+      const next = this.put(
+        d,
+        { state: 'resuming', step: 0, step_started_at: Date.now(), message: null },
+        this.shiftTo(d, d.steps[0]!),
+      );
       this.schedule(id);
       return next;
     }
@@ -224,9 +305,21 @@ export class DeployEngine {
 
   /** Productive routes to the new apps, temporary routes gone, then old apps drained and deleted. */
   private async finish(d: Deployment): Promise<Deployment> {
-    const temps: Command[] = tempRoutesLeft(this.state, d).map((r) => ({ op: 'kf-route.delete', route: r }) as Command);
-    const done = this.put(d, { state: 'resumed', step: null, step_started_at: null, message: null }, [...this.shiftTo(d, 100), ...temps]);
-    this.log(`[deploy] ${d.id}: resumed; retiring ${d.modules.map((m) => m.old_app).filter(Boolean).join(', ') || 'nothing'}`);
+    const temps: Command[] = tempRoutesLeft(this.state, d).map(
+      (r) => ({ op: 'kf-route.delete', route: r }) as Command,
+    );
+    const done = this.put(d, { state: 'resumed', step: null, step_started_at: null, message: null }, [
+      ...this.shiftTo(d, 100),
+      ...temps,
+    ]);
+    this.log(
+      `[deploy] ${d.id}: resumed; retiring ${
+        d.modules
+          .map((m) => m.old_app)
+          .filter(Boolean)
+          .join(', ') || 'nothing'
+      }`,
+    );
     await Promise.all(d.modules.map((m) => (m.old_app ? this.retire(m.old_app) : Promise.resolve())));
     return done;
   }
@@ -241,7 +334,8 @@ export class DeployEngine {
       if (!st || st.instances.every((i) => i.state === 'exited')) break;
       await new Promise((r) => setTimeout(r, 50));
     }
-    if (this.state.apps.some((a) => a.name === app)) this.store.dispatch({ op: 'app.delete', app }, 'deploy', { undoable: false });
+    if (this.state.apps.some((a) => a.name === app))
+      this.store.dispatch({ op: 'app.delete', app }, 'deploy', { undoable: false });
   }
 
   abort(id: string, reason?: string): Deployment {
@@ -249,7 +343,22 @@ export class DeployEngine {
     this.clearTimer(id);
     // The old version takes everything back; the new apps and temporary routes stay for inspection.
     const restore = d.state === 'resuming' ? this.shiftTo(d, 0) : [];
-    return this.put(d, { state: 'aborted', step: null, step_started_at: null, message: reason ?? 'aborted by the operator' }, restore);
+    // Still starting: what it started is stopped (kept, like any aborted version, until cleanup).
+    const stops: Command[] =
+      d.state === 'deploying'
+        ? d.modules
+            .filter((m) => this.state.apps.some((a) => a.name === m.new_app && a.state === 'started'))
+            .map((m) => ({ op: 'app.stop', app: m.new_app }) as Command)
+        : [];
+    const message =
+      reason ??
+      (d.state === 'deploying'
+        ? 'aborted by the operator while deploying; its new apps were stopped'
+        : 'aborted by the operator');
+    return this.put(d, { state: 'aborted', step: null, step_started_at: null, message }, [
+      ...restore,
+      ...stops,
+    ]);
   }
 
   /** Deletes what an aborted or failed deployment left: its new apps and temporary routes. */
@@ -294,7 +403,8 @@ export class DeployEngine {
       if (!c) continue;
       const base = this.baselines.get(`${d.id}/${d.step}/${up!.id}`) ?? { responses: 0, errors: 0 };
       const total = c.status['1xx'] + c.status['2xx'] + c.status['3xx'] + c.status['4xx'] + c.status['5xx'];
-      if (!this.baselines.has(`${d.id}/${d.step}/${up!.id}`)) this.baselines.set(`${d.id}/${d.step}/${up!.id}`, { responses: total, errors: c.status['5xx'] });
+      if (!this.baselines.has(`${d.id}/${d.step}/${up!.id}`))
+        this.baselines.set(`${d.id}/${d.step}/${up!.id}`, { responses: total, errors: c.status['5xx'] });
       responses += total - base.responses;
       errors += c.status['5xx'] - base.errors;
       if (c.p99 !== null) p99 = Math.max(p99 ?? 0, c.p99);
@@ -311,7 +421,10 @@ export class DeployEngine {
     const share = d.steps[d.step]!;
     if (f.responses >= MIN_RESPONSES) {
       if (d.max_error_rate !== null && f.errorRate !== null && f.errorRate > d.max_error_rate) {
-        this.abort(id, `aborted at step ${share}%: 5xx rate ${(f.errorRate * 100).toFixed(1)}% > ${(d.max_error_rate * 100).toFixed(1)}%`);
+        this.abort(
+          id,
+          `aborted at step ${share}%: 5xx rate ${(f.errorRate * 100).toFixed(1)}% > ${(d.max_error_rate * 100).toFixed(1)}%`,
+        );
         this.log(`[deploy] ${id}: ${this.get(id).message}`);
         return;
       }
@@ -338,7 +451,8 @@ export class DeployEngine {
 function checkSteps(steps: readonly number[]): void {
   if (!steps.length) throw SwitchyardError.schema({ steps: 'give at least one step, e.g. 10,50,100' });
   steps.forEach((s, i) => {
-    if (!Number.isInteger(s) || s < 1 || s > 100) throw SwitchyardError.schema({ [`steps[${i}]`]: 'a step is a percentage 1..100' });
+    if (!Number.isInteger(s) || s < 1 || s > 100)
+      throw SwitchyardError.schema({ [`steps[${i}]`]: 'a step is a percentage 1..100' });
     if (i > 0 && s <= steps[i - 1]!) throw SwitchyardError.schema({ [`steps[${i}]`]: 'steps must increase' });
   });
   if (steps[steps.length - 1] !== 100) throw SwitchyardError.schema({ steps: 'the last step must be 100' });

@@ -557,7 +557,7 @@ function runLine(c: ActionContext, intent: LineIntent): void {
       case 'deploy.start': {
         const deployer = c.deployer;
         if (!deployer) return flash(c, 'error', 'deployments are not available here');
-        const manifest = parseManifest(readText(intent.file), intent.file);
+        const manifest = parseManifest(readText(intent.file), intent.file, { dir: path.dirname(fileOf(intent.file)) });
         flash(c, 'info', `deploying ${manifest.id}${manifest.version ? ` ${manifest.version}` : ''} from ${intent.file}…`);
         deployer.deploy(manifest, { noConfirm: intent.noConfirm, cwd: path.dirname(fileOf(intent.file)) }).then(
           (d) => flash(c, d.state === 'failed' ? 'error' : 'info', `${deploymentText(d)} (${d.id}): ${d.state}${d.message ? `: ${d.message}` : d.state === 'pending' ? '; r resumes, a aborts (deployments pane)' : ''}`),

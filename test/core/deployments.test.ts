@@ -28,14 +28,16 @@ function put(s: Store, id: string, state: DeploymentState): Deployment {
 const can = (s: Store, d: Deployment) => ({ resume: canDo(s.state, d, 'resume'), abort: canDo(s.state, d, 'abort'), cleanup: canDo(s.state, d, 'cleanup') });
 
 describe('deployment rules', () => {
-  it('pending resumes or aborts; resuming only aborts; ended ones neither', () => {
+  it('pending resumes or aborts; deploying and resuming only abort; ended ones neither', () => {
     const s = store();
     expect(can(s, put(s, '1', 'pending'))).toEqual({ resume: true, abort: true, cleanup: false });
     expect(can(s, put(s, '1', 'resuming'))).toEqual({ resume: false, abort: true, cleanup: false });
-    for (const state of ['deploying', 'resumed'] as const) expect(can(s, put(s, '1', state))).toEqual({ resume: false, abort: false, cleanup: false });
+    // Deploying: its apps are still starting; aborting stops them.
+    expect(can(s, put(s, '1', 'deploying'))).toEqual({ resume: false, abort: true, cleanup: false });
+    expect(can(s, put(s, '1', 'resumed'))).toEqual({ resume: false, abort: false, cleanup: false });
     const d = put(s, '1', 'resumed');
     expect(deploymentRefusal(s.state, d, 'resume')).toBe('deployment 1 is resumed, not pending: only a pending deployment can be resumed');
-    expect(deploymentRefusal(s.state, d, 'abort')).toBe('deployment 1 is resumed: only a pending (or gradually resuming) deployment can be aborted');
+    expect(deploymentRefusal(s.state, d, 'abort')).toBe('deployment 1 is resumed: only a deploying, pending or gradually resuming deployment can be aborted');
     expect(deploymentRefusal(s.state, d, 'cleanup')).toBe('deployment 1 is resumed: only an aborted or failed deployment can be cleaned up');
   });
 

@@ -134,7 +134,7 @@ describe("SAP's bg-deploy with switchyard", () => {
 
     const again = await sw(['bg-deploy', '-i', id, '-a', 'abort']);
     expect(again.code).toBe(1);
-    expect(again.stderr).toMatch(/is aborted: only a pending/);
+    expect(again.stderr).toMatch(/is aborted: only a deploying, pending/);
     const resume = await sw(['bg-deploy', '-i', id, '-a', 'resume']);
     expect(resume.code).toBe(1);
     expect(resume.stderr).toMatch(/is aborted, not pending/);

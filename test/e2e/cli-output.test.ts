@@ -18,11 +18,19 @@ let backends: Backend[] = [];
 
 /** `switchyard ARGS --admin URL`, with the right token unless `env` says otherwise. */
 function sw(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 30_000) {
-  return run([...args, '--admin', sy.adminUrl], { env: { SWITCHYARD_ADMIN_TOKEN: TOKEN, ...env }, timeoutMs, cwd: dir });
+  return run([...args, '--admin', sy.adminUrl], {
+    env: { SWITCHYARD_ADMIN_TOKEN: TOKEN, ...env },
+    timeoutMs,
+    cwd: dir,
+  });
 }
 
 async function api(method: string, p: string): Promise<{ status: number; body: string }> {
-  const res = await fetch(`${sy.adminUrl}${p}`, { method, headers: { authorization: `Bearer ${TOKEN}` }, signal: AbortSignal.timeout(5_000) });
+  const res = await fetch(`${sy.adminUrl}${p}`, {
+    method,
+    headers: { authorization: `Bearer ${TOKEN}` },
+    signal: AbortSignal.timeout(5_000),
+  });
   return { status: res.status, body: await res.text() };
 }
 
@@ -38,7 +46,10 @@ async function targets(upstream: string): Promise<string[]> {
 
 function manifest(mta: string, version: string, command: string): string {
   const file = path.join(dir, `${mta}-${version}.yaml`);
-  fs.writeFileSync(file, `ID: ${mta}\nversion: ${version}\nmodules:\n  - name: ${mta}-web\n    command: ${command}\n    parameters:\n      instances: 1\n      routes:\n        - route: ${mta}.example.com\n`);
+  fs.writeFileSync(
+    file,
+    `ID: ${mta}\nversion: ${version}\nmodules:\n  - name: ${mta}-web\n    command: ${command}\n    parameters:\n      instances: 1\n      routes:\n        - route: ${mta}.example.com\n`,
+  );
   return file;
 }
 
@@ -46,6 +57,23 @@ function idOf(stdout: string): string {
   const m = /^Deployment (\d+) /.exec(stdout);
   if (!m) throw new Error(`no deployment id in:\n${stdout}`);
   return m[1]!;
+}
+
+/**
+ * What `bg-deploy MANIFEST` said after its first two lines (the id the moment it exists, and how
+ * to follow, abort or resume it), without the progress lines of the wait (as many as it took).
+ */
+function afterStart(stdout: string): string {
+  const id = idOf(stdout);
+  const lines = stdout.split('\n');
+  expect(lines[0]).toMatch(new RegExp(`^Deployment ${id} of .+ started: `));
+  expect(lines[1]).toBe(
+    `Follow it with "switchyard bg-deploy -i ${id} -a monitor"; abort it with "switchyard bg-deploy -i ${id} -a abort"; once it is pending, resume it with "switchyard bg-deploy -i ${id} -a resume"`,
+  );
+  return lines
+    .slice(2)
+    .filter((l) => !/^ {2}waiting for the new apps to answer: .* instances answering \(\d+s\)$/.test(l))
+    .join('\n');
 }
 
 beforeAll(async () => {
@@ -71,16 +99,33 @@ const RAW_HTTP = /^(GET|POST|PATCH|PUT|DELETE) \//m;
 describe('CLI output', () => {
   it('config export refuses a bad --spares, naming it, and writes nothing', async () => {
     const out = path.join(dir, 'spares-x');
-    const r = await run(['config', 'export', '--format', 'haproxy', '--state-dir', path.join(dir, 'state'), '-o', out, '--spares', 'x']);
+    const r = await run([
+      'config',
+      'export',
+      '--format',
+      'haproxy',
+      '--state-dir',
+      path.join(dir, 'state'),
+      '-o',
+      out,
+      '--spares',
+      'x',
+    ]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^switchyard: option '--spares <n>' argument 'x' is invalid\. expected a number of spare backends 0\.\.1000, got 'x'/);
+    expect(r.stderr).toMatch(
+      /^switchyard: option '--spares <n>' argument 'x' is invalid\. expected a number of spare backends 0\.\.1000, got 'x'/,
+    );
     expect(fs.existsSync(out)).toBe(false);
   });
 
   it('remove-target and delete say what they did, not the HTTP request', async () => {
     const [b1, b2] = [backends[0]!.address, backends[1]!.address];
     let r = await sw(['remove-target', 'address.v2.service', b2]);
-    expect(r).toEqual({ code: 0, stdout: `removed target ${b2} from upstream address.v2.service\n`, stderr: '' });
+    expect(r).toEqual({
+      code: 0,
+      stdout: `removed target ${b2} from upstream address.v2.service\n`,
+      stderr: '',
+    });
     expect(await targets('address.v2.service')).toEqual([b1]);
     r = await sw(['undo']);
     expect(r.code).toBe(0);
@@ -119,7 +164,9 @@ describe('CLI output', () => {
       expect(r.stdout, args.join(' ')).not.toMatch(RAW_HTTP);
       out.push(r.stdout);
     }
-    expect(out[lines.findIndex((a) => a[0] === 'remove-target')]).toBe('removed target 127.0.0.1:1 from upstream address.v2.service\n');
+    expect(out[lines.findIndex((a) => a[0] === 'remove-target')]).toBe(
+      'removed target 127.0.0.1:1 from upstream address.v2.service\n',
+    );
     expect(out.at(-1)).toBe('deleted app app-v2\n');
     expect(await targets('address.v2.service')).toEqual([b1, backends[1]!.address].sort());
   }, 60_000);
@@ -144,7 +191,11 @@ describe('CLI output', () => {
       [['bg-deploy', '-i', '999999', '-a', 'monitor'], "404 deployment '999999' not found"],
     ];
     for (const [args, message] of cases) {
-      expect(await sw(args), args.join(' ')).toEqual({ code: 1, stdout: '', stderr: `switchyard: ${message}\n` });
+      expect(await sw(args), args.join(' ')).toEqual({
+        code: 1,
+        stdout: '',
+        stderr: `switchyard: ${message}\n`,
+      });
     }
     expect(await state()).toBe(before);
   }, 30_000);
@@ -154,7 +205,8 @@ describe('CLI output', () => {
     expect(await sw(['switch', 'address-service', 'purple'])).toEqual({
       code: 1,
       stdout: '',
-      stderr: "switchyard: 400 no upstream 'purple' to switch service address-service to: it can switch to address.v2.service; nothing changed\n",
+      stderr:
+        "switchyard: 400 no upstream 'purple' to switch service address-service to: it can switch to address.v2.service; nothing changed\n",
     });
     expect(await sw(['split', 'address-service', 'address.v2.service=0'])).toEqual({
       code: 1,
@@ -163,7 +215,11 @@ describe('CLI output', () => {
         'switchyard: 409 service address-service → address.v2.service 0% would leave service address-service nothing to send to (all its weights are 0): every request would get 503. Nothing changed; add --force to do it anyway\n',
     });
     expect(await state()).toBe(before);
-    expect(await sw(['split', 'address-service', 'address.v2.service=0', '--force'])).toEqual({ code: 0, stdout: 'service address-service → address.v2.service 0%\n', stderr: '' });
+    expect(await sw(['split', 'address-service', 'address.v2.service=0', '--force'])).toEqual({
+      code: 0,
+      stdout: 'service address-service → address.v2.service 0%\n',
+      stderr: '',
+    });
     expect((await sw(['undo'])).code).toBe(0);
     expect(await state()).toBe(before);
   }, 30_000);
@@ -171,12 +227,17 @@ describe('CLI output', () => {
   it('a 401 says how to pass the token, and changes nothing', async () => {
     const before = await state();
     const none = await sw(['switch', 'address-service', 'elsewhere'], { SWITCHYARD_ADMIN_TOKEN: '' });
-    expect(none).toEqual({ code: 1, stdout: '', stderr: 'switchyard: 401 Unauthorized: pass --admin-token TOKEN or set SWITCHYARD_ADMIN_TOKEN\n' });
+    expect(none).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'switchyard: 401 Unauthorized: pass --admin-token TOKEN or set SWITCHYARD_ADMIN_TOKEN\n',
+    });
     const wrong = await sw(['switch', 'address-service', 'elsewhere', '--admin-token', 'wrong']);
     expect(wrong).toEqual({
       code: 1,
       stdout: '',
-      stderr: 'switchyard: 401 Unauthorized: the admin token given was refused; pass the right one with --admin-token TOKEN or set SWITCHYARD_ADMIN_TOKEN\n',
+      stderr:
+        'switchyard: 401 Unauthorized: the admin token given was refused; pass the right one with --admin-token TOKEN or set SWITCHYARD_ADMIN_TOKEN\n',
     });
     expect(await state()).toBe(before);
   }, 30_000);
@@ -184,13 +245,19 @@ describe('CLI output', () => {
   it('config apply says every error of the file once, with its name, and changes nothing', async () => {
     const before = await state();
     const bad = path.join(dir, 'bad.yaml');
-    fs.writeFileSync(bad, 'upstreams:\n  - name: u\n    targets:\n      - target: 127.0.0.1:1\n      - target: 127.0.0.1:2\n        weight: 70000\n');
+    fs.writeFileSync(
+      bad,
+      'upstreams:\n  - name: u\n    targets:\n      - target: 127.0.0.1:1\n      - target: 127.0.0.1:2\n        weight: 70000\n',
+    );
     expect(await sw(['config', 'apply', bad])).toEqual({
       code: 1,
       stdout: '',
       stderr: 'switchyard: 400 bad.yaml: 1 error:\n  upstreams[0].targets[1].weight: value should be between 0 and 65535\n  nothing changed\n',
     });
-    fs.writeFileSync(bad, 'upstreams:\n  - name: u\n    targets:\n      - target: 127.0.0.1:1\n        weight: -1\n      - target: 127.0.0.1:2\n        weight: 70000\n');
+    fs.writeFileSync(
+      bad,
+      'upstreams:\n  - name: u\n    targets:\n      - target: 127.0.0.1:1\n        weight: -1\n      - target: 127.0.0.1:2\n        weight: 70000\n',
+    );
     expect(await sw(['config', 'apply', bad])).toEqual({
       code: 1,
       stdout: '',
@@ -209,35 +276,63 @@ describe('CLI output', () => {
     const hello = (v: string) => `VERSION=${v} node ${HELLO}`;
     let r = await sw(['bg-deploy', manifest('shop', '1.0.0', hello('v1'))]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toBe(`Deployment ${idOf(r.stdout)} of shop 1.0.0: resumed (shop-web-blue): first deployment: live on its productive routes\n`);
+    expect(afterStart(r.stdout)).toBe(
+      `Deployment ${idOf(r.stdout)} of shop 1.0.0: resumed (shop-web-blue): first deployment: live on its productive routes\n`,
+    );
 
     // v2 goes pending beside blue, then replaces it.
     r = await sw(['bg-deploy', manifest('shop', '2.0.0', hello('v2'))]);
     const v2 = idOf(r.stdout);
-    expect(r.stdout.split('\n')[0]).toBe(`Deployment ${v2} of shop 2.0.0: pending (shop-web-green beside shop-web-blue)`);
+    expect(afterStart(r.stdout).split('\n')[0]).toBe(
+      `Deployment ${v2} of shop 2.0.0: pending (shop-web-green beside shop-web-blue)`,
+    );
     r = await sw(['bg-deploy', '-i', v2, '-a', 'resume']);
     const resumed = `Deployment ${v2} of shop 2.0.0: resumed (shop-web-green replaced shop-web-blue)\n`;
     expect(r).toEqual({ code: 0, stdout: resumed, stderr: '' });
-    expect(await sw(['bg-deploy', '-i', v2, '-a', 'monitor'])).toEqual({ code: 0, stdout: resumed, stderr: '' });
+    expect(await sw(['bg-deploy', '-i', v2, '-a', 'monitor'])).toEqual({
+      code: 0,
+      stdout: resumed,
+      stderr: '',
+    });
 
     // v3 aborted by the operator: the advice to clean up is true, and monitoring it is no failure.
     r = await sw(['bg-deploy', manifest('shop', '3.0.0', hello('v3'))]);
     const v3 = idOf(r.stdout);
     const advice = `The new version and its temporary routes stay for inspection; remove them with "switchyard bg-deploy -i ${v3} -a cleanup"\n`;
     const aborted = `Deployment ${v3} of shop 3.0.0: aborted (shop-web-blue beside shop-web-green): aborted by the operator\n`;
-    expect(await sw(['bg-deploy', '-i', v3, '-a', 'abort'])).toEqual({ code: 0, stdout: aborted + advice, stderr: '' });
-    expect(await sw(['bg-deploy', '-i', v3, '-a', 'monitor'])).toEqual({ code: 0, stdout: aborted + advice, stderr: '' });
+    expect(await sw(['bg-deploy', '-i', v3, '-a', 'abort'])).toEqual({
+      code: 0,
+      stdout: aborted + advice,
+      stderr: '',
+    });
+    expect(await sw(['bg-deploy', '-i', v3, '-a', 'monitor'])).toEqual({
+      code: 0,
+      stdout: aborted + advice,
+      stderr: '',
+    });
 
     // v4 reuses v3's colour: v3 has nothing left to clean up, so no advice.
     r = await sw(['bg-deploy', manifest('shop', '4.0.0', hello('v4'))]);
     const v4 = idOf(r.stdout);
-    expect(await sw(['bg-deploy', '-i', v3, '-a', 'monitor'])).toEqual({ code: 0, stdout: aborted, stderr: '' });
+    expect(await sw(['bg-deploy', '-i', v3, '-a', 'monitor'])).toEqual({
+      code: 0,
+      stdout: aborted,
+      stderr: '',
+    });
 
     // Aborted and cleaned up: the new version is gone, and no advice.
     expect((await sw(['bg-deploy', '-i', v4, '-a', 'abort'])).code).toBe(0);
     const cleaned = `Deployment ${v4} of shop 4.0.0: aborted (shop-web-blue removed, shop-web-green kept): aborted by the operator; cleaned up\n`;
-    expect(await sw(['bg-deploy', '-i', v4, '-a', 'cleanup'])).toEqual({ code: 0, stdout: cleaned, stderr: '' });
-    expect(await sw(['bg-deploy', '-i', v4, '-a', 'monitor'])).toEqual({ code: 0, stdout: cleaned, stderr: '' });
+    expect(await sw(['bg-deploy', '-i', v4, '-a', 'cleanup'])).toEqual({
+      code: 0,
+      stdout: cleaned,
+      stderr: '',
+    });
+    expect(await sw(['bg-deploy', '-i', v4, '-a', 'monitor'])).toEqual({
+      code: 0,
+      stdout: cleaned,
+      stderr: '',
+    });
     expect((await api('GET', '/apps/shop-web-blue')).status).toBe(404);
   }, 90_000);
 
@@ -246,33 +341,55 @@ describe('CLI output', () => {
     expect((await sw(['bg-deploy', manifest('cart', '1.0.0', hello('v1'))])).code).toBe(0);
     // The first line is the CLI's first look after the deployment started resuming: the steps are
     // long enough (at least 2 s in all) that no loaded machine gets to the end before that look.
-    const r = await sw(['bg-deploy', manifest('cart', '2.0.0', hello('v2')), '--no-confirm', '--steps', '50,100', '--interval', '1s']);
+    const r = await sw([
+      'bg-deploy',
+      manifest('cart', '2.0.0', hello('v2')),
+      '--no-confirm',
+      '--steps',
+      '50,100',
+      '--interval',
+      '1s',
+    ]);
     expect(r.code).toBe(0);
-    const lines = r.stdout.trim().split('\n');
-    expect(lines[0]).toMatch(/^Deployment \d+ of cart 2\.0\.0: resuming \(cart-web-green beside cart-web-blue\)/);
-    expect(lines.at(-1)).toMatch(/^Deployment \d+ of cart 2\.0\.0: resumed \(cart-web-green replaced cart-web-blue\)/);
+    const lines = afterStart(r.stdout).trim().split('\n');
+    expect(lines[0]).toMatch(
+      /^Deployment \d+ of cart 2\.0\.0: resuming \(cart-web-green beside cart-web-blue\)/,
+    );
+    expect(lines.at(-1)).toMatch(
+      /^Deployment \d+ of cart 2\.0\.0: resumed \(cart-web-green replaced cart-web-blue\)/,
+    );
     // The monitor ends at "resumed"; the old version is retired after that (its instances drain,
     // then it is deleted): wait for that rather than assume it is done when the CLI exits.
     let blue = 0;
-    await waitUntil('the old version cart-web-blue to be retired and deleted', async () => (blue = (await api('GET', '/apps/cart-web-blue')).status) === 404, {
-      timeoutMs: 30_000,
-      everyMs: 100,
-      seen: () => `GET /apps/cart-web-blue: ${blue}`,
-    });
+    await waitUntil(
+      'the old version cart-web-blue to be retired and deleted',
+      async () => (blue = (await api('GET', '/apps/cart-web-blue')).status) === 404,
+      {
+        timeoutMs: 30_000,
+        everyMs: 100,
+        seen: () => `GET /apps/cart-web-blue: ${blue}`,
+      },
+    );
   }, 60_000);
 
   it('bg-deploy: monitoring a failed deployment still exits 1', async () => {
     let r = await sw(['bg-deploy', manifest('broken', '1.0.0', 'node -e "process.exit(3)"')]);
     expect(r.code).toBe(1);
     const id = idOf(r.stdout);
-    const failed = new RegExp(`^Deployment ${id} of broken 1\\.0\\.0: failed \\(broken-web-blue\\): app broken-web-blue crashed: .*\\n$`);
-    expect(r.stdout).toMatch(failed);
+    const failed = new RegExp(
+      `^Deployment ${id} of broken 1\\.0\\.0: failed \\(broken-web-blue\\): app broken-web-blue crashed: .*\\n$`,
+    );
+    expect(afterStart(r.stdout)).toMatch(failed);
     r = await sw(['bg-deploy', '-i', id, '-a', 'monitor']);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(failed);
     r = await sw(['bg-deploy', '-i', id, '-a', 'cleanup']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(new RegExp(`^Deployment ${id} of broken 1\\.0\\.0: failed \\(broken-web-blue removed\\): app broken-web-blue crashed: .*; cleaned up\\n$`));
+    expect(r.stdout).toMatch(
+      new RegExp(
+        `^Deployment ${id} of broken 1\\.0\\.0: failed \\(broken-web-blue removed\\): app broken-web-blue crashed: .*; cleaned up\\n$`,
+      ),
+    );
     r = await sw(['bg-deploy', '-i', id, '-a', 'monitor']);
     expect(r.code).toBe(1);
     expect(r.stdout).not.toContain('stay for inspection');

@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitUntil } from '../helpers/wait.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const HELLO = path.join(ROOT, 'examples/hello-app.js');
@@ -60,7 +61,11 @@ async function waitFor<T>(
 type ScreenCheck = string | RegExp | ((text: string) => boolean);
 
 function holds(check: ScreenCheck, text: string): boolean {
-  return typeof check === 'string' ? text.includes(check) : check instanceof RegExp ? check.test(text) : check(text);
+  return typeof check === 'string'
+    ? text.includes(check)
+    : check instanceof RegExp
+      ? check.test(text)
+      : check(text);
 }
 
 /**
@@ -68,7 +73,12 @@ function holds(check: ScreenCheck, text: string): boolean {
  * capture: a frame can reach the terminal in pieces, so text B is not on screen just because
  * text A of the same frame is.
  */
-async function waitForScreen(name: string, checks: ScreenCheck | ScreenCheck[], timeoutMs = 20_000, what?: string): Promise<string> {
+async function waitForScreen(
+  name: string,
+  checks: ScreenCheck | ScreenCheck[],
+  timeoutMs = 20_000,
+  what?: string,
+): Promise<string> {
   const all = Array.isArray(checks) ? checks : [checks];
   let last = '';
   return waitFor(
@@ -76,10 +86,11 @@ async function waitForScreen(name: string, checks: ScreenCheck | ScreenCheck[], 
       last = screen(name);
       return all.every((c) => holds(c, last)) ? last : undefined;
     },
-    () => `${what ?? all.map((c) => (typeof c === 'function' ? 'a condition' : String(c))).join(' and ')} on screen; missing: ${all
-      .filter((c) => !holds(c, last))
-      .map((c) => (typeof c === 'function' ? 'a condition' : String(c)))
-      .join(', ')}\n${last}\nstderr: ${readStderr(name)}`,
+    () =>
+      `${what ?? all.map((c) => (typeof c === 'function' ? 'a condition' : String(c))).join(' and ')} on screen; missing: ${all
+        .filter((c) => !holds(c, last))
+        .map((c) => (typeof c === 'function' ? 'a condition' : String(c)))
+        .join(', ')}\n${last}\nstderr: ${readStderr(name)}`,
     timeoutMs,
   );
 }
@@ -172,12 +183,27 @@ describe.skipIf(!hasTmux)('switchyard demo in a terminal (tmux)', () => {
     const name = 'wide';
     const { status } = start(name, 120, 40);
     // 'q quit' closes the frame: with it on screen, the header above it is drawn whole.
-    let text = await waitForScreen(name, ['blue 100%', 'demo.localhost → demo', /generator 50 req\/s/, /proxy http:\/\/127\.0\.0\.1:\d+ /, /https:\/\/127\.0\.0\.1:\d+/, /admin http:\/\/127\.0\.0\.1:\d+/, 'q quit'], 30_000);
+    let text = await waitForScreen(
+      name,
+      [
+        'blue 100%',
+        'demo.localhost → demo',
+        /generator 50 req\/s/,
+        /proxy http:\/\/127\.0\.0\.1:\d+ /,
+        /https:\/\/127\.0\.0\.1:\d+/,
+        /admin http:\/\/127\.0\.0\.1:\d+/,
+        'q quit',
+      ],
+      30_000,
+    );
     const proxy = /proxy (http:\/\/127\.0\.0\.1:\d+)/.exec(text)?.[1];
     expect(proxy).toBeDefined();
 
     // The generator's traffic reaches the blue targets only.
-    text = await waitForScreen(name, [/^ {2}127\.0\.0\.1:\d+ +100 +40% +\S+ +● up +\S+ +[1-9]/m, (t) => targetRows(t).blue?.length === 3 && targetRows(t).green?.length === 2]);
+    text = await waitForScreen(name, [
+      /^ {2}127\.0\.0\.1:\d+ +100 +40% +\S+ +● up +\S+ +[1-9]/m,
+      (t) => targetRows(t).blue?.length === 3 && targetRows(t).green?.length === 2,
+    ]);
     const before = targetCounts(text);
     expect(before.blue).toHaveLength(3);
     expect(before.green).toEqual([0, 0]);
@@ -191,12 +217,22 @@ describe.skipIf(!hasTmux)('switchyard demo in a terminal (tmux)', () => {
     // the switch (green has counts) that shows no request in flight on blue: none starts there now.
     const settled = (t: string) => {
       const rows = targetRows(t);
-      return rows.blue?.length === 3 && rows.green?.length === 2 && rows.green.every((r) => r.ok > 0) && rows.blue.every((r) => r.inFlight === 0);
+      return (
+        rows.blue?.length === 3 &&
+        rows.green?.length === 2 &&
+        rows.green.every((r) => r.ok > 0) &&
+        rows.blue.every((r) => r.inFlight === 0)
+      );
     };
-    const atSwitch = targetCounts(await waitForScreen(name, settled, 20_000, 'counts after the switch with nothing in flight on blue'));
+    const atSwitch = targetCounts(
+      await waitForScreen(name, settled, 20_000, 'counts after the switch with nothing in flight on blue'),
+    );
     // Then per request, not per second: each green target takes 25 more while blue takes none.
-    const risen = (t: string) => targetCounts(t).green?.every((n, i) => n >= (atSwitch.green?.[i] ?? 0) + 25) ?? false;
-    const later = targetCounts(await waitForScreen(name, risen, 30_000, 'each green target to count 25 more'));
+    const risen = (t: string) =>
+      targetCounts(t).green?.every((n, i) => n >= (atSwitch.green?.[i] ?? 0) + 25) ?? false;
+    const later = targetCounts(
+      await waitForScreen(name, risen, 30_000, 'each green target to count 25 more'),
+    );
     expect(later.blue).toEqual(atSwitch.blue);
     for (const [i, n] of (later.green ?? []).entries()) expect(n).toBeGreaterThan(atSwitch.green?.[i] ?? 0);
 
@@ -234,7 +270,11 @@ describe.skipIf(!hasTmux)('switchyard demo in a terminal (tmux)', () => {
     const stateDir = path.join(tmp, 'deploy-state');
     const { status } = start(name, 80, 24, `--state-dir '${stateDir}'`);
     // 'q quit' closes the frame: with it on screen, the header above it is drawn whole.
-    let text = await waitForScreen(name, [/proxy http:\/\/127\.0\.0\.1:\d+ /, /admin http:\/\/127\.0\.0\.1:\d+/, 'q quit'], 30_000);
+    let text = await waitForScreen(
+      name,
+      [/proxy http:\/\/127\.0\.0\.1:\d+ /, /admin http:\/\/127\.0\.0\.1:\d+/, 'q quit'],
+      30_000,
+    );
     const proxy = /proxy (http:\/\/127\.0\.0\.1:\d+)/.exec(text)?.[1] as string;
     const admin = /admin (http:\/\/127\.0\.0\.1:\d+)/.exec(text)?.[1] as string;
     const post = async (p: string, body: unknown) => {
@@ -250,8 +290,23 @@ describe.skipIf(!hasTmux)('switchyard demo in a terminal (tmux)', () => {
       await post('/apps', { name: app, command: `node ${HELLO}`, route: 'my-app.example.com' });
     const manifest = (v: number) =>
       `ID: shop\nversion: ${v}.0.0\nmodules:\n  - name: shop-web\n    command: VERSION=v${v} node ${HELLO}\n    routes: [shop.example.com]\n`;
-    expect((await post('/deployments', { manifest: manifest(1) })).state).toBe('resumed');
-    const d = await post('/deployments', { manifest: manifest(2) });
+    // POST /deployments answers once the deployment exists (deploying): follow it until it settles.
+    const deploy = async (v: number) => {
+      const { id } = await post('/deployments', { manifest: manifest(v) });
+      let d: { id?: string; state?: string } = {};
+      await waitUntil(
+        `deployment ${id} to settle`,
+        async () =>
+          (d = (await (await fetch(`${admin}/deployments/${id}`)).json()) as typeof d).state !== 'deploying',
+        {
+          timeoutMs: 30_000,
+          seen: () => JSON.stringify(d),
+        },
+      );
+      return d;
+    };
+    expect((await deploy(1)).state).toBe('resumed');
+    const d = await deploy(2);
     expect(d.state).toBe('pending');
 
     text = await waitForScreen(name, [`${d.id}  shop 1.0.0 → 2.0.0  ◐ pending`, '── Apps']);
@@ -262,7 +317,14 @@ describe.skipIf(!hasTmux)('switchyard demo in a terminal (tmux)', () => {
     };
     fits(text);
     keys(name, 'BTab');
-    text = await waitForScreen(name, ['━━ Deployments', 'old shop-web-blue', 'new shop-web-green', 'r resume', 'a abort', 'shop-idle.example.com']);
+    text = await waitForScreen(name, [
+      '━━ Deployments',
+      'old shop-web-blue',
+      'new shop-web-green',
+      'r resume',
+      'a abort',
+      'shop-idle.example.com',
+    ]);
     fits(text);
     keys(name, 'a');
     await waitForScreen(name, '▸ Cancel');
@@ -272,7 +334,11 @@ describe.skipIf(!hasTmux)('switchyard demo in a terminal (tmux)', () => {
 
     keys(name, 'r');
     // Live once the screen says so (not at "resuming…"): then the next request goes to green.
-    text = await waitForScreen(name, ['shop 2.0.0 live: shop.example.com → shop-web-green', (t) => !t.includes('Deployments')], 30_000);
+    text = await waitForScreen(
+      name,
+      ['shop 2.0.0 live: shop.example.com → shop-web-green', (t) => !t.includes('Deployments')],
+      30_000,
+    );
     expect(await get(proxy, 'shop.example.com')).toBe('shop-web-green v2 0\n');
     fits(text);
 
@@ -322,7 +388,11 @@ describe.skipIf(!hasTmux)('switchyard demo in a terminal (tmux)', () => {
       'q quit',
     ];
     // Every part in one capture, with counts moving.
-    const text = await waitForScreen(name, [/^ {2}127\.0\.0\.1:\d+ +100 +40% +\S+ +● up +\S+ +[1-9]/m, ...parts], 30_000);
+    const text = await waitForScreen(
+      name,
+      [/^ {2}127\.0\.0\.1:\d+ +100 +40% +\S+ +● up +\S+ +[1-9]/m, ...parts],
+      30_000,
+    );
     const lines = text.replace(/\n+$/, '').split('\n');
     expect(lines.length).toBeLessThanOrEqual(23);
     for (const l of lines) expect([...l].length).toBeLessThanOrEqual(80);
