@@ -17,7 +17,7 @@ import {
   type Target,
   type Upstream,
 } from './model.js';
-import { checkServiceProtocol, formatHostPort, overTls, parseHostPort, routeSchema, serviceSchema, splitEntrySchema, targetSchema, upstreamSchema, validate, type Created, type Schema, type Updated } from './schema.js';
+import { checkHashing, hashingOf, type Algorithm, type Hashing, checkServiceProtocol, formatHostPort, overTls, parseHostPort, routeSchema, serviceSchema, splitEntrySchema, targetSchema, upstreamSchema, validate, type Created, type Schema, type Updated } from './schema.js';
 
 export type Fields = Record<string, unknown>;
 
@@ -134,7 +134,7 @@ export function createUpstream(state: State, input: Fields, ctx: Context): Outco
   const u: Upstream = {
     id,
     name,
-    algorithm: f.algorithm,
+    ...upstreamHashing(f, input, undefined),
     slots: f.slots,
     host_header: f.host_header,
     // A filled record: every field is there, with Kong's defaults (the schema's shape is the model's).
@@ -155,7 +155,7 @@ function updateUpstream(state: State, key: string, input: Fields, ctx: Context):
   if ('targets' in input) throw SwitchyardError.schema({ targets: 'targets are changed through /upstreams/{upstream}/targets' });
   const name = f.name ?? u.name;
   if (name !== u.name && state.upstreams.some((x) => x.name === name)) throw SwitchyardError.unique('upstream', 'name', name);
-  const next: Upstream = { ...u, ...f, name, updated_at: ctx.now };
+  const next: Upstream = { ...u, ...f, ...upstreamHashing(f, input, u), name, updated_at: ctx.now };
   let services = state.services;
   if (name !== u.name) {
     // A rename carries every service that points at the upstream along with it.
@@ -166,6 +166,23 @@ function updateUpstream(state: State, key: string, input: Fields, ctx: Context):
     );
   }
   return { state: { ...state, services, upstreams: replaceIn(state.upstreams, u, next) }, entity: next, summary: `upstream ${name} updated` };
+}
+
+/**
+ * An upstream's algorithm and hashing fields after Kong's shorthands (upstreams.lua
+ * `shorthand_fields`): a `hash_on` other than none, given without an algorithm, means
+ * consistent-hashing, and `none` takes a hashing upstream back to round-robin; least-connections
+ * and latency, given without hash_on, clear it. Then Kong's entity checks, naming the field.
+ */
+function upstreamHashing(f: Partial<Hashing> & { algorithm?: Algorithm }, input: Fields, old: Upstream | undefined): Hashing & { algorithm: Algorithm } {
+  let algorithm = f.algorithm ?? old?.algorithm ?? 'round-robin';
+  const given = (k: string) => isRecord(input) && input[k] !== undefined;
+  let h = hashingOf({ ...(old ?? {}), ...f });
+  if (!given('algorithm') && given('hash_on')) algorithm = h.hash_on === 'none' ? (algorithm === 'consistent-hashing' ? 'round-robin' : algorithm) : 'consistent-hashing';
+  if ((algorithm === 'least-connections' || algorithm === 'latency') && given('algorithm') && !given('hash_on')) h = { ...h, hash_on: 'none', hash_fallback: 'none' };
+  const errors = checkHashing(h, algorithm);
+  if (Object.keys(errors).length) throw SwitchyardError.schema(errors);
+  return { algorithm, ...h };
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -362,11 +379,13 @@ export function createService(state: State, input: Fields, ctx: Context): Outcom
     tls_verify: f.tls_verify,
     tls_verify_depth: f.tls_verify_depth,
     upstreams: split,
+    ...hashingOf(f),
     created_at: f.created_at ?? ctx.now,
     updated_at: f.updated_at ?? ctx.now,
     tags: f.tags ?? null,
   };
   checkServiceTls(s);
+  checkServiceHashing(s);
   return { state: { ...state, services: [...state.services, s] }, entity: s, summary: `service ${serviceLabel(s)} created → ${describeTarget(s)}` };
 }
 
@@ -377,6 +396,12 @@ function checkServiceTls(s: Service): void {
   for (const k of ['tls_verify', 'tls_verify_depth'] as const) {
     if (s[k] !== null) errors[k] = `must be null unless protocol is 'https' (protocol is '${s.protocol}')`;
   }
+  if (Object.keys(errors).length) throw SwitchyardError.schema(errors);
+}
+
+/** Kong's hashing checks, on the service's sticky split. */
+function checkServiceHashing(s: Service): void {
+  const errors = checkHashing(hashingOf(s));
   if (Object.keys(errors).length) throw SwitchyardError.schema(errors);
 }
 
@@ -404,6 +429,7 @@ function updateService(state: State, key: string, input: Fields, ctx: Context): 
   }
   if (next.name !== s.name && next.name !== null && state.services.some((x) => x.name === next.name)) throw SwitchyardError.unique('service', 'name', next.name);
   checkServiceTls(next);
+  checkServiceHashing(next);
   return { state: { ...state, services: replaceIn(state.services, s, next) }, entity: next, summary: `service ${serviceLabel(next)} → ${describeTarget(next)}` };
 }
 
