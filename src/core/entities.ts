@@ -17,6 +17,7 @@ import {
   type Target,
   type Upstream,
 } from './model.js';
+import { describeSticky } from './sticky.js';
 import { checkHashing, hashingOf, type Algorithm, type Hashing, checkServiceProtocol, formatHostPort, overTls, parseHostPort, routeSchema, serviceSchema, splitEntrySchema, targetSchema, upstreamSchema, validate, type Created, type Schema, type Updated } from './schema.js';
 
 export type Fields = Record<string, unknown>;
@@ -37,7 +38,8 @@ export type EntityCommand =
   | { readonly op: 'route.update'; readonly route: string; readonly fields: Fields }
   | { readonly op: 'route.delete'; readonly route: string }
   /** The split of a service over upstreams, by name: what the ratio slider and `map-route` edit. */
-  | { readonly op: 'service.split'; readonly service: string; readonly split: readonly SplitEntry[]; readonly force?: boolean };
+  /** `hashing`: Kong's hashing fields for the split (`--sticky`), checked as a PATCH of them would be. */
+  | { readonly op: 'service.split'; readonly service: string; readonly split: readonly SplitEntry[]; readonly hashing?: Readonly<Fields> | Hashing; readonly force?: boolean };
 
 export interface Outcome {
   readonly state: State;
@@ -408,7 +410,8 @@ function checkServiceHashing(s: Service): void {
 export function describeTarget(s: Service): string {
   if (s.upstreams.length === 0) return s.host;
   const total = s.upstreams.reduce((a, e) => a + e.weight, 0);
-  return s.upstreams.map((e) => `${e.name} ${total ? Math.round((e.weight * 100) / total) : 0}%`).join(' / ');
+  const how = s.upstreams.length > 1 ? describeSticky(s) : '';
+  return s.upstreams.map((e) => `${e.name} ${total ? Math.round((e.weight * 100) / total) : 0}%`).join(' / ') + (how ? ` (sticky: ${how})` : '');
 }
 
 function updateService(state: State, key: string, input: Fields, ctx: Context): Outcome {
@@ -562,7 +565,7 @@ export function executeEntity(state: State, cmd: EntityCommand, ctx: Context): O
     case 'service.delete':
       return deleteService(state, cmd.service);
     case 'service.split':
-      return updateService(state, cmd.service, { upstreams: cmd.split }, ctx);
+      return updateService(state, cmd.service, { ...((cmd.hashing ?? {}) as Fields), upstreams: cmd.split }, ctx);
     case 'route.create':
       return createRoute(state, cmd.service, cmd.fields, ctx);
     case 'route.update':

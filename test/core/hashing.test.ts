@@ -219,3 +219,66 @@ describe('weighted rendezvous hashing', () => {
     }
   });
 });
+
+describe('the hashing fields in declarative YAML', () => {
+  it("round-trip: Kong's upstream fields as Kong writes them, a service's sticky split in switchyard's format only", async () => {
+    const { exportYaml, loadDeclarative } = await import('../../src/config/yaml.js');
+    const ctx = {
+      now: 1,
+      newId: (() => {
+        let n = 0;
+        return () => `00000000-0000-4000-8000-${String(++n).padStart(12, '0')}`;
+      })(),
+    };
+    const doc = `
+_format_version: '3.0'
+services:
+  - name: shop
+    host: blue
+    upstreams: [{ name: blue, weight: 90 }, { name: green, weight: 10 }]
+    hash_on: cookie
+    hash_on_cookie: sy_user
+    hash_on_cookie_path: /shop
+upstreams:
+  - name: blue
+    algorithm: consistent-hashing
+    hash_on: header
+    hash_on_header: x-user
+    hash_fallback: ip
+    targets: [{ target: 127.0.0.1:3001 }]
+  - name: green
+    algorithm: least-connections
+    targets: [{ target: 127.0.0.1:3002 }]
+`;
+    const state = loadDeclarative(doc, ctx);
+    expect(state.services[0]).toMatchObject({
+      hash_on: 'cookie',
+      hash_on_cookie: 'sy_user',
+      hash_on_cookie_path: '/shop',
+    });
+    const out = exportYaml(state);
+    expect(
+      loadDeclarative(out, ctx).upstreams.map((u) => [
+        u.algorithm,
+        u.hash_on,
+        u.hash_on_header,
+        u.hash_fallback,
+      ]),
+    ).toEqual([
+      ['consistent-hashing', 'header', 'x-user', 'ip'],
+      ['least-connections', 'none', null, 'none'],
+    ]);
+    expect(loadDeclarative(out, ctx).services[0]).toMatchObject({
+      hash_on: 'cookie',
+      hash_on_cookie: 'sy_user',
+      hash_on_cookie_path: '/shop',
+    });
+    const notes: string[] = [];
+    const kong = exportYaml(state, 'kong', notes);
+    expect(kong).toMatch(/hash_on: header/);
+    expect(kong).not.toMatch(/hash_on: cookie/);
+    expect(notes).toContain(
+      'service shop: Kong has no sticky split between upstreams; exported without hash_on cookie',
+    );
+  });
+});
