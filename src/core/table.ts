@@ -32,7 +32,7 @@ import {
   type PathHandling,
   type Priority,
 } from './router.js';
-import { formatHostPort, parseHostPort, type Algorithm } from './schema.js';
+import { formatHostPort, hashingOf, NO_HASHING, parseHostPort, type Algorithm, type Hashing } from './schema.js';
 import { stoppedApps, takesTraffic, targetKey, weightInForce, type HealthOf } from './traffic.js';
 
 export interface TargetEntry {
@@ -77,6 +77,8 @@ export interface UpstreamEntry {
   readonly algorithm: Algorithm;
   /** With consistent-hashing: where the key is read; null: no key is read (round-robin). */
   readonly hash: KeyPlan | null;
+  /** Kong's hashing fields it was compiled from (a data plane that writes its own config reads them). */
+  readonly hashing: Hashing;
   /** Each target's rendezvous seed (the hash of its address). */
   readonly seeds: Uint32Array;
   /** The targets' loads, by index (least-connections, latency). */
@@ -279,6 +281,7 @@ export function compile(state: State, version: number, prev?: RoutingTable): Rou
       balancer: balancerFor(carry, u.id, targets, targets.map((t) => [t.address, t.weight])),
       algorithm: u.algorithm,
       hash: u.algorithm === 'consistent-hashing' ? keyPlan(u) : null,
+      hashing: hashingOf(u),
       seeds: Uint32Array.from(targets, (t) => hashString(t.address)),
       loads: targets.map((t) => t.load),
       tracksLoad: u.algorithm === 'least-connections' || u.algorithm === 'latency',
@@ -307,6 +310,7 @@ export function compile(state: State, version: number, prev?: RoutingTable): Rou
           balancer: balancerFor(carry, `${s.id}/literal`, [t], [[address, 100]]),
           algorithm: 'round-robin',
           hash: null,
+          hashing: NO_HASHING,
           seeds: Uint32Array.of(hashString(address)),
           loads: [t.load],
           tracksLoad: false,
