@@ -282,3 +282,41 @@ upstreams:
     );
   });
 });
+
+describe("a Kf route's stickiness", () => {
+  it('map-route keeps it, so a gradual resume (weights stepping up) never moves a user back to the old app', async () => {
+    const { pickUpstream } = await import('../../src/core/table.js');
+    const store = new Store();
+    store.dispatch({
+      op: 'app.push',
+      fields: { name: 'shop-v1', targets: ['127.0.0.1:4001'], route: 'shop.example.com' },
+    });
+    store.dispatch({ op: 'app.push', fields: { name: 'shop-v2', targets: ['127.0.0.1:4002'] } });
+    store.dispatch({ op: 'app.map-route', app: 'shop-v2', route: 'shop.example.com', weight: 0 });
+    // The supervisor adds an app's targets once they answer: here, at once.
+    store.dispatch({ op: 'target.create', upstream: 'shop-v1', fields: { target: '127.0.0.1:4001' } });
+    store.dispatch({ op: 'target.create', upstream: 'shop-v2', fields: { target: '127.0.0.1:4002' } });
+    const id = store.state.services[0]!.id;
+    store.dispatch({
+      op: 'service.split',
+      service: id,
+      split: store.state.services[0]!.upstreams,
+      hashing: stickyFields('header:x-user'),
+    });
+    const keys = Array.from({ length: 2000 }, (_, i) => hashString(`user-${i}`));
+    let before: (string | undefined)[] = keys.map(() => 'shop-v1');
+    for (const share of [10, 30, 50, 80, 100]) {
+      store.dispatch({ op: 'app.map-route', app: 'shop-v2', route: 'shop.example.com', weight: share });
+      store.dispatch({ op: 'app.map-route', app: 'shop-v1', route: 'shop.example.com', weight: 100 - share });
+      expect(store.state.services[0]).toMatchObject({ hash_on: 'header', hash_on_header: 'x-user' });
+      const service = store.table.services[0]!;
+      const now = keys.map((k) => pickUpstream(service, null, k)?.name);
+      now.forEach((u, i) => {
+        if (before[i] === 'shop-v2') expect(u).toBe('shop-v2');
+      });
+      const onNew = now.filter((u) => u === 'shop-v2').length / keys.length;
+      expect(Math.abs(onNew - share / 100)).toBeLessThan(0.05);
+      before = now;
+    }
+  });
+});
