@@ -175,6 +175,53 @@ describe("an upstream's algorithm", () => {
     expect(moved / others.length).toBeLessThanOrEqual(0.05);
   });
 
+  it.each([
+    [
+      'query_arg',
+      { hash_on: 'query_arg', hash_on_query_arg: 'u' },
+      (u: string) => ({ path: `/items/${u.length}?x=1&u=${encodeURIComponent(u)}` }),
+    ],
+    [
+      'uri_capture',
+      { hash_on: 'uri_capture', hash_on_uri_capture: 'user' },
+      (u: string) => ({ path: `/users/${u}/cart` }),
+    ],
+    ['path', { hash_on: 'path' }, (u: string) => ({ path: `/users/${u}` })],
+    [
+      'a header, else the query (hash_fallback)',
+      {
+        hash_on: 'header',
+        hash_on_header: 'x-none',
+        hash_fallback: 'query_arg',
+        hash_fallback_query_arg: 'u',
+      },
+      (u: string) => ({ path: `/?u=${u}` }),
+    ],
+  ])('consistent-hashing on %s: each key keeps its target, and the keys spread', async (_, fields, req) => {
+    h = await start();
+    const ts = [await backend('a'), await backend('b'), await backend('c')];
+    await upstream('pool', ts, fields);
+    expect((await api('POST', '/services', { name: 'shop', host: 'pool' })).status).toBe(201);
+    expect(
+      (
+        await api('POST', '/services/shop/routes', {
+          hosts: ['shop.test'],
+          paths: ['~/users/(?<user>[^/]+)', '/'],
+          strip_path: false,
+        })
+      ).status,
+    ).toBe(201);
+    const all = users(60);
+    const once = async (list: readonly string[]) => {
+      const out = new Map<string, string>();
+      for (const u of list) out.set(u, (await request(h!.proxyPort, { host: 'shop.test', ...req(u) })).body);
+      return out;
+    };
+    const first = await once(all);
+    expect(await once(rotated(all, 7))).toEqual(first);
+    expect(new Set(first.values())).toEqual(new Set(['a', 'b', 'c']));
+  });
+
   it('least-connections sends most requests to the fast target beside one that takes 150 ms', async () => {
     h = await start();
     const fast = await backend('fast');
