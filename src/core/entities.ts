@@ -172,16 +172,19 @@ function updateUpstream(state: State, key: string, input: Fields, ctx: Context):
 
 /**
  * An upstream's algorithm and hashing fields after Kong's shorthands (upstreams.lua
- * `shorthand_fields`): a `hash_on` other than none, given without an algorithm, means
- * consistent-hashing, and `none` takes a hashing upstream back to round-robin; least-connections
- * and latency, given without hash_on, clear it. Then Kong's entity checks, naming the field.
+ * `shorthand_fields`, applied as kong/db/schema/init.lua does, in order, each winning over the
+ * plain field): `algorithm` least-connections or latency clears hash_on; then a hash_on given
+ * (or so cleared) sets the algorithm: `none` is round-robin, anything else consistent-hashing
+ * (a cleared one leaves it). Then Kong's entity checks, naming the field.
  */
 function upstreamHashing(f: Partial<Hashing> & { algorithm?: Algorithm }, input: Fields, old: Upstream | undefined): Hashing & { algorithm: Algorithm } {
-  let algorithm = f.algorithm ?? old?.algorithm ?? 'round-robin';
   const given = (k: string) => isRecord(input) && input[k] !== undefined;
+  let algorithm = f.algorithm ?? old?.algorithm ?? 'round-robin';
   let h = hashingOf({ ...(old ?? {}), ...f });
-  if (!given('algorithm') && given('hash_on')) algorithm = h.hash_on === 'none' ? (algorithm === 'consistent-hashing' ? 'round-robin' : algorithm) : 'consistent-hashing';
-  if ((algorithm === 'least-connections' || algorithm === 'latency') && given('algorithm') && !given('hash_on')) h = { ...h, hash_on: 'none', hash_fallback: 'none' };
+  const cleared = given('algorithm') && (algorithm === 'least-connections' || algorithm === 'latency');
+  // (the fallback too: Kong would then refuse hash_fallback without hash_on)
+  if (cleared) h = { ...h, hash_on: 'none', hash_fallback: 'none' };
+  else if (given('hash_on')) algorithm = h.hash_on === 'none' ? 'round-robin' : 'consistent-hashing';
   const errors = checkHashing(h, algorithm);
   if (Object.keys(errors).length) throw SwitchyardError.schema(errors);
   return { algorithm, ...h };

@@ -131,8 +131,10 @@ describe("Kong's hashing fields", () => {
     expect(refused(store, up({ algorithm: 'random' })).algorithm).toMatch(
       /expected one of: round-robin, consistent-hashing, least-connections, latency/,
     );
-    expect(refused(store, up({ algorithm: 'least-connections', hash_on: 'ip' })).hash_on).toMatch(
-      /must be 'none' unless algorithm is 'consistent-hashing'/,
+    store.dispatch(up({ hash_on: 'ip' }));
+    // Kong keeps hash_on when only the algorithm changes to round-robin; a hash that would do nothing is refused here.
+    expect(refused(store, up({ algorithm: 'round-robin' })).hash_on).toMatch(
+      /must be 'none' unless algorithm is 'consistent-hashing' \(algorithm is 'round-robin'\)/,
     );
   });
 
@@ -156,6 +158,13 @@ describe("Kong's hashing fields", () => {
     expect(store.state.upstreams[0]).toMatchObject({ algorithm: 'round-robin', hash_on: 'none' });
     store.dispatch(up({ algorithm: 'latency' }));
     expect(store.state.upstreams[0]).toMatchObject({ algorithm: 'latency' });
+    // Both given, in Kong's order of shorthands: the algorithm's clearing wins; a hash_on sets the algorithm.
+    store.dispatch(up({ algorithm: 'least-connections', hash_on: 'ip' }));
+    expect(store.state.upstreams[0]).toMatchObject({ algorithm: 'least-connections', hash_on: 'none' });
+    store.dispatch(up({ algorithm: 'round-robin', hash_on: 'header', hash_on_header: 'x-user' }));
+    expect(store.state.upstreams[0]).toMatchObject({ algorithm: 'consistent-hashing', hash_on: 'header' });
+    store.dispatch(up({ algorithm: 'consistent-hashing', hash_on: 'none' }));
+    expect(store.state.upstreams[0]).toMatchObject({ algorithm: 'round-robin', hash_on: 'none' });
   });
 
   it('--sticky: each form gives the hashing fields, none clears them all, and a bad one says the forms', () => {
