@@ -138,6 +138,32 @@ describe('a sticky split between upstreams', () => {
 });
 
 describe("an upstream's algorithm", () => {
+  it("takes Kong's form-encoded fields, and refuses a wrong combination naming the field, creating nothing", async () => {
+    h = await start();
+    const form = (body: string) =>
+      fetch(`${h!.adminUrl}/upstreams`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body,
+      });
+    const bad = await form('name=pool&hash_on=header');
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({
+      name: 'schema violation',
+      fields: { hash_on_header: "required when hash_on is 'header'" },
+    });
+    expect((await api('GET', '/upstreams')).json!.data).toEqual([]);
+    const ok = await form('name=pool&hash_on=cookie&hash_on_cookie=sy_user&hash_on_cookie_path=/shop');
+    expect(ok.status).toBe(201);
+    expect(await ok.json()).toMatchObject({
+      algorithm: 'consistent-hashing',
+      hash_on: 'cookie',
+      hash_on_cookie: 'sy_user',
+      hash_on_cookie_path: '/shop',
+      hash_fallback: 'none',
+    });
+  });
+
   it("consistent-hashing over 3 targets: roughly even; deleting one moves none of the others' users; an unhealthy one moves only its own", async () => {
     h = await start();
     const ts = [await backend('a'), await backend('b'), await backend('c')];
