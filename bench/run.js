@@ -9,7 +9,7 @@
  *
  * Options: --quick (under a minute, for CI smoke use), --loadgen auto|wrk|autocannon,
  * --connections N, --duration S, --warmup S, --rounds N (repeat the subjects, keep the median),
- * --only LIST (direct,bare,serve,ui,nginx,haproxy,switch,accuracy,memory,scale,render,failover; haproxy brings serve
+ * --only LIST (direct,bare,serve,ui,nginx,haproxy,switch,accuracy,memory,scale,render,failover,picks; haproxy brings serve
  * along, its point of comparison), --profile (CPU-profile switchyard serve and the UI under the same load),
  * --strict (exit 1 when a correctness goal is missed), --out DIR.
  */
@@ -58,7 +58,7 @@ const { values: opt } = parseArgs({
 if (opt.help) {
   process.stdout.write(
     'usage: node bench/run.js [--quick] [--loadgen auto|wrk|autocannon] [--connections N] [--duration S] [--warmup S] [--rounds N]\n' +
-      '                         [--only direct,bare,serve,ui,nginx,haproxy,switch,accuracy,memory,scale,render,failover] [--profile] [--strict] [--out DIR]\n',
+      '                         [--only direct,bare,serve,ui,nginx,haproxy,switch,accuracy,memory,scale,render,failover,picks] [--profile] [--strict] [--out DIR]\n',
   );
   process.exit(0);
 }
@@ -78,6 +78,7 @@ const P = {
   renderSamples: QUICK ? 8 : 40,
   renderPresses: QUICK ? 6 : 40,
   failoverRounds: QUICK ? 2 : 10,
+  picks: QUICK ? 200_000 : 2_000_000,
   haproxyInstances: 2,
   fleetKeyPresses: QUICK ? 4 : 10,
   fleetSwitches: QUICK ? 10 : 40,
@@ -336,6 +337,11 @@ async function keyPress(ui, presses) {
  */
 function uiRender(rate, samples, presses) {
   return childJson('ui-render.js', ['--rate', String(rate), '--samples', String(samples), '--presses', String(presses)]);
+}
+
+/** The balancer's cost per pick for each algorithm and for a sticky split (bench/lib/picks.js): no network. */
+function picks(n) {
+  return childJson('picks.js', ['--picks', String(n)]);
 }
 
 /** A target killed under load (bench/lib/failover.js): time until marked down, failed requests. */
@@ -916,6 +922,10 @@ async function main() {
       log('a target killed under load…');
       report.failover = await failover(P.failoverRounds).catch((e) => ({ error: e.message }));
     }
+    if (want('picks')) {
+      log(`the balancer's cost per pick (${P.picks} picks each)…`);
+      report.picks = await picks(P.picks).catch((e) => ({ error: e.message }));
+    }
     if (opt.profile) {
       report.profiles = [];
       for (const which of ['serve', 'ui']) {
@@ -942,6 +952,7 @@ async function main() {
     'fleetKeyPress',
     'uiRender',
     'failover',
+    'picks',
     'memory',
     'scale',
   ])

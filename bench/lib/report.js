@@ -276,6 +276,19 @@ export function markdown(r) {
       );
     }
   }
+  if (r.picks) {
+    out.push('');
+    out.push("## The balancer's cost per pick");
+    out.push('');
+    if (r.picks.error) out.push(`failed: ${r.picks.error}`);
+    else {
+      out.push(table(['algorithm', 'ns per pick'], r.picks.results.map((x) => [x.label, f1(x.nsPerPick)])));
+      out.push('');
+      out.push(
+        `${int(r.picks.picks)} picks each over ${r.picks.targets} targets, in one process without the network: the table's pickTarget / pickUpstream, with the key read from the request for the hashing ones and the attempt's start and end for least-connections and latency.`,
+      );
+    }
+  }
   if (r.scale) {
     out.push('');
     out.push('## Scale of the config (switchyard serve)');

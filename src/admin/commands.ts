@@ -19,7 +19,7 @@ function commandOf(body: Record<string, unknown>): Command {
   if (typeof op !== 'string' || !REMOTE_OPS.has(op)) {
     throw new HttpError(400, { message: `unknown command op ${JSON.stringify(op)}; one of: ${[...REMOTE_OPS].join(', ')}` });
   }
-  const { service, upstream, split, force } = c as Record<string, unknown>;
+  const { service, upstream, split, force, hashing } = c as Record<string, unknown>;
   if (typeof service !== 'string') throw new HttpError(400, { message: `${op}: "service" must be a string` });
   if (force !== undefined && typeof force !== 'boolean') throw new HttpError(400, { message: `${op}: "force" must be true or false` });
   if (op === 'service.switch') {
@@ -28,7 +28,11 @@ function commandOf(body: Record<string, unknown>): Command {
   }
   if (!Array.isArray(split)) throw new HttpError(400, { message: `${op}: "split" must be a list of {name, weight}` });
   // Each entry is checked against the split's schema by the command itself.
-  return { op: 'service.split', service, split, force };
+  if (hashing !== undefined && (typeof hashing !== 'object' || hashing === null || Array.isArray(hashing))) {
+    throw new HttpError(400, { message: `${op}: "hashing" must be an object of Kong's hashing fields` });
+  }
+  // The hashing fields (`--sticky`) are checked by the command too, as a PATCH of them would be.
+  return { op: 'service.split', service, split, force, ...(hashing !== undefined ? { hashing: hashing as Record<string, unknown> } : {}) };
 }
 
 /** Runs the command; a missing service is named (this is switchyard's endpoint, not Kong's bare 404). */

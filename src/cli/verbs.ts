@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { kfRoute, routeText } from '../core/apps.js';
 import type { Command } from '../core/commands.js';
 import { SwitchyardError } from '../core/errors.js';
+import { stickyFields } from '../core/sticky.js';
 
 export type Verb = Command | { readonly op: 'undo' };
 
@@ -17,7 +18,11 @@ export interface VerbHelp {
 }
 
 export const VERBS: readonly VerbHelp[] = [
-  { name: 'split', usage: 'split SERVICE UPSTREAM=WEIGHT [UPSTREAM=WEIGHT…] [--force]', summary: 'set the weighted split of a service over upstreams (--force: even if nothing would take its traffic)' },
+  {
+    name: 'split',
+    usage: 'split SERVICE UPSTREAM=WEIGHT [UPSTREAM=WEIGHT…] [--sticky HOW] [--force]',
+    summary: 'set the weighted split of a service over upstreams (--sticky cookie:NAME|header:NAME|query:NAME|ip|path: each user keeps its upstream; none: off; --force: even if nothing would take its traffic)',
+  },
   { name: 'switch', usage: 'switch SERVICE UPSTREAM [--force]', summary: "send all of a service's traffic to one upstream (--force: even one with nothing to send to)" },
   { name: 'weight', usage: 'weight UPSTREAM HOST:PORT WEIGHT', summary: "set a target's weight (0..65535)" },
   { name: 'add-target', usage: 'add-target UPSTREAM HOST:PORT [WEIGHT]', summary: 'add a target to an upstream (weight 100 by default)' },
@@ -128,14 +133,25 @@ export function parseVerb(argv: readonly string[], ctx: VerbContext = {}): Verb 
   switch (name) {
     case 'split': {
       const force = args.includes('--force');
-      const [service, ...pairs] = args.filter((a) => a !== '--force');
+      let sticky: string | undefined;
+      const rest: string[] = [];
+      for (let i = 0; i < args.length; i++) {
+        const a = args[i] as string;
+        if (a === '--force') continue;
+        if (a === '--sticky' || a.startsWith('--sticky=')) {
+          sticky = a === '--sticky' ? args[++i] : a.slice('--sticky='.length);
+          if (sticky === undefined || sticky === '') throw new SwitchyardError('invalid', `--sticky needs a value: cookie:NAME, header:NAME, query:NAME, ip, path or none\nusage: ${VERBS[0]!.usage}`);
+        } else if (a.startsWith('--')) throw new SwitchyardError('invalid', `split: unknown option '${a}'\nusage: ${VERBS[0]!.usage}`);
+        else rest.push(a);
+      }
+      const [service, ...pairs] = rest;
       if (!service || pairs.length === 0) usage('split');
       const split = pairs.map((p) => {
         const m = /^([^=]+)=(.*)$/.exec(p);
         if (!m) usage('split');
         return { name: m[1] as string, weight: weightArg(m[2], `weight of ${m[1]}`) };
       });
-      return { op: 'service.split', service, split, ...(force ? { force } : {}) };
+      return { op: 'service.split', service, split, ...(sticky !== undefined ? { hashing: stickyFields(sticky) } : {}), ...(force ? { force } : {}) };
     }
     case 'switch': {
       const force = args.includes('--force');

@@ -9,7 +9,7 @@ import { execute, type Command } from '../core/commands.js';
 import { SwitchyardError, type FieldErrors } from '../core/errors.js';
 import { emptyState, type Context, type Route, type Service, type State } from '../core/model.js';
 import { isLegacyFormat, migrateLegacyRoute } from '../core/router.js';
-import { appSchema, deploymentSchema, healthchecksSchema, routeSchema, serviceSchema, targetSchema, upstreamSchema, validate, type Schema } from '../core/schema.js';
+import { HASHING_FIELDS, appSchema, deploymentSchema, healthchecksSchema, routeSchema, serviceSchema, targetSchema, upstreamSchema, validate, type Schema } from '../core/schema.js';
 
 /** Where switchyard's own entities sit in a file (Kong's, and switchyard's extensions). */
 const OURS = new Set(['services', 'routes', 'upstreams', 'targets', 'apps', 'deployments']);
@@ -508,7 +508,9 @@ export function toDeclarative(state: State, flavour: DeclarativeFlavour = 'switc
     else loose.push(r);
   }
   const service = (s: Service) => {
-    const { name, host, ...rest } = meaningful(serviceSchema, s, [...SKIP, 'url', 'upstreams']);
+    // A service's hashing fields are switchyard's (Kong hashes in upstreams only).
+    const { name, host, ...rest } = meaningful(serviceSchema, s, [...SKIP, 'url', 'upstreams', ...(kong ? HASHING_FIELDS : [])]);
+    if (kong && s.hash_on !== 'none') notes.push(`service ${s.name ?? s.id}: Kong has no sticky split between upstreams; exported without hash_on ${s.hash_on}`);
     const out: Record<string, unknown> = { ...(name ? { name } : {}), host, ...rest };
     const live = s.upstreams.filter((e) => e.weight > 0);
     if (s.upstreams.length && !kong) out.upstreams = s.upstreams.map((e) => ({ name: e.name, weight: e.weight }));

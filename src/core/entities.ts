@@ -17,7 +17,8 @@ import {
   type Target,
   type Upstream,
 } from './model.js';
-import { checkServiceProtocol, formatHostPort, overTls, parseHostPort, routeSchema, serviceSchema, splitEntrySchema, targetSchema, upstreamSchema, validate, type Created, type Schema, type Updated } from './schema.js';
+import { describeSticky } from './sticky.js';
+import { checkHashing, hashingOf, type Algorithm, type Hashing, checkServiceProtocol, formatHostPort, overTls, parseHostPort, routeSchema, serviceSchema, splitEntrySchema, targetSchema, upstreamSchema, validate, type Created, type Schema, type Updated } from './schema.js';
 
 export type Fields = Record<string, unknown>;
 
@@ -37,7 +38,8 @@ export type EntityCommand =
   | { readonly op: 'route.update'; readonly route: string; readonly fields: Fields }
   | { readonly op: 'route.delete'; readonly route: string }
   /** The split of a service over upstreams, by name: what the ratio slider and `map-route` edit. */
-  | { readonly op: 'service.split'; readonly service: string; readonly split: readonly SplitEntry[]; readonly force?: boolean };
+  /** `hashing`: Kong's hashing fields for the split (`--sticky`), checked as a PATCH of them would be. */
+  | { readonly op: 'service.split'; readonly service: string; readonly split: readonly SplitEntry[]; readonly hashing?: Readonly<Fields> | Hashing; readonly force?: boolean };
 
 export interface Outcome {
   readonly state: State;
@@ -134,7 +136,7 @@ export function createUpstream(state: State, input: Fields, ctx: Context): Outco
   const u: Upstream = {
     id,
     name,
-    algorithm: f.algorithm,
+    ...upstreamHashing(f, input, undefined),
     slots: f.slots,
     host_header: f.host_header,
     // A filled record: every field is there, with Kong's defaults (the schema's shape is the model's).
@@ -155,7 +157,7 @@ function updateUpstream(state: State, key: string, input: Fields, ctx: Context):
   if ('targets' in input) throw SwitchyardError.schema({ targets: 'targets are changed through /upstreams/{upstream}/targets' });
   const name = f.name ?? u.name;
   if (name !== u.name && state.upstreams.some((x) => x.name === name)) throw SwitchyardError.unique('upstream', 'name', name);
-  const next: Upstream = { ...u, ...f, name, updated_at: ctx.now };
+  const next: Upstream = { ...u, ...f, ...upstreamHashing(f, input, u), name, updated_at: ctx.now };
   let services = state.services;
   if (name !== u.name) {
     // A rename carries every service that points at the upstream along with it.
@@ -166,6 +168,26 @@ function updateUpstream(state: State, key: string, input: Fields, ctx: Context):
     );
   }
   return { state: { ...state, services, upstreams: replaceIn(state.upstreams, u, next) }, entity: next, summary: `upstream ${name} updated` };
+}
+
+/**
+ * An upstream's algorithm and hashing fields after Kong's shorthands (upstreams.lua
+ * `shorthand_fields`, applied as kong/db/schema/init.lua does, in order, each winning over the
+ * plain field): `algorithm` least-connections or latency clears hash_on; then a hash_on given
+ * (or so cleared) sets the algorithm: `none` is round-robin, anything else consistent-hashing
+ * (a cleared one leaves it). Then Kong's entity checks, naming the field.
+ */
+function upstreamHashing(f: Partial<Hashing> & { algorithm?: Algorithm }, input: Fields, old: Upstream | undefined): Hashing & { algorithm: Algorithm } {
+  const given = (k: string) => isRecord(input) && input[k] !== undefined;
+  let algorithm = f.algorithm ?? old?.algorithm ?? 'round-robin';
+  let h = hashingOf({ ...(old ?? {}), ...f });
+  const cleared = given('algorithm') && (algorithm === 'least-connections' || algorithm === 'latency');
+  // (the fallback too: Kong would then refuse hash_fallback without hash_on)
+  if (cleared) h = { ...h, hash_on: 'none', hash_fallback: 'none' };
+  else if (given('hash_on')) algorithm = h.hash_on === 'none' ? 'round-robin' : 'consistent-hashing';
+  const errors = checkHashing(h, algorithm);
+  if (Object.keys(errors).length) throw SwitchyardError.schema(errors);
+  return { algorithm, ...h };
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -362,11 +384,13 @@ export function createService(state: State, input: Fields, ctx: Context): Outcom
     tls_verify: f.tls_verify,
     tls_verify_depth: f.tls_verify_depth,
     upstreams: split,
+    ...hashingOf(f),
     created_at: f.created_at ?? ctx.now,
     updated_at: f.updated_at ?? ctx.now,
     tags: f.tags ?? null,
   };
   checkServiceTls(s);
+  checkServiceHashing(s);
   return { state: { ...state, services: [...state.services, s] }, entity: s, summary: `service ${serviceLabel(s)} created → ${describeTarget(s)}` };
 }
 
@@ -380,10 +404,17 @@ function checkServiceTls(s: Service): void {
   if (Object.keys(errors).length) throw SwitchyardError.schema(errors);
 }
 
+/** Kong's hashing checks, on the service's sticky split. */
+function checkServiceHashing(s: Service): void {
+  const errors = checkHashing(hashingOf(s));
+  if (Object.keys(errors).length) throw SwitchyardError.schema(errors);
+}
+
 export function describeTarget(s: Service): string {
   if (s.upstreams.length === 0) return s.host;
   const total = s.upstreams.reduce((a, e) => a + e.weight, 0);
-  return s.upstreams.map((e) => `${e.name} ${total ? Math.round((e.weight * 100) / total) : 0}%`).join(' / ');
+  const how = s.upstreams.length > 1 ? describeSticky(s) : '';
+  return s.upstreams.map((e) => `${e.name} ${total ? Math.round((e.weight * 100) / total) : 0}%`).join(' / ') + (how ? ` (sticky: ${how})` : '');
 }
 
 function updateService(state: State, key: string, input: Fields, ctx: Context): Outcome {
@@ -404,6 +435,7 @@ function updateService(state: State, key: string, input: Fields, ctx: Context): 
   }
   if (next.name !== s.name && next.name !== null && state.services.some((x) => x.name === next.name)) throw SwitchyardError.unique('service', 'name', next.name);
   checkServiceTls(next);
+  checkServiceHashing(next);
   return { state: { ...state, services: replaceIn(state.services, s, next) }, entity: next, summary: `service ${serviceLabel(next)} → ${describeTarget(next)}` };
 }
 
@@ -536,7 +568,7 @@ export function executeEntity(state: State, cmd: EntityCommand, ctx: Context): O
     case 'service.delete':
       return deleteService(state, cmd.service);
     case 'service.split':
-      return updateService(state, cmd.service, { upstreams: cmd.split }, ctx);
+      return updateService(state, cmd.service, { ...((cmd.hashing ?? {}) as Fields), upstreams: cmd.split }, ctx);
     case 'route.create':
       return createRoute(state, cmd.service, cmd.fields, ctx);
     case 'route.update':

@@ -3,6 +3,7 @@
  * Field names are Kong's, so the admin API and the declarative YAML are the model itself.
  * State is immutable: every command returns a new State and never touches the old one.
  */
+import type { Algorithm, Hashing } from './schema.js';
 
 export interface Target {
   readonly id: string;
@@ -50,10 +51,11 @@ export interface Healthchecks {
   readonly threshold: number;
 }
 
-export interface Upstream {
+/** Kong's upstream: its algorithm and (for `consistent-hashing`) what the hash key is read from. */
+export interface Upstream extends Hashing {
   readonly id: string;
   readonly name: string;
-  readonly algorithm: 'round-robin';
+  readonly algorithm: Algorithm;
   readonly slots: number;
   readonly host_header: string | null;
   readonly healthchecks: Healthchecks;
@@ -69,7 +71,8 @@ export interface SplitEntry {
   readonly weight: number;
 }
 
-export interface Service {
+/** With Kong's hashing fields (switchyard's extension): `hash_on` other than none makes the split sticky. */
+export interface Service extends Hashing {
   readonly id: string;
   readonly name: string | null;
   /** How the proxy reaches the service's targets (every upstream of its split): the service decides, as in Kong. */

@@ -6,7 +6,8 @@
  * Core knows nothing of http-proxy: `slot` fields are for the data plane to hang its own
  * per-target objects on, once, so the request path never looks anything up by key.
  */
-import { Balancer } from './balancer.js';
+import { Balancer, fastest, hashString, leastLoaded, newLoad, observe, rendezvous, type TargetLoad } from './balancer.js';
+import { keyPlan, type KeyPlan } from './sticky.js';
 import {
   effectiveSplit,
   serviceLabel,
@@ -31,7 +32,7 @@ import {
   type PathHandling,
   type Priority,
 } from './router.js';
-import { formatHostPort, parseHostPort } from './schema.js';
+import { formatHostPort, hashingOf, NO_HASHING, parseHostPort, type Algorithm, type Hashing } from './schema.js';
 import { stoppedApps, takesTraffic, targetKey, weightInForce, type HealthOf } from './traffic.js';
 
 export interface TargetEntry {
@@ -45,6 +46,8 @@ export interface TargetEntry {
   slot: unknown;
   /** Health, shared across compiles for the same key: unhealthy targets are skipped. */
   health: TargetHealth;
+  /** In-flight requests and response times (least-connections, latency), shared across compiles as health is. */
+  load: TargetLoad;
 }
 
 /** A target's health and the counters Kong's thresholds are judged on. */
@@ -71,6 +74,19 @@ export interface UpstreamEntry {
   readonly hostHeader: string | null;
   readonly targets: readonly TargetEntry[];
   readonly balancer: Balancer<TargetEntry>;
+  readonly algorithm: Algorithm;
+  /** With consistent-hashing: where the key is read; null: no key is read (round-robin). */
+  readonly hash: KeyPlan | null;
+  /** Kong's hashing fields it was compiled from (a data plane that writes its own config reads them). */
+  readonly hashing: Hashing;
+  /** Each target's rendezvous seed (the hash of its address). */
+  readonly seeds: Uint32Array;
+  /** The targets' loads, by index (least-connections, latency). */
+  readonly loads: readonly TargetLoad[];
+  /** least-connections or latency: the proxy reports each attempt's start and end. */
+  readonly tracksLoad: boolean;
+  /** Where a least-connections or latency scan starts, turned per pick so equals take turns. */
+  readonly turn: { n: number };
   slot: unknown;
 }
 
@@ -80,6 +96,12 @@ export interface ServiceEntry {
   readonly service: Service;
   readonly upstreams: readonly UpstreamEntry[];
   readonly balancer: Balancer<UpstreamEntry>;
+  /** With hash_on: where the key for a sticky split is read; null: smooth WRR. */
+  readonly hash: KeyPlan | null;
+  /** Each upstream's rendezvous seed (the hash of its name, which survives an export and a load). */
+  readonly seeds: Uint32Array;
+  /** An upstream of the split is least-connections or latency: the proxy reports each attempt. */
+  readonly tracksLoad: boolean;
   readonly path: string | null;
   readonly retries: number;
   slot: unknown;
@@ -183,20 +205,25 @@ function candidates(list: readonly Candidate[]): Candidates {
 
 interface Carry {
   health: Map<string, TargetHealth>;
+  loads: Map<string, TargetLoad>;
   balancers: Map<string, { sig: string; balancer: Balancer<unknown> }>;
 }
 
 function carryFrom(prev: RoutingTable | undefined): Carry {
   const health = new Map<string, TargetHealth>();
+  const loads = new Map<string, TargetLoad>();
   const balancers = new Map<string, { sig: string; balancer: Balancer<unknown> }>();
   for (const u of prev?.upstreams ?? []) {
-    for (const t of u.targets) health.set(t.key, t.health);
+    for (const t of u.targets) {
+      health.set(t.key, t.health);
+      loads.set(t.key, t.load);
+    }
     balancers.set(u.key, { sig: sigOf(u.targets.map((t) => [t.address, t.weight])), balancer: u.balancer as Balancer<unknown> });
   }
   for (const s of prev?.services ?? []) {
     balancers.set(s.key, { sig: sigOf(s.balancer.peers.map((u, i) => [u.key, s.balancer.weights[i] as number])), balancer: s.balancer as Balancer<unknown> });
   }
-  return { health, balancers };
+  return { health, loads, balancers };
 }
 
 function sigOf(pairs: readonly (readonly [string, number])[]): string {
@@ -213,6 +240,19 @@ function balancerFor<T>(carry: Carry, key: string, peers: readonly T[], pairs: r
   return new Balancer(peers, pairs.map((p) => p[1]), old && old.sig === sig ? old.balancer : undefined);
 }
 
+/**
+ * Kong's slow start for the latency balancer (latency.lua `afterHostUpdate`): a target it has
+ * not measured starts at the mean of those it has, rather than at 0, which would send it every
+ * request until its first answer.
+ */
+function slowStart(targets: readonly TargetEntry[], known: (key: string) => boolean): void {
+  const measured = targets.filter((t) => known(t.key) && t.load.touched > -Infinity);
+  if (measured.length === 0) return;
+  const ewma = measured.reduce((a, t) => a + t.load.ewma, 0) / measured.length;
+  const touched = Math.max(...measured.map((t) => t.load.touched));
+  for (const t of targets) if (!known(t.key)) Object.assign(t.load, { ewma, touched });
+}
+
 export function compile(state: State, version: number, prev?: RoutingTable): RoutingTable {
   const carry = carryFrom(prev);
   const upstreamEntries = new Map<string, UpstreamEntry>();
@@ -224,13 +264,14 @@ export function compile(state: State, version: number, prev?: RoutingTable): Rou
     if ((mark?.seq ?? 0) !== health.markSeq) {
       Object.assign(health, { healthy: mark?.verdict !== 'unhealthy', markSeq: mark?.seq ?? 0, successes: 0, tcpFailures: 0, httpFailures: 0, timeouts: 0 });
     }
-    return { key, address, host, port, weight, slot: undefined, health };
+    return { key, address, host, port, weight, slot: undefined, health, load: carry.loads.get(key) ?? newLoad() };
   };
   // A stopped app takes no traffic; its routes go on serving their other apps.
   const stopped = stoppedApps(state);
   const upstreamEntry = (u: Upstream): UpstreamEntry => {
     const off = stopped.has(u.name);
     const targets = u.targets.map((t) => targetEntry(targetKey(u.id, t.target), t.target, weightInForce(t.weight, off), t.manual_health));
+    if (u.algorithm === 'latency') slowStart(targets, (k) => carry.loads.has(k));
     return {
       key: u.id,
       name: u.name,
@@ -238,6 +279,13 @@ export function compile(state: State, version: number, prev?: RoutingTable): Rou
       hostHeader: u.host_header,
       targets,
       balancer: balancerFor(carry, u.id, targets, targets.map((t) => [t.address, t.weight])),
+      algorithm: u.algorithm,
+      hash: u.algorithm === 'consistent-hashing' ? keyPlan(u) : null,
+      hashing: hashingOf(u),
+      seeds: Uint32Array.from(targets, (t) => hashString(t.address)),
+      loads: targets.map((t) => t.load),
+      tracksLoad: u.algorithm === 'least-connections' || u.algorithm === 'latency',
+      turn: { n: 0 },
       slot: undefined,
     };
   };
@@ -252,7 +300,24 @@ export function compile(state: State, version: number, prev?: RoutingTable): Rou
       // A literal host:port: one anonymous upstream with one target.
       const address = formatHostPort(s.host, s.port);
       const t = targetEntry(targetKey(s.id, address), address, 100);
-      ups = [{ key: `${s.id}/literal`, name: address, healthchecks: null, hostHeader: null, targets: [t], balancer: balancerFor(carry, `${s.id}/literal`, [t], [[address, 100]]), slot: undefined }];
+      ups = [
+        {
+          key: `${s.id}/literal`,
+          name: address,
+          healthchecks: null,
+          hostHeader: null,
+          targets: [t],
+          balancer: balancerFor(carry, `${s.id}/literal`, [t], [[address, 100]]),
+          algorithm: 'round-robin',
+          hash: null,
+          hashing: NO_HASHING,
+          seeds: Uint32Array.of(hashString(address)),
+          loads: [t.load],
+          tracksLoad: false,
+          turn: { n: 0 },
+          slot: undefined,
+        },
+      ];
       weights = [100];
     } else {
       ups = [];
@@ -270,6 +335,9 @@ export function compile(state: State, version: number, prev?: RoutingTable): Rou
       service: s,
       upstreams: ups,
       balancer: balancerFor(carry, s.id, ups, ups.map((u, i) => [u.key, weights[i] as number])),
+      hash: ups.length > 1 ? keyPlan(s) : null,
+      seeds: Uint32Array.from(ups, (u) => hashString(u.name)),
+      tracksLoad: ups.some((u) => u.tracksLoad),
       path: s.path,
       retries: s.retries,
       slot: undefined,
@@ -622,12 +690,52 @@ function upstreamUp(u: UpstreamEntry, tried: readonly TargetEntry[]): boolean {
   return false;
 }
 
-/** The service's next upstream among those with a target that can take traffic (and was not tried). */
-export function pickUpstream(service: ServiceEntry, tried: readonly TargetEntry[] | null = null): UpstreamEntry | undefined {
-  return service.balancer.pick(upstreamUp, tried ?? NOTHING_TRIED);
+/**
+ * The service's next upstream among those with a target that can take traffic (and was not
+ * tried). With a `key` (`requestKey` of the service's `hash`), the sticky one: the key's
+ * rendezvous pick by the split's weights; without (-1), smooth WRR.
+ */
+export function pickUpstream(service: ServiceEntry, tried: readonly TargetEntry[] | null = null, key = -1): UpstreamEntry | undefined {
+  const b = service.balancer;
+  if (key === -1 || service.hash === null) return b.pick(upstreamUp, tried ?? NOTHING_TRIED);
+  const i = rendezvous(b.peers, b.weights, service.seeds, key, upstreamUp, tried ?? NOTHING_TRIED);
+  return i === -1 ? undefined : b.peers[i];
 }
 
-/** The upstream's next healthy target (not among `tried`), or undefined when there is none. */
-export function pickTarget(u: UpstreamEntry, tried: readonly TargetEntry[] | null = null): TargetEntry | undefined {
-  return u.balancer.pick(targetUp, tried ?? NOTHING_TRIED);
+/**
+ * The upstream's next healthy target (not among `tried`) by its algorithm, or undefined when
+ * there is none. `key`: the request's (`requestKey` of the upstream's `hash`; -1 without one,
+ * which round-robin takes); `now` (ms): the clock the latency EWMAs are kept on.
+ */
+export function pickTarget(u: UpstreamEntry, tried: readonly TargetEntry[] | null = null, key = -1, now = 0): TargetEntry | undefined {
+  const b = u.balancer;
+  const ctx = tried ?? NOTHING_TRIED;
+  let i: number;
+  switch (u.algorithm) {
+    case 'round-robin':
+      return b.pick(targetUp, ctx);
+    case 'consistent-hashing':
+      if (key === -1) return b.pick(targetUp, ctx);
+      i = rendezvous(b.peers, b.weights, u.seeds, key, targetUp, ctx);
+      break;
+    case 'least-connections':
+      i = leastLoaded(b.peers, b.weights, u.loads, u.turn.n++ % b.peers.length, targetUp, ctx);
+      break;
+    case 'latency':
+      i = fastest(b.peers, b.weights, u.loads, u.turn.n++ % b.peers.length, now, targetUp, ctx);
+      break;
+  }
+  return i === -1 ? undefined : b.peers[i];
+}
+
+/** An attempt went to `t` (least-connections and latency count it; the others pay nothing). */
+export function attemptStarted(u: UpstreamEntry, t: TargetEntry): void {
+  if (u.tracksLoad) t.load.active++;
+}
+
+/** The attempt on `t` ended after `ms` (at `now`, on pickTarget's clock): Kong's afterBalance. */
+export function attemptEnded(u: UpstreamEntry, t: TargetEntry, ms: number, now: number): void {
+  if (!u.tracksLoad) return;
+  if (t.load.active > 0) t.load.active--;
+  if (u.algorithm === 'latency') observe(t.load, ms, now);
 }

@@ -13,7 +13,10 @@ import type { Service } from '../core/model.js';
 import type { Store } from '../core/store.js';
 import { normalizePath } from '../core/router.js';
 import { overTls } from '../core/schema.js';
-import { matchHost, pickTarget, pickUpstream, upstreamUrl, type MatchOut, type RouteEntry, type RoutingTable, type ServiceEntry, type TargetEntry, type UpstreamEntry } from '../core/table.js';
+import { randomUUID } from 'node:crypto';
+import { hashString } from '../core/balancer.js';
+import { requestKey, type KeyPlan } from '../core/sticky.js';
+import { attemptEnded, attemptStarted, matchHost, pickTarget, pickUpstream, upstreamUrl, type MatchOut, type RouteEntry, type RoutingTable, type ServiceEntry, type TargetEntry, type UpstreamEntry } from '../core/table.js';
 import { ActiveChecker, passiveOn, passiveStatus, record } from './health.js';
 import { probe } from './probe.js';
 import { Counter, Group, Stats } from './stats.js';
@@ -314,16 +317,17 @@ export class ProxyServer {
     const pin = req.headers['x-switchyard-upstream'];
     let upstream: UpstreamEntry | undefined;
     if (service === null) upstream = undefined;
-    else if (pin === undefined) upstream = pickUpstream(service);
+    else if (pin === undefined) upstream = pickUpstream(service, null, service.hash === null ? -1 : keyOf(service.hash, req, path, url, route));
     else {
       upstream = service.upstreams.find((u) => u.name === pin);
       if (upstream === undefined) return this.unavailable(res, route, service, start, pin as string);
     }
-    const target = upstream === undefined ? undefined : pickTarget(upstream);
+    const target = upstream === undefined ? undefined : pickTarget(upstream, null, upstream.hash === null ? -1 : keyOf(upstream.hash, req, path, url, route), start);
     if (service === null || upstream === undefined || target === undefined) {
       return this.unavailable(res, route, service, start);
     }
     req[FLIGHT] = { route, service, upstream, target, start, attempts: 0, tried: null, own: false, attemptAt: start, writing: false };
+    if (service.tracksLoad) startAttempts(req, res, upstream, target);
     const tc = (target.slot as TargetSlot).counter;
     tc.requests++;
     tc.entered++;
@@ -429,12 +433,16 @@ export class ProxyServer {
       const tried = (f.tried ??= []);
       tried.push(f.target);
       let upstream: UpstreamEntry | undefined = f.upstream;
-      let target = pickTarget(upstream, tried);
+      const now = performance.now();
+      attemptEnded(f.upstream, f.target, elapsed, now);
+      // A retry goes by weight (and load): the sticky pick's target is the one that failed.
+      let target = pickTarget(upstream, tried, -1, now);
       if (target === undefined) {
         upstream = pickUpstream(f.service, tried);
-        target = upstream === undefined ? undefined : pickTarget(upstream, tried);
+        target = upstream === undefined ? undefined : pickTarget(upstream, tried, -1, now);
       }
       if (upstream !== undefined && target !== undefined) {
+        attemptStarted(upstream, target);
         tc.inFlight--;
         const next = (target.slot as TargetSlot).counter;
         next.requests++;
@@ -499,8 +507,9 @@ export class ProxyServer {
       return;
     }
     const service = route?.service ?? null;
-    const upstream = service === null ? undefined : pickUpstream(service);
-    const target = upstream === undefined ? undefined : pickTarget(upstream);
+    // A WebSocket sticks by what the request carries (it cannot be given a cookie).
+    const upstream = service === null ? undefined : pickUpstream(service, null, service.hash === null || route === undefined ? -1 : requestKey(service.hash, req, path, url, route.regexes));
+    const target = upstream === undefined ? undefined : pickTarget(upstream, null, upstream.hash === null || route === undefined ? -1 : requestKey(upstream.hash, req, path, url, route.regexes), performance.now());
     if (route === undefined || service === null || upstream === undefined || target === undefined || this.closing) {
       this.stats.unrouted.requests++;
       socket.end(route === undefined ? 'HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n' : 'HTTP/1.1 503 Service Unavailable\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
@@ -670,8 +679,55 @@ function onProxyReq(proxyReq: http.ClientRequest, req: http.IncomingMessage): vo
   });
 }
 
+/** What a sticky pick gave a request without its cookie: set on the response, as Kong does. */
+interface GivenCookie {
+  readonly name: string;
+  readonly value: string;
+  readonly path: string;
+}
+
+const COOKIES = Symbol('switchyard.cookies');
+type StickyReq = Req & { [COOKIES]?: GivenCookie[] };
+
+/**
+ * The request's hash key for a sticky pick. With hash_on cookie and no cookie, Kong's answer:
+ * a new id, hashed on now and set on the response (`onProxyRes`), so the client keeps it.
+ */
+function keyOf(plan: KeyPlan, req: StickyReq, path: string, url: string, route: RouteEntry): number {
+  const k = requestKey(plan, req, path, url, route.regexes);
+  const c = plan.cookie;
+  if (k !== -1 || c === null) return k;
+  const given = (req[COOKIES] ??= []);
+  let cookie = given.find((g) => g.name === c.name);
+  if (cookie === undefined) {
+    cookie = { name: c.name, value: randomUUID(), path: c.path };
+    given.push(cookie);
+  }
+  return hashString(cookie.value);
+}
+
+/** Shared by every attempt of a least-connections or latency upstream (no closure per request). */
+function onAttemptClose(this: http.ServerResponse): void {
+  const f = (this.req as Req)[FLIGHT];
+  if (f === undefined) return;
+  const now = performance.now();
+  attemptEnded(f.upstream, f.target, now - f.attemptAt, now);
+}
+
+/** Counts the attempt for the balancer; registered before the stats' close handler, which clears the flight. */
+function startAttempts(req: Req, res: http.ServerResponse, upstream: UpstreamEntry, target: TargetEntry): void {
+  attemptStarted(upstream, target);
+  res.on('close', onAttemptClose);
+}
+
 /** Passive health checks count the statuses the targets answer with, when configured. */
 function onProxyRes(proxyRes: http.IncomingMessage, req: http.IncomingMessage): void {
+  const cookies = (req as StickyReq)[COOKIES];
+  if (cookies !== undefined) {
+    const set = proxyRes.headers['set-cookie'] ?? [];
+    for (const c of cookies) set.push(`${c.name}=${c.value}; Path=${c.path}; SameSite=Lax; HttpOnly`);
+    proxyRes.headers['set-cookie'] = set;
+  }
   const f = (req as Req)[FLIGHT];
   if (f === undefined) return;
   const hc = f.upstream.healthchecks;

@@ -227,6 +227,20 @@ describe('the command line, filter, pause, help and quit', () => {
     expect(JSON.stringify(engine.store.state)).toBe(before);
   });
 
+  it(': split --sticky makes the split sticky and the service line says how; --sticky none turns it off', async () => {
+    const r = await ready();
+    await press(r, ':', 'esc cancel');
+    await tick();
+    await press(r, 'split demo blue=70 green=30 --sticky cookie:sy_user', ':split demo blue=70 green=30 --sticky cookie:sy_user');
+    await press(r, KEYS.enter, ['sticky: cookie sy_user', 'blue 70%']);
+    expect(engine.store.state.services.find((x) => x.name === 'demo')).toMatchObject({ hash_on: 'cookie', hash_on_cookie: 'sy_user' });
+    await press(r, ':', 'esc cancel');
+    await tick();
+    await press(r, 'split demo blue=70 green=30 --sticky none', ':split demo blue=70 green=30 --sticky none');
+    await press(r, KEYS.enter, [absent('sticky:'), 'service demo']);
+    expect(engine.store.state.services.find((x) => x.name === 'demo')).toMatchObject({ hash_on: 'none', hash_on_cookie: null });
+  });
+
   it('asks before a destructive verb, with Cancel the default', async () => {
     const r = await ready();
     const target = engine.store.state.upstreams.find((u) => u.name === 'green')!.targets[0]!.target;

@@ -38,7 +38,7 @@ describe('hint and completion', () => {
   it('lists the verbs, then says the usage of the one typed', () => {
     expect(lineHint('')).toContain('split switch weight');
     expect(lineHint('sp')).toBe('split  ·  tab completes, ↑ recalls');
-    expect(lineHint('split ')).toBe('split SERVICE UPSTREAM=WEIGHT [UPSTREAM=WEIGHT…] [--force]');
+    expect(lineHint('split ')).toBe('split SERVICE UPSTREAM=WEIGHT [UPSTREAM=WEIGHT…] [--sticky HOW] [--force]');
   });
 
   it('completes the verb, then the names it takes, as far as they agree', () => {

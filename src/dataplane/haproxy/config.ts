@@ -191,7 +191,7 @@ function backendBlock(b: DesiredBackend, pins: string[]): string[] {
   const lines = [
     '',
     `backend ${b.name}  # service ${b.service}`,
-    '    balance roundrobin',
+    ...b.balance.map((l) => `    ${l}`),
     `    retries ${b.retries}`,
     `    timeout connect ${b.connectMs}ms`,
     `    timeout server ${b.serverMs}ms`,

@@ -1,4 +1,5 @@
 import { Box } from 'ink';
+import { describeSticky } from '../../core/sticky.js';
 import { barCells, fmtRate, padEnd, padStart, width as cells } from '../format.js';
 import { useTheme, type Theme } from '../theme.js';
 import type { ServiceRow, SplitPart } from '../view-model.js';
@@ -117,9 +118,12 @@ export function ServicesPanel({
 
 function labelOf(row: ServiceRow): string {
   const routes = row.routes.length ? row.routes.join(', ') : '(no route)';
+  // A sticky split says what keeps a user on its upstream.
+  const how = row.service && row.split && row.split.length > 1 ? describeSticky(row.service) : '';
+  const sticky = how ? `  sticky: ${how}` : '';
   // A service named after its route (map-route makes them so) is said once.
-  if (row.service && row.name === routes) return routes;
-  return row.service ? `${routes} → ${row.name}` : `${routes} → (no service)`;
+  if (row.service && row.name === routes) return routes + sticky;
+  return row.service ? `${routes} → ${row.name}${sticky}` : `${routes} → (no service)`;
 }
 
 /** The split as `blue 95% ██████████▓ 5% green` (two upstreams) or `███▓▓▒ a 50% · b 30% · c 20%`. */
