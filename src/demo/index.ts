@@ -35,6 +35,8 @@ export interface Demo {
   rate: number;
   /** Sets the rate (clamped to 0..MAX_RATE); returns the rate in force. */
   setRate(rate: number): number;
+  /** Distinct simulated users each upstream answered in the last 10 s. */
+  users(): Record<string, number>;
   /** Stops the traffic generator, then the backends. */
   stop(): Promise<void>;
 }
@@ -136,6 +138,8 @@ export interface DemoOptions {
   readonly rate?: number;
   /** Simulated backend latency in ms, [min, max]. @default [1, 8] */
   readonly latencyMs?: readonly [number, number];
+  /** Simulated users the generator's requests come from (`X-Demo-User`). @default 200 */
+  readonly users?: number;
 }
 
 /**
@@ -166,7 +170,7 @@ export async function startDemo(engine: DemoEngine, opts: DemoOptions = {}): Pro
     await Promise.all(backends.map((b) => b.close()));
     throw new Error(`cannot start the demo backends: ${(failed.reason as Error).message}`);
   }
-  const traffic = new TrafficGenerator({ url: engine.proxyUrl, host: DEMO_HOST, rate: opts.rate ?? 50 });
+  const traffic = new TrafficGenerator({ url: engine.proxyUrl, host: DEMO_HOST, rate: opts.rate ?? 50, users: opts.users ?? 200 });
   try {
     const state = engine.store.state;
     const addresses = (colour: string) => backends.filter((b) => b.colour === colour).map((b) => b.address);
@@ -197,6 +201,7 @@ export async function startDemo(engine: DemoEngine, opts: DemoOptions = {}): Pro
       traffic.rate = v;
       return traffic.rate;
     },
+    users: () => traffic.recentUsers(),
     stop() {
       stopping ??= (async () => {
         await traffic.stop();

@@ -2,6 +2,12 @@
  * The demo's traffic generator: a steady stream of requests to the proxy with the demo's Host
  * header, so the counters move as soon as the UI opens. It is bounded: a cap on requests in
  * flight (excess is skipped, never queued) and it stops with the demo.
+ *
+ * Each request comes from one of a pool of simulated users: it carries `X-Demo-User: uN` and,
+ * like a browser, the cookies that user was given. The generator notes which upstream answered
+ * each user (the demo backends say it in `X-Demo-Backend`), so the UI can show how many distinct
+ * users each upstream served lately, and how often a user was moved to another upstream: what
+ * turning stickiness on (`:split demo blue=90 green=10 --sticky header:x-demo-user`) changes.
  */
 import http from 'node:http';
 
@@ -16,7 +22,12 @@ export interface TrafficOptions {
   readonly maxInFlight?: number;
   /** Paths to cycle through. @default ['/'] */
   readonly paths?: readonly string[];
+  /** Simulated users the requests come from (0: none). @default 200 */
+  readonly users?: number;
 }
+
+/** How far back "lately" looks for the users each upstream served. */
+export const USERS_WINDOW_MS = 10_000;
 
 /** The generator never goes faster than this. */
 export const MAX_RATE = 20_000;
@@ -32,6 +43,14 @@ export class TrafficGenerator {
   private last = 0;
   private pathIndex = 0;
   private currentRate: number;
+  private readonly users: number;
+  /** Per user: the cookies it was given (`name=value; …`), and the upstream that answered it last. */
+  private readonly jar = new Map<number, string>();
+  private readonly lastUpstream = new Map<number, string>();
+  /** Per upstream: user → when it last answered that user. */
+  private readonly seen = new Map<string, Map<number, number>>();
+  /** Responses that came from another upstream than the same user's previous one. */
+  moves = 0;
   sent = 0;
   ok = 0;
   failed = 0;
@@ -45,6 +64,7 @@ export class TrafficGenerator {
     this.currentRate = clampRate(options.rate ?? 50);
     this.maxInFlight = options.maxInFlight ?? 256;
     this.paths = options.paths?.length ? options.paths : ['/'];
+    this.users = Math.max(0, Math.floor(options.users ?? 200));
     this.agent = new http.Agent({ keepAlive: true, maxSockets: 64, maxFreeSockets: 64, scheduling: 'lifo' });
   }
 
@@ -59,6 +79,43 @@ export class TrafficGenerator {
 
   get running(): boolean {
     return this.timer !== undefined;
+  }
+
+  /** How many distinct users each upstream answered in the last `windowMs`. */
+  recentUsers(windowMs = USERS_WINDOW_MS): Record<string, number> {
+    const since = performance.now() - windowMs;
+    const out: Record<string, number> = {};
+    for (const [upstream, users] of this.seen) {
+      let n = 0;
+      for (const [user, at] of users) {
+        if (at >= since) n++;
+        else users.delete(user);
+      }
+      if (n > 0) out[upstream] = n;
+    }
+    return out;
+  }
+
+  /** Notes who answered `user`; a cookie set is kept for its next requests. */
+  private answered(user: number, res: http.IncomingMessage): void {
+    const set = res.headers['set-cookie'];
+    if (set?.length) {
+      const given = new Map((this.jar.get(user) ?? '').split('; ').filter(Boolean).map((c) => [c.split('=')[0] as string, c] as const));
+      for (const c of set) {
+        const pair = c.split(';')[0] as string;
+        given.set(pair.split('=')[0] as string, pair);
+      }
+      this.jar.set(user, [...given.values()].join('; '));
+    }
+    const backend = res.headers['x-demo-backend'];
+    if (typeof backend !== 'string') return;
+    const upstream = backend.slice(0, backend.lastIndexOf('-'));
+    const before = this.lastUpstream.get(user);
+    if (before !== undefined && before !== upstream) this.moves++;
+    this.lastUpstream.set(user, upstream);
+    let users = this.seen.get(upstream);
+    if (!users) this.seen.set(upstream, (users = new Map()));
+    users.set(user, performance.now());
   }
 
   start(): void {
@@ -94,6 +151,13 @@ export class TrafficGenerator {
 
   private send(): void {
     const path = this.paths[this.pathIndex++ % this.paths.length] as string;
+    const user = this.users > 0 ? Math.floor(Math.random() * this.users) : -1;
+    const headers: http.OutgoingHttpHeaders = { host: this.options.host, 'user-agent': 'switchyard-demo' };
+    if (user >= 0) {
+      headers['x-demo-user'] = `u${user}`;
+      const cookie = this.jar.get(user);
+      if (cookie) headers.cookie = cookie;
+    }
     this.sent++;
     this.inFlight++;
     let settled = false;
@@ -110,10 +174,11 @@ export class TrafficGenerator {
         port: this.target.port || 80,
         path,
         agent: this.agent,
-        headers: { host: this.options.host, 'user-agent': 'switchyard-demo' },
+        headers,
         timeout: 5000,
       },
       (res) => {
+        if (user >= 0) this.answered(user, res);
         res.resume();
         res.on('end', () => settle(res.statusCode !== undefined && res.statusCode < 500));
         res.on('error', () => settle(false));

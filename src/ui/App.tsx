@@ -290,6 +290,7 @@ function Screen({ engine, demo, title, size, sampleMs, fleetMs }: AppProps) {
                 height={lines.targets}
                 columns={layout.targets}
                 serviceName={service?.service ? serviceLabel(service.service) : undefined}
+                users={demo?.users?.()}
               />
             </>
           ) : null}

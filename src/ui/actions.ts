@@ -46,6 +46,8 @@ export interface RateControl {
   readonly rate: number;
   /** Sets the rate (clamped); returns the rate in force. */
   setRate(rate: number): number;
+  /** Distinct simulated users each upstream answered lately (the demo's user pool). */
+  users?(): Readonly<Record<string, number>>;
 }
 
 /** Everything a key may need, as of the last render. */

@@ -99,3 +99,36 @@ describe('demo', () => {
     expect(demo.traffic.failed).toBe(0);
   });
 });
+
+describe('the demo users', () => {
+  it('come from a pool; with the split sticky on X-Demo-User no user moves, and the users per upstream follow the shares', async () => {
+    engine = await Engine.start({ persist: false, proxyPort: 0, adminPort: 0 });
+    const demo = await startDemo(engine, { rate: 0, latencyMs: [0, 0], users: 40 });
+    demos.push(demo);
+    const traffic = demo.traffic;
+    const split = [
+      { name: 'blue', weight: 50 },
+      { name: 'green', weight: 50 },
+    ];
+    // Without stickiness a user lands on either upstream: some move.
+    engine.store.dispatch({ op: 'service.split', service: 'demo', split }, 'test');
+    traffic.rate = 400;
+    await waitFor(() => traffic.ok >= 300 && traffic.moves > 0, 'moves without stickiness', 20_000);
+    traffic.rate = 0;
+    await waitFor(() => traffic.inFlight === 0, 'the generator idle');
+    // Sticky on the user's header: from now on each user keeps its upstream.
+    engine.store.dispatch({ op: 'service.split', service: 'demo', split, hashing: { hash_on: 'header', hash_on_header: 'x-demo-user' } }, 'test');
+    // The first answer of each user under the new rule may move it once; count from after 600
+    // answers, by when every one of the 40 users has had one (all but certainly: 40 × (39/40)^600 < 1e-5).
+    const okBefore = traffic.ok;
+    traffic.rate = 400;
+    await waitFor(() => traffic.ok >= okBefore + 600, 'a first answer for every user', 20_000);
+    const movesAfterSettling = traffic.moves;
+    const okSettled = traffic.ok;
+    await waitFor(() => traffic.ok >= okSettled + 400, '400 more answers', 20_000);
+    traffic.rate = 0;
+    expect(traffic.moves).toBe(movesAfterSettling);
+    const users = demo.users();
+    expect((users.blue ?? 0) + (users.green ?? 0)).toBeGreaterThanOrEqual(30);
+  }, 60_000);
+});

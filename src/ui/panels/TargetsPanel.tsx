@@ -19,6 +19,8 @@ export interface TargetsPanelProps {
   readonly columns: TargetColumns;
   /** The service the upstream shares refer to. */
   readonly serviceName: string | undefined;
+  /** The demo's simulated users each upstream answered lately (absent outside the demo). */
+  readonly users?: Readonly<Record<string, number>> | undefined;
 }
 
 interface Column {
@@ -112,13 +114,22 @@ export function TargetsPanel({
   height,
   columns: c,
   serviceName,
+  users,
 }: TargetsPanelProps) {
   const theme = useTheme();
   const { start, end, note } = windowOf(rows.length, cursor, height);
   const shown = COLUMNS.filter((col) => c[col.key] > 0);
   // One scale for every sparkline, so blue's and green's can be compared at a glance.
   const scale = Math.max(0, ...rows.flatMap((r) => (r.stats ? r.stats.series.slice(-c.spark) : [])));
-  const titleNote = [filter ? `/${filter}` : '', note, serviceName ? `upstream shares of ${serviceName}` : '']
+  // Distinct users per upstream show what stickiness does: raising green's weight only moves some.
+  const userNote =
+    users && Object.keys(users).length
+      ? `users 10s: ${Object.entries(users)
+          .sort(([a], [b]) => a.localeCompare(b))
+          .map(([u, n]) => `${u} ${n}`)
+          .join(' · ')}`
+      : '';
+  const titleNote = [filter ? `/${filter}` : '', note, userNote, serviceName ? `upstream shares of ${serviceName}` : '']
     .filter(Boolean)
     .join('  ');
   const header =
