@@ -382,7 +382,8 @@ export class AdminServer {
     const gradual = (body: Record<string, unknown>) => {
       const num = (k: string) => (body[k] === undefined || body[k] === null ? undefined : Number(body[k]));
       const steps = Array.isArray(body.steps) ? body.steps.map(Number) : typeof body.steps === 'string' ? body.steps.split(',').map(Number) : undefined;
-      return { steps, intervalMs: num('interval_ms'), maxErrorRate: num('max_error_rate'), maxP99Ms: num('max_p99_ms') };
+      const sticky = typeof body.sticky === 'string' ? body.sticky : undefined;
+      return { steps, intervalMs: num('interval_ms'), maxErrorRate: num('max_error_rate'), maxP99Ms: num('max_p99_ms'), sticky };
     };
     // The data plane: what carries the traffic, its instances, their drift; and re-applying.
     const plane = () => {

@@ -11,6 +11,7 @@ export interface BgFlags {
   interval: string;
   maxErrorRate?: string;
   maxP99?: string;
+  sticky?: string;
   defaultDomain?: string;
 }
 

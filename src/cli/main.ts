@@ -370,6 +370,7 @@ export function buildProgram(): Command {
     .option('--interval <duration>', 'time per gradual step, e.g. 30s', '30s')
     .option('--max-error-rate <rate>', 'abort by itself above this 5xx rate of the new version, e.g. 5% or 0.05')
     .option('--max-p99 <duration>', "abort by itself above this p99 latency of the new version, e.g. 500ms")
+    .option('--sticky <how>', 'gradual resume: keep each user on one version (cookie:NAME, header:NAME, query:NAME, ip, path): a step only moves users onto the new one')
     .option('--default-domain <domain>', "an MTA's ${default-domain}, the domain of its modules' default routes (default: localhost)")
     .action(async (file: string | undefined, o: BgFlags) => {
       const client = admin(o);
@@ -377,6 +378,7 @@ export function buildProgram(): Command {
         ...(o.steps ? { steps: o.steps.split(',').map((x) => Number(x.trim())), interval_ms: duration(o.interval, 's') } : {}),
         ...(o.maxErrorRate !== undefined ? { max_error_rate: rate(o.maxErrorRate) } : {}),
         ...(o.maxP99 !== undefined ? { max_p99_ms: duration(o.maxP99, 'ms') } : {}),
+        ...(o.sticky !== undefined ? { sticky: o.sticky } : {}),
       };
       if (o.id !== undefined || o.action !== undefined) {
         if (!o.id || !o.action) throw new Error('give both -i ID and -a resume|abort|monitor|cleanup');

@@ -24,6 +24,8 @@ import type { Deployment, DeploymentModule, State } from '../core/model.js';
 import type { Store } from '../core/store.js';
 import type { Supervisor } from '../apps/supervisor.js';
 import type { Stats } from '../proxy/stats.js';
+import type { Hashing } from '../core/schema.js';
+import { stickyFields } from '../core/sticky.js';
 import { tempRoute, type Manifest } from './manifest.js';
 
 export interface DeployOptions {
@@ -36,6 +38,12 @@ export interface DeployOptions {
   readonly maxErrorRate?: number;
   /** …or its p99 latency exceeds this many milliseconds. */
   readonly maxP99Ms?: number;
+  /**
+   * A gradual resume keeps each user on one version (`cookie:NAME`, `header:NAME`, `ip`, …: the
+   * CLI's `--sticky`): the productive routes' splits hash on it before the first step, so a step
+   * only moves users onto the new version, never one back.
+   */
+  readonly sticky?: string;
   /** Where module commands run (the manifest's directory). */
   readonly cwd?: string;
   /** How long new instances may take to answer. @default 60000 */
@@ -143,6 +151,11 @@ export class DeployEngine {
     const busy = deployRefusal(this.state, manifest.id);
     if (busy) throw new SwitchyardError('invalid', busy);
     if (opts.steps) checkSteps(opts.steps);
+    if (opts.sticky !== undefined) {
+      stickyFields(opts.sticky);
+      if (!opts.noConfirm || !opts.steps?.length)
+        throw new SwitchyardError('invalid', '--sticky keeps users on one version during a gradual resume: give it with --no-confirm --steps, or later with -a resume --steps');
+    }
     const id = this.newId();
     const now = Math.floor(Date.now() / 1000);
     const modules: DeploymentModule[] = [];
@@ -230,7 +243,7 @@ export class DeployEngine {
       ...m.routes.map((r) => ({ op: 'app.map-route', app: m.new_app, route: r, weight: 0 }) as Command),
     ]);
     d = this.put(d, { state: 'pending' }, temps);
-    if (opts.noConfirm) return this.resume(id);
+    if (opts.noConfirm) return this.resume(id, { sticky: opts.sticky });
     return d;
   }
 
@@ -275,12 +288,30 @@ export class DeployEngine {
     );
   }
 
+  /** The productive routes' services hash on `fields` (none when null): each user keeps its version. */
+  private stickTo(d: Deployment, hashing: Hashing | null): Command[] {
+    if (hashing === null) return [];
+    const fields: Record<string, unknown> = { ...hashing };
+    const services = new Set<string>();
+    for (const m of d.modules)
+      for (const r of m.routes) {
+        const id = findKfRoute(this.state, parseRoute(r))?.service?.id;
+        if (id) services.add(id);
+      }
+    return [...services].map((service) => ({ op: 'service.update', service, fields }) as Command);
+  }
+
   /** Resumes a pending deployment: at once, or step by step when it has (or is given) steps. */
   async resume(
     id: string,
-    gradual: Pick<DeployOptions, 'steps' | 'intervalMs' | 'maxErrorRate' | 'maxP99Ms'> = {},
+    gradual: Pick<DeployOptions, 'steps' | 'intervalMs' | 'maxErrorRate' | 'maxP99Ms' | 'sticky'> = {},
   ): Promise<Deployment> {
     let d = this.allowed(id, 'resume');
+    // Checked before anything moves: a bad --sticky changes nothing.
+    const sticky = gradual.sticky === undefined ? null : stickyFields(gradual.sticky);
+    if (sticky && !(gradual.steps ?? d.steps)?.length) {
+      throw new SwitchyardError('invalid', '--sticky keeps users on one version during a gradual resume: give --steps too (an immediate resume moves everyone at once)');
+    }
     if (gradual.steps) {
       checkSteps(gradual.steps);
       d = {
@@ -295,7 +326,7 @@ export class DeployEngine {
       const next = this.put(
         d,
         { state: 'resuming', step: 0, step_started_at: Date.now(), message: null },
-        this.shiftTo(d, d.steps[0]!),
+        [...this.stickTo(d, sticky), ...this.shiftTo(d, d.steps[0]!)],
       );
       this.schedule(id);
       return next;

@@ -183,6 +183,35 @@ describe("SAP's bg-deploy with switchyard", () => {
     expect(seen.failed).toBe(0);
   }, 60_000);
 
+  it('a sticky gradual resume keeps each user on one version at every step', async () => {
+    const r = await sw(['bg-deploy', manifest('6')]);
+    const id = idOf(r.stdout);
+    // --sticky without --steps is refused, and nothing moves.
+    const refused = await sw(['bg-deploy', '-i', id, '-a', 'resume', '--sticky', 'header:x-user']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('--sticky keeps users on one version during a gradual resume: give --steps too');
+    // Through the admin API, as the CLI sends it: the first step at 50% and a long interval.
+    const res = await fetch(`${sy.adminUrl}/deployments/${id}/resume`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ steps: [50, 100], interval_ms: 600_000, sticky: 'header:x-user' }),
+      signal: AbortSignal.timeout(10_000),
+    });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { state: string }).state).toBe('resuming');
+    const versions = new Set<string>();
+    for (let u = 0; u < 40; u++) {
+      const seen = new Set<string>();
+      for (let i = 0; i < 4; i++) seen.add((await body('shop.example.com', { 'x-user': `user-${u}` })).split(' ')[1] ?? '?');
+      expect(seen.size, `user-${u} saw ${[...seen].join(', ')}`).toBe(1);
+      versions.add([...seen][0]!);
+    }
+    // At 50% both versions have users.
+    expect([...versions].sort()).toEqual(['v4', 'v6']);
+    expect((await sw(['bg-deploy', '-i', id, '-a', 'abort'])).code).toBe(0);
+    expect(await body('shop.example.com')).toMatch(/^shop-web-blue v4 /);
+  }, 60_000);
+
   it('adopts apps pushed without a colour as blue, and deploys straight through with --no-confirm', async () => {
     let r = await run(['push', 'cart-web', '--route', 'cart.example.com', '--command', `VERSION=v0 node ${HELLO}`, '--admin', sy.adminUrl], { timeoutMs: 30_000 });
     expect(r.code).toBe(0);
