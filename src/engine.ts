@@ -175,9 +175,15 @@ export class Engine {
         opened.push(() => fleet.close());
         dataPlane = fleet;
         // Every change is applied to every instance; what one of them did not take is said, never dropped.
-        detachPlane = attachDataPlane(store, fleet, (r, summary) => {
+        const detachApply = attachDataPlane(store, fleet, (r, summary) => {
           if (!r.ok || r.perInstance.some((i) => i.reloadNeeded)) log(`[haproxy] ${summary}`);
         });
+        // A change the fleet cannot carry as asked (balancing HAProxy has no word for) is refused.
+        const unguard = store.guard((table) => fleet.refusal(table));
+        detachPlane = () => {
+          unguard();
+          detachApply();
+        };
         opened.push(detachPlane);
       }
       const proxyTls = tlsAddress && keyPair ? { address: tlsAddress, keyPair } : null;

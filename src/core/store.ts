@@ -42,6 +42,7 @@ export class Store {
   private version = 0;
   private readonly listeners = new Set<Listener>();
   private readonly compileHooks: ((table: RoutingTable) => void)[] = [];
+  private readonly guards: ((table: RoutingTable) => string | null)[] = [];
   /** The operator's changes, oldest first: what each found and what it left. */
   private readonly history: { before: State; after: State; summary: string }[] = [];
   private readonly ctx: () => Context;
@@ -68,6 +69,19 @@ export class Store {
     return this.options.readonly === true;
   }
 
+  /**
+   * A data plane that cannot carry every table (HAProxy has no word for some balancing) says why
+   * for a new one; an operator's change it cannot carry is refused, nothing changed. The
+   * supervisor's and deployer's bookkeeping (`system`) is not judged: it only moves targets.
+   */
+  guard(check: (table: RoutingTable) => string | null): () => void {
+    this.guards.push(check);
+    return () => {
+      const i = this.guards.indexOf(check);
+      if (i !== -1) this.guards.splice(i, 1);
+    };
+  }
+
   /** Registers a data plane: it sees the current table now and every new one before it is swapped in. */
   attach(hook: (table: RoutingTable) => void): () => void {
     this.compileHooks.push(hook);
@@ -92,7 +106,7 @@ export class Store {
   dispatch(command: Command, source = 'api', opts: { readonly system?: boolean; readonly undoable?: boolean } = {}): Outcome {
     if (this.readonly && !opts.system) throw new SwitchyardError('invalid', 'switchyard is read-only (--readonly): changes are refused');
     const outcome = execute(this.current, command, this.ctx());
-    this.commit(outcome.state, command, outcome.summary, source, !opts.system && opts.undoable !== false);
+    this.commit(outcome.state, command, outcome.summary, source, !opts.system && opts.undoable !== false, !opts.system);
     return outcome;
   }
 
@@ -116,10 +130,16 @@ export class Store {
     return { state: next, summary };
   }
 
-  private commit(next: State, command: Change['command'], summary: string, source: string, record = true): void {
+  private commit(next: State, command: Change['command'], summary: string, source: string, record = true, guarded = true): void {
     if (next === this.current) return;
-    this.options.persist?.(next);
     const table = compile(next, this.version + 1, this.compiled);
+    if (guarded) {
+      for (const check of this.guards) {
+        const why = check(table);
+        if (why) throw new SwitchyardError('invalid', `${summary}: ${why}. Nothing changed`);
+      }
+    }
+    this.options.persist?.(next);
     for (const hook of this.compileHooks) hook(table);
     if (record) {
       this.history.push({ before: this.current, after: next, summary });

@@ -32,6 +32,11 @@ export class InProcessDataPlane implements DataPlane {
   }
 
   /** Counts requests to `address` also after its target left the table: the drain's question. */
+  /** The in-process proxy carries every table. */
+  refusal(): string | null {
+    return null;
+  }
+
   inFlight(address: string): Promise<number> {
     return Promise.resolve(this.source.stats.inFlightTo(address));
   }

@@ -83,6 +83,11 @@ export interface DataPlane {
   settled(): Promise<ApplyResult | null>;
   /** Requests in flight to a target address (`host:port`), over every reachable instance. Never rejects. */
   inFlight(address: string): Promise<number>;
+  /**
+   * Why this data plane cannot carry `table` as switchyard would route it (null: it can). The
+   * store refuses such a change, so a fleet never balances otherwise in silence.
+   */
+  refusal(table: RoutingTable): string | null;
   close(): Promise<void>;
 }
 

@@ -133,6 +133,11 @@ export interface Desired {
   readonly pathMethods: ReadonlyMap<string, string>;
   /** What this table asks for that the HAProxy data plane does not express. */
   readonly warnings: readonly string[];
+  /**
+   * Of those, the balancing HAProxy has no word for (latency, uri_capture, a hash_fallback, an
+   * algorithm within a split): a fleet refuses such a change rather than balance otherwise.
+   */
+  readonly refusals: readonly string[];
   /** `backend=signature;…`, what the config stores in STATIC_VAR. */
   readonly staticSignature: string;
 }
@@ -282,7 +287,7 @@ function hashLines(what: string, h: Hashing, warnings: string[]): readonly strin
   }
 }
 
-function backendFor(s: ServiceEntry, name: string, warnings: string[]): DesiredBackend {
+function backendFor(s: ServiceEntry, name: string, warnings: string[], balancing: string[]): DesiredBackend {
   const servers: DesiredServer[] = [];
   const taken = new Set<string>();
   const shares: number[] = [];
@@ -349,7 +354,7 @@ function backendFor(s: ServiceEntry, name: string, warnings: string[]): DesiredB
   // its servers made again, which a reload does. Plain http services keep the signature they had.
   const tlsSig = secure ? `t${svc.tls_verify === true ? 'v' : 'n'}` : '';
   const headerSig = headers.length ? `H${JSON.stringify(headers)}` : '';
-  const balance = balanceOf(s, warnings);
+  const balance = balanceOf(s, balancing);
   // Round-robin backends keep the signature they had before balancing had a say.
   const balanceSig = balance === ROUND_ROBIN ? '' : `B${JSON.stringify(balance)}`;
   const signature = signatureOf(svc.connect_timeout, svc.read_timeout, s.retries, httpchk, checkSig) + tlsSig + headerSig + balanceSig;
@@ -516,13 +521,14 @@ function sortedMap(m: Map<string, string>): Map<string, string> {
 
 export function desiredOf(table: RoutingTable): Desired {
   const warnings: string[] = [];
+  const balancing: string[] = [];
   const names = new Set<string>([UNAVAILABLE_BACKEND]);
   const byService = new Map<string, string>();
   const backends: DesiredBackend[] = [];
   for (const s of table.services) {
     const name = unique(`be_${sanitize(s.name)}`, names);
     byService.set(s.key, name);
-    backends.push(backendFor(s, name, warnings));
+    backends.push(backendFor(s, name, warnings, balancing));
   }
   const methods = [...new Set(table.routes.flatMap((e) => e.methods ?? []))].sort();
   const plain = (list: readonly Candidate[]) => list.filter((c) => c.entry.methods === null);
@@ -574,7 +580,8 @@ export function desiredOf(table: RoutingTable): Desired {
     hostMethods: sortedMap(hostMethods),
     wildcardMethods,
     pathMethods: sortedMap(pathMethods),
-    warnings: [...new Set(warnings)],
+    warnings: [...new Set([...warnings, ...balancing])],
+    refusals: [...new Set(balancing)],
     staticSignature,
   };
 }

@@ -99,6 +99,11 @@ export class HaproxyFleet implements DataPlane {
   }
 
   /** Sessions each reachable instance has open with a server at this address (any backend), summed. */
+  refusal(table: RoutingTable): string | null {
+    const r = desiredOf(table).refusals;
+    return r.length ? `HAProxy cannot balance as asked: ${r.join('; ')}` : null;
+  }
+
   async inFlight(address: string): Promise<number> {
     const per = await Promise.all(
       this.fleet
