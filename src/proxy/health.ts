@@ -187,3 +187,22 @@ export class ActiveChecker {
     this.loops.clear();
   }
 }
+
+/**
+ * Passive health: a target that refused a connection takes no traffic until a TCP probe (every
+ * 500 ms) finds it answering again, so requests stop paying for a failed connect and a retry.
+ */
+export function markDown(t: TargetEntry, stillRouted: () => boolean): void {
+  const h = t.health;
+  if (!h.healthy) return;
+  h.healthy = false;
+  const look = () => {
+    // A target taken out of the configuration meanwhile needs no more probing.
+    if (!stillRouted()) return;
+    void probe(t.host, t.port).then((r) => {
+      if (r.kind === 'connected') h.healthy = true;
+      else setTimeout(look, 500).unref();
+    });
+  };
+  setTimeout(look, 500).unref();
+}

@@ -125,6 +125,27 @@ describe("Kong's health checks", () => {
     expect(slow.hits).toBe(1);
   });
 
+  it('keeps read_timeout on a pooled connection the target asked to keep for less (Keep-Alive: timeout=3)', async () => {
+    h = await start();
+    // Node's agent shortens a free socket's idle limit to the target's hint; a reused one must get read_timeout back.
+    const server = http.createServer((req, res) => {
+      if (req.url === '/slow') setTimeout(() => res.end('slow'), 2500);
+      else res.end('fast');
+    });
+    server.keepAliveTimeout = 3000;
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    servers.push(server);
+    let connections = 0;
+    server.on('connection', () => connections++);
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    await api('POST', '/services', { name: 'hint', url, read_timeout: 10_000, write_timeout: 10_000 });
+    await api('POST', '/services/hint/routes', { hosts: ['hint.localhost'] });
+    const fast = await request(h.proxyPort, { host: 'hint.localhost', path: '/fast' });
+    expect(fast.body).toBe('fast');
+    const slow = await request(h.proxyPort, { host: 'hint.localhost', path: '/slow' });
+    expect({ status: slow.status, body: slow.body, connections }).toEqual({ status: 200, body: 'slow', connections: 1 });
+  });
+
   it("answers 504 when the request stalls on its way to the target past the service's write_timeout", async () => {
     h = await start();
     let received = 0;

@@ -1,0 +1,122 @@
+/**
+ * The keep-alive agents the proxy reaches targets with, and Kong's connect and read timeouts
+ * kept on their sockets: a socket gets `connect_timeout` while it connects and `read_timeout`
+ * once connected (Node refreshes a socket's idle timer on every read and write, which is
+ * nginx's "between two successive reads"), so a request arms no timer and makes no closure of
+ * its own. A socket that times out while a request is on it is destroyed; the request then
+ * fails with a reset the proxy tells apart by its clock (504, or a retried connect).
+ */
+import http from 'node:http';
+import https from 'node:https';
+import type { Socket } from 'node:net';
+import tls from 'node:tls';
+import type { Service } from '../core/model.js';
+import { overTls } from '../core/schema.js';
+
+/** Kong's tls_verify_depth (nginx's proxy_ssl_verify_depth, OpenSSL's verify depth). */
+function depthCheck(depth: number): (host: string, cert: tls.PeerCertificate) => Error | undefined {
+  return (host, cert) => {
+    const bad = tls.checkServerIdentity(host, cert);
+    if (bad) return bad;
+    // Levels 0 (the target's certificate) to depth + 1 (the trust anchor) are accepted.
+    let levels = 0;
+    for (
+      let c: tls.DetailedPeerCertificate = cert as tls.DetailedPeerCertificate;
+      c.issuerCertificate && c.issuerCertificate !== c && levels < 100;
+      c = c.issuerCertificate
+    )
+      levels++;
+    if (levels <= depth + 1) return undefined;
+    return Object.assign(
+      new Error(
+        `certificate chain too long: ${levels + 1} certificates, tls_verify_depth ${depth} allows ${depth + 2}`,
+      ),
+      { code: 'CERT_CHAIN_TOO_LONG' },
+    );
+  };
+}
+
+/** A socket that went quiet past its limit with a request on it: end that request (a free socket is the agent's to close). */
+function onSocketTimeout(this: Socket): void {
+  if ((this as Socket & { _httpMessage?: unknown })._httpMessage) this.destroy();
+}
+
+interface Timeouts {
+  readonly connect: number;
+  readonly read: number;
+}
+
+/** Sockets are made with the connect timeout, switch to the read timeout once connected, and get it back when reused. */
+function timed<A extends http.Agent>(agent: A, t: Timeouts): A {
+  const a = agent as A & {
+    createConnection(options: object, cb: unknown): Socket;
+    reuseSocket(socket: Socket, req: http.ClientRequest): void;
+  };
+  const create = a.createConnection.bind(a);
+  a.createConnection = (options: object, cb: unknown) => {
+    const socket = create({ ...options, timeout: t.connect }, cb);
+    socket.once('connect', () => socket.setTimeout(t.read));
+    socket.on('timeout', onSocketTimeout);
+    return socket;
+  };
+  const reuse = a.reuseSocket.bind(a);
+  // A free socket's timeout is the agent's, or shorter when the target's Keep-Alive header asked.
+  a.reuseSocket = (socket: Socket, req: http.ClientRequest) => {
+    reuse(socket, req);
+    if (socket.timeout !== t.read) socket.setTimeout(t.read);
+  };
+  return agent;
+}
+
+/**
+ * One agent per (scheme, timeouts, TLS checks) in use: most services share Kong's defaults, so
+ * most share one pool. An https agent's options override the request's, so its verification is
+ * the service's whatever http-proxy asks; its pools are keyed by SNI too.
+ */
+export class Agents {
+  private readonly agents = new Map<string, http.Agent>();
+
+  /** `ca`: PEM of CAs trusted for https upstreams with `tls_verify: true`, beside the system's. */
+  constructor(private readonly ca?: string) {}
+
+  for(s: Service): http.Agent {
+    const secure = overTls(s.protocol);
+    const verify = s.tls_verify === true;
+    const timing = `${s.connect_timeout}|${s.read_timeout}`;
+    const key = secure
+      ? `https|${timing}|${verify ? `verify|${s.tls_verify_depth ?? ''}` : 'none'}`
+      : `http|${timing}`;
+    let a = this.agents.get(key);
+    if (!a) {
+      // The agent's own timeout is what a free socket keeps (and what Node restores when one is freed).
+      const common = {
+        keepAlive: true,
+        maxSockets: 1024,
+        maxFreeSockets: 256,
+        scheduling: 'lifo',
+        timeout: s.read_timeout,
+      } as const;
+      const t = { connect: s.connect_timeout, read: s.read_timeout };
+      a = secure
+        ? timed(
+            new https.Agent({
+              ...common,
+              rejectUnauthorized: verify,
+              ...(verify && this.ca ? { ca: [...tls.rootCertificates, this.ca] } : {}),
+              ...(verify && s.tls_verify_depth !== null
+                ? { checkServerIdentity: depthCheck(s.tls_verify_depth) }
+                : {}),
+            }),
+            t,
+          )
+        : timed(new http.Agent(common), t);
+      this.agents.set(key, a);
+    }
+    return a;
+  }
+
+  destroy(): void {
+    for (const a of this.agents.values()) a.destroy();
+    this.agents.clear();
+  }
+}
