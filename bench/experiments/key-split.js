@@ -1,8 +1,8 @@
 /**
  * Key press → the first request on the new split, observed where it lands: at the backend. The UI
  * runs as a user runs it (`switchyard --config …` in a tmux pseudo-terminal, lib/subjects.js), the
- * split at 100% blue; each press (G: 100% green, B: 100% blue, sent with `tmux send-keys`, whose
- * own few ms are included) arms the backends to report the next request the new side serves, and
+ * split at 100% blue; each press (G: 100% green, B: 100% blue, through a tmux control-mode client,
+ * lib/tmux-keys.js) arms the backends to report the next request the new side serves, and
  * the time is that arrival minus the press, on the machine's monotonic clock both processes share.
  * Twice: under full load (the load generator at its connections, through the UI's proxy) and at the
  * demo's load (50 req/s, paced from here; at that rate a request comes every 20 ms, so about half
@@ -12,6 +12,7 @@
 import { setInterval, clearInterval } from 'node:timers';
 import { keepAliveAgent, percentiles, request, sleep } from '../lib/http.js';
 import { benchConfig, HOST, monotonicMs, patchService, startUi } from '../lib/subjects.js';
+import { tmuxKeyClient } from '../lib/tmux-keys.js';
 
 const WARMUP_PRESSES = 2;
 
@@ -47,7 +48,7 @@ function paced(url, rate) {
 }
 
 /** `count` counted presses (after the uncounted ones), alternating G and B from 100% blue. */
-async function presses(backends, ui, count, warmup) {
+async function presses(backends, ui, keys, count, warmup) {
   const ms = [];
   const tmuxMs = [];
   const warmupMs = [];
@@ -59,7 +60,7 @@ async function presses(backends, ui, count, warmup) {
     const seen = backends.firstRequest(next);
     await seen.armed;
     const t0 = monotonicMs();
-    const sent = ui.pressKey(key);
+    const sent = keys.press(key);
     const at = await within(
       seen.at,
       5000,
@@ -74,7 +75,7 @@ async function presses(backends, ui, count, warmup) {
     ms.push(at - t0);
     tmuxMs.push(sendMs);
   }
-  return { presses: count, ms: percentiles(ms), tmuxSendKeysMs: percentiles(tmuxMs), all: ms, warmupMs };
+  return { presses: count, ms: percentiles(ms), keyDeliveredMs: percentiles(tmuxMs), all: ms, warmupMs };
 }
 
 async function keySplit(ctx) {
@@ -82,7 +83,9 @@ async function keySplit(ctx) {
   const ui = await startUi(benchConfig(backends.ports));
   if (ui.skipped) return { skipped: ui.skipped };
   const admin = keepAliveAgent(1);
+  let keys;
   try {
+    keys = await tmuxKeyClient(ui.socket);
     await patchService(ui.adminUrl, { host: 'blue' }, admin);
     log(`key press → first request on the new split, under full load (${P.connections} connections)…`);
     const run = lg.start({
@@ -94,7 +97,7 @@ async function keySplit(ctx) {
     let full;
     try {
       await sleep(1000);
-      full = await presses(backends, ui, P.keySplitPresses, WARMUP_PRESSES);
+      full = await presses(backends, ui, keys, P.keySplitPresses, WARMUP_PRESSES);
     } finally {
       run.stop();
     }
@@ -108,7 +111,7 @@ async function keySplit(ctx) {
     let demo;
     try {
       await sleep(1000);
-      demo = await presses(backends, ui, P.keySplitPresses, WARMUP_PRESSES);
+      demo = await presses(backends, ui, keys, P.keySplitPresses, WARMUP_PRESSES);
     } finally {
       const g = await gen.stop();
       if (demo) demo.load = { rate: P.keySplitDemoRate, ...g };
@@ -116,6 +119,7 @@ async function keySplit(ctx) {
     log(`… p50 ${demo.ms.p50?.toFixed(1)} ms, p99 ${demo.ms.p99?.toFixed(1)} ms`);
     return { keys: 'G (100% green) / B (100% blue)', warmupPresses: WARMUP_PRESSES, full, demo };
   } finally {
+    keys?.close();
     admin.destroy();
     await ui.stop();
   }
