@@ -2,13 +2,16 @@
  * The loopback backends, in a process of their own: `node backends.js blue green red` starts one
  * HTTP server per name on 127.0.0.1 (any free port), each answering every request with ~100 bytes
  * that name it, and counting what it served. Forked with IPC: it sends `{ ports }` when ready and
- * answers `counts` / `reset`; it exits when the parent goes away.
+ * answers `counts` / `reset`; `{ watch: name }` is answered `{ armed: name }`, then `{ seen: name,
+ * at }` when that backend next serves a request (`at`: ms on the shared monotonic clock); it exits
+ * when the parent goes away.
  */
 import http from 'node:http';
 import { Buffer } from 'node:buffer';
 
 const names = process.argv.slice(2);
 const counts = Object.fromEntries(names.map((n) => [n, 0]));
+const watching = new Set();
 
 function body(name, port) {
   const head = `{"backend":"${name}","port":${port},"pad":"`;
@@ -22,6 +25,8 @@ const servers = await Promise.all(
         let payload;
         const server = http.createServer((req, res) => {
           counts[name]++;
+          if (watching.size > 0 && watching.delete(name))
+            process.send({ seen: name, at: Number(process.hrtime.bigint()) / 1e6 });
           // Drain any request body, then answer.
           req.resume();
           res.writeHead(200, {
@@ -49,6 +54,9 @@ process.on('message', (m) => {
   else if (m === 'reset') {
     for (const n of names) counts[n] = 0;
     process.send({ counts: { ...counts } });
+  } else if (m && typeof m.watch === 'string') {
+    watching.add(m.watch);
+    process.send({ armed: m.watch });
   }
 });
 process.on('disconnect', () => process.exit(0));

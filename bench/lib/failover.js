@@ -3,7 +3,7 @@
  * requests that meet it closed), and how many requests fail meanwhile (goal 0: connect failures
  * are retried on the other targets). The test suite checks that it happens; the time lives here.
  *
- * Run by bench/run.js as a child process (`node bench/lib/failover.js --rounds N`); prints one
+ * Run by bench/experiments/failover.js as a child process (`node bench/lib/failover.js --rounds N`); prints one
  * JSON object on stdout. Everything on 127.0.0.1.
  */
 import http from 'node:http';

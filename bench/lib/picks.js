@@ -4,7 +4,7 @@
  * request), in a tight loop over a fixed set of requests. No network: what a request pays for the
  * pick itself, beside the proxy's whole cost measured by the load runs.
  *
- * Run by bench/run.js as a child process (`node bench/lib/picks.js --picks N`); prints one JSON
+ * Run by bench/experiments/picks.js as a child process (`node bench/lib/picks.js --picks N`); prints one JSON
  * object on stdout.
  */
 import { parseArgs } from 'node:util';

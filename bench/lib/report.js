@@ -1,135 +1,6 @@
 /** The Markdown report: the machine, the parameters, and one table per measurement. */
-
-const f1 = (v) => (v === null || v === undefined || Number.isNaN(v) ? '–' : v.toFixed(1));
-const f2 = (v) => (v === null || v === undefined || Number.isNaN(v) ? '–' : v.toFixed(2));
-const int = (v) => (v === null || v === undefined ? '–' : Math.round(v).toLocaleString('en-US'));
-const pct = (v) => (v === null || v === undefined ? '–' : `${Math.round(v * 100)}%`);
-const mark = (met) => (met === null || met === undefined ? '–' : met ? 'yes' : '**no**');
-
-function table(head, rows) {
-  return [
-    `| ${head.join(' | ')} |`,
-    `| ${head.map((h, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`,
-    ...rows.map((r) => `| ${r.join(' | ')} |`),
-  ].join('\n');
-}
-
-const ms = (v) => `${f1(v)} ms`;
-const slash = (xs, fmt = int) => xs.map(fmt).join(' / ');
-
-/** In-process proxy vs HAProxy steered by switchyard: throughput, cost, and switching on the fleet. */
-function dataPlanes(d, p) {
-  const out = ['', '## Data planes', ''];
-  if (d.skipped) {
-    out.push(`HAProxy: skipped: ${d.skipped}`);
-    return out;
-  }
-  const n = d.instances;
-  out.push(
-    `The same 80/20 route over the same backends, exported with \`switchyard config export --format haproxy\` (one config per instance: its own bind port and runtime API socket), ` +
-      `${n} HAProxy instances started from it (\`haproxy -db -f …\`) and \`switchyard serve --data-plane haproxy --haproxy SOCK1 --haproxy SOCK2\` steering them. ` +
-      `The same load (${p.connections} connections, ${p.warmupS} s + ${p.durationS} s) goes through instance 1 only: the load generator is one process. ` +
-      `CPU and peak RSS are that HAProxy process's${d.haproxy?.controlCpuPct !== null && d.haproxy?.controlCpuPct !== undefined ? `; the switchyard steering it used ${int(d.haproxy.controlCpuPct)}% CPU meanwhile (peak RSS ${f1(d.haproxy.controlPeakRssMiB)} MiB)` : ''}.`,
-  );
-  out.push('');
-  const row = (x, vs) =>
-    x
-      ? [
-          x.label,
-          int(x.rps),
-          f2(x.p50),
-          f2(x.p99),
-          f1(x.max),
-          int(x.errors),
-          int(x.cpuPct),
-          int(x.cpuUsPerRequest),
-          f1(x.peakRssMiB),
-          vs,
-        ]
-      : null;
-  out.push(
-    table(
-      [
-        'Data plane',
-        'req/s',
-        'p50 ms',
-        'p99 ms',
-        'max ms',
-        'errors',
-        'CPU %',
-        'CPU µs/req',
-        'peak RSS MiB',
-        'req/s vs in-process',
-      ],
-      [
-        row(d.inProcess && { ...d.inProcess, label: `in-process: ${d.inProcess.label}` }, '100%'),
-        row(d.haproxy, pct(d.haproxyOverInProcessRps)),
-      ].filter(Boolean),
-    ),
-  );
-  const h = d.haproxy;
-  if (h && h.cpuPct < 90 && d.inProcess) {
-    out.push('');
-    out.push(
-      `HAProxy used ${int(h.cpuPct)}% of one core: it was not saturated, so its req/s is what the load generator and the backends could drive (as for *direct*), a floor rather than its ceiling. ` +
-        `CPU per request is the fairer comparison: ${int(h.cpuUsPerRequest)} µs vs ${int(d.inProcess.cpuUsPerRequest)} µs in-process (${pct(d.haproxyOverInProcessCpuPerRequest)}).`,
-    );
-  }
-  out.push('');
-  const rows = [];
-  const k = d.keyPress;
-  const keyLabel = `key press in the UI (G / B via tmux) → requests through all ${n} instances on the new side`;
-  if (k?.skipped) rows.push([keyLabel, `skipped: ${k.skipped}`]);
-  else if (k?.error) rows.push([keyLabel, `failed: ${k.error}`]);
-  else if (k) {
-    rows.push([
-      `${keyLabel} (${k.presses} presses, after ${k.warmupPresses} uncounted ones right after the UI started, the first taking ${ms(k.warmupMs?.[0])}), p50 / max`,
-      `${f1(k.ms.p50)} / ${ms(k.ms.max)}`,
-    ]);
-    rows.push([
-      '… per instance, p50',
-      k.perInstanceMs.map((x, i) => `#${i + 1} ${f1(x.p50)}`).join(' · ') + ' ms',
-    ]);
-  }
-  if (d.inProcessKeyPress)
-    rows.push([
-      'in-process, for comparison: key press → first request routed by the new weights, p50 / max',
-      `${f1(d.inProcessKeyPress.p50)} / ${ms(d.inProcessKeyPress.max)}`,
-    ]);
-  const a = d.adminSwitch;
-  const adminLabel = `admin API \`PATCH /services/bench {"host":…}\` returned → all ${n} instances on the new side`;
-  if (a?.skipped) rows.push([adminLabel, `skipped: ${a.skipped}`]);
-  else if (a?.error) rows.push([adminLabel, `failed: ${a.error}`]);
-  else if (a) {
-    rows.push([
-      `${adminLabel} (${a.rounds} changes), p50 / p99 / max`,
-      `${f1(a.allSwitchedMs.p50)} / ${f1(a.allSwitchedMs.p99)} / ${ms(a.allSwitchedMs.max)}`,
-    ]);
-    rows.push([
-      `requests still answered by the old side after the PATCH returned, instance ${a.oldRouted.map((_, i) => i + 1).join(' / ')} (in how many of the ${a.rounds} changes)`,
-      a.oldRouted.map((x, i) => `${int(x)} (${int(a.changesWithOldRouted[i])})`).join(' / '),
-    ]);
-    rows.push([
-      'requests on the old side once an instance had switched (10 more through each, per change)',
-      slash(a.oldAfterSwitched),
-    ]);
-    if (a.errors.some((e) => e > 0)) rows.push(['failed requests while probing', slash(a.errors)]);
-    rows.push(['admin API PATCH round trip, p50 / max', `${f2(a.patchMs.p50)} / ${f2(a.patchMs.max)} ms`]);
-  }
-  if (d.inProcessOldRouted)
-    rows.push([
-      `in-process, for comparison: requests routed by the old weights after the PATCH returned (${int(d.inProcessOldRouted.rounds)} changes)`,
-      int(d.inProcessOldRouted.oldRouted),
-    ]);
-  out.push(table(['Switching on the fleet', 'result'], rows));
-  out.push('');
-  out.push(
-    'The admin API answers a change once every reachable HAProxy instance has taken it (the driver sends the runtime API commands to each instance in parallel after the store accepts the change), ' +
-      'so the PATCH round trip includes the fleet\'s apply, and the admin API rows, probing the instances one request at a time in turn right after it returns, should find no request on the old side. ' +
-      'A key press in the UI does not wait: the key press row is the time until both instances answer from the new side. The in-process proxy reads the new table on the next request.',
-  );
-  return out;
-}
+import { f1, f2, int, mark, pct, table } from './report-format.js';
+import { abSection, dataPlanes, keySplitSection } from './report-sections.js';
 
 export function markdown(r) {
   const m = r.machine;
@@ -145,41 +16,43 @@ export function markdown(r) {
     `Every subject: ${p.connections} connections, pipelining 1, ${p.warmupS} s warm-up then ${p.durationS} s measured${p.rounds > 1 ? ` (the median of ${p.rounds} interleaved rounds)` : ''}, ~100-byte responses from Node backends on loopback. ` +
       `CPU is the process under test (the backends for *direct*), in % of one core; peak RSS is its VmHWM; the backends and the load generator run in processes of their own.${r.params.mode === 'quick' ? ' Quick mode: short runs on a shared machine, indicative only.' : ''}`,
   );
-  out.push('');
-  out.push(
-    table(
-      [
-        'Subject',
-        'req/s',
-        'p50 ms',
-        'p99 ms',
-        'max ms',
-        'errors',
-        'CPU %',
-        'CPU µs/req',
-        'peak RSS MiB',
-        'backends CPU %',
-        'loadgen CPU %',
-      ],
-      r.subjects.map((s) =>
-        s.skipped
-          ? [s.label, `skipped: ${s.skipped}`, '', '', '', '', '', '', '', '', '']
-          : [
-              s.label,
-              int(s.rps),
-              f2(s.p50),
-              f2(s.p99),
-              f1(s.max),
-              int(s.errors),
-              int(s.cpuPct),
-              int(s.cpuUsPerRequest),
-              f1(s.peakRssMiB),
-              int(s.backendCpuPct),
-              int(s.loadgenCpuPct),
-            ],
+  if (r.subjects.length) {
+    out.push('');
+    out.push(
+      table(
+        [
+          'Subject',
+          'req/s',
+          'p50 ms',
+          'p99 ms',
+          'max ms',
+          'errors',
+          'CPU %',
+          'CPU µs/req',
+          'peak RSS MiB',
+          'backends CPU %',
+          'loadgen CPU %',
+        ],
+        r.subjects.map((s) =>
+          s.skipped
+            ? [s.label, `skipped: ${s.skipped}`, '', '', '', '', '', '', '', '', '']
+            : [
+                s.label,
+                int(s.rps),
+                f2(s.p50),
+                f2(s.p99),
+                f1(s.max),
+                int(s.errors),
+                int(s.cpuPct),
+                int(s.cpuUsPerRequest),
+                f1(s.peakRssMiB),
+                int(s.backendCpuPct),
+                int(s.loadgenCpuPct),
+              ],
+        ),
       ),
-    ),
-  );
+    );
+  }
   out.push('');
   out.push(
     table(
@@ -225,7 +98,7 @@ export function markdown(r) {
     if (u?.error) rows.push(['switches under load', `failed: ${u.error}`, '']);
     else if (u) {
       rows.push([
-        `failed requests during ${int(u.switches)} blue/green switches under load (${int(u.requests)} requests in ${f1(u.seconds)} s, ${int(u.rps)} req/s${u.rpsVsServe ? `, ${pct(u.rpsVsServe)} of the serve subject` : ''})`,
+        `failed requests during ${int(u.switches)} blue/green switches under load (${int(u.requests)} requests in ${f1(u.seconds)} s, ${int(u.rps)} req/s${r.ratios?.switchUnderLoadOverServeRps ? `, ${pct(r.ratios.switchUnderLoadOverServeRps)} of the serve subject` : ''})`,
         int(u.failed),
         '0',
       ]);
@@ -237,6 +110,8 @@ export function markdown(r) {
     }
     out.push(table(['Measure', 'result', 'goal'], rows));
   }
+  if (r.abServe || r.abUi) out.push(...abSection(r));
+  if (r.keySplit) out.push(...keySplitSection(r.keySplit));
   if (r.dataPlanes) out.push(...dataPlanes(r.dataPlanes, p));
   if (r.accuracy) {
     out.push('');
@@ -282,7 +157,12 @@ export function markdown(r) {
     out.push('');
     if (r.picks.error) out.push(`failed: ${r.picks.error}`);
     else {
-      out.push(table(['algorithm', 'ns per pick'], r.picks.results.map((x) => [x.label, f1(x.nsPerPick)])));
+      out.push(
+        table(
+          ['algorithm', 'ns per pick'],
+          r.picks.results.map((x) => [x.label, f1(x.nsPerPick)]),
+        ),
+      );
       out.push('');
       out.push(
         `${int(r.picks.picks)} picks each over ${r.picks.targets} targets, in one process without the network: the table's pickTarget / pickUpstream, with the key read from the request for the hashing ones and the attempt's start and end for least-connections and latency.`,

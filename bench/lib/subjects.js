@@ -17,6 +17,8 @@ import { clearInterval, setInterval } from 'node:timers';
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const ROOT = path.resolve(here, '..', '..');
 export const BIN = path.join(ROOT, 'bin', 'switchyard.js');
+/** The Host every load and probe sends: the bench service's route. */
+export const HOST = 'bench.localhost';
 
 export function tempDir(prefix) {
   return trackDir(fs.mkdtempSync(path.join(os.tmpdir(), `switchyard-bench-${prefix}-`)));
@@ -30,7 +32,12 @@ function which(cmd) {
   }
 }
 
-/** Backends blue, green, red in one process; `counts()` and `reset()` go over IPC. */
+/**
+ * Backends blue, green, red in one process; `counts()` and `reset()` go over IPC, and
+ * `firstRequest(name)` reports when that backend next serves a request (`armed` once the
+ * backends listen for it; `at` in ms of the system's monotonic clock, the same as `monotonicMs()`
+ * here).
+ */
 export async function startBackends(names = ['blue', 'green', 'red']) {
   const child = track(
     fork(path.join(here, 'backends.js'), names, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
@@ -39,19 +46,39 @@ export async function startBackends(names = ['blue', 'green', 'red']) {
     child.once('message', resolve);
     child.once('exit', (code) => reject(new Error(`the backends exited (${code}) before they were ready`)));
   });
-  const ask = (m) =>
+  // Replies are told apart by their field: a `seen` may arrive while `counts` is asked.
+  const reply = (field, match = () => true) =>
     new Promise((resolve) => {
-      child.once('message', (r) => resolve(r.counts));
-      child.send(m);
+      const on = (r) => {
+        if (r[field] === undefined || !match(r)) return;
+        child.off('message', on);
+        resolve(r[field]);
+      };
+      child.on('message', on);
     });
+  const ask = (m) => {
+    const r = reply('counts');
+    child.send(m);
+    return r;
+  };
+  const firstRequest = (name) => {
+    const armed = reply('armed', (r) => r.armed === name);
+    const at = reply('at', (r) => r.seen === name);
+    child.send({ watch: name });
+    return { armed, at };
+  };
   return {
     pid: child.pid,
     ports,
     counts: () => ask('counts'),
     reset: () => ask('reset'),
+    firstRequest,
     stop: () => stopChild(child),
   };
 }
+
+/** Milliseconds on CLOCK_MONOTONIC, which every process on the machine shares. */
+export const monotonicMs = () => Number(process.hrtime.bigint()) / 1e6;
 
 /** Reads `{"port":N}` from a child's first stdout line. */
 function firstJsonLine(child, what) {
@@ -276,7 +303,9 @@ export async function startUi(config, { nodeArgs = [], args = [] } = {}) {
     pressKey: (key) => {
       const t0 = performance.now();
       return new Promise((resolve, reject) =>
-        execFile('tmux', ['-L', socket, 'send-keys', '-t', 'ui', key], (err) => (err ? reject(err) : resolve(performance.now() - t0))),
+        execFile('tmux', ['-L', socket, 'send-keys', '-t', 'ui', key], (err) =>
+          err ? reject(err) : resolve(performance.now() - t0),
+        ),
       );
     },
     stop,

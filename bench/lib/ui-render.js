@@ -4,7 +4,7 @@
  * ink-testing-library. Measures what the test suite only counts: frames per second and per stats
  * sample while the load runs, and the time from a key press to the frame that shows it.
  *
- * Run by bench/run.js as a child process (`node bench/lib/ui-render.js --rate N --presses K
+ * Run by bench/experiments/render.js as a child process (`node bench/lib/ui-render.js --rate N --presses K
  * --samples S`); prints one JSON object on stdout.
  */
 import { setImmediate } from 'node:timers';
