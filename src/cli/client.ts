@@ -1,4 +1,9 @@
-/** A small client of the Kong-dialect admin API, for the CLI verbs. */
+/**
+ * A small client of switchyard's admin API, for the CLI: a verb's core command posted to
+ * `POST /commands`, the reads the CLI prints, and a refusal said as one error in the CLI's style.
+ */
+import type { SkippedEntity, SkippedOnRoute } from '../config/yaml.js';
+import type { Verb } from '../verbs/language.js';
 
 interface AppReply {
   state: string;
@@ -10,8 +15,12 @@ interface AppReply {
     crashed: { reason: string; lines: string[] } | null;
   } | null;
 }
-import type { SkippedEntity, SkippedOnRoute } from '../config/yaml.js';
-import type { AdminRequest } from './verbs.js';
+
+/** What `POST /commands` answers: core's outcome (its summary and the entity it made or changed). */
+export interface CommandReply {
+  readonly summary: string;
+  readonly entity: unknown;
+}
 
 export class AdminClient {
   constructor(
@@ -71,8 +80,6 @@ export class AdminClient {
       const j = json as { name?: string; message?: string; fields?: Record<string, unknown> } | undefined;
       let message = j?.message ?? text;
       if (j?.name === 'confirmation required') message += '; add --force to do it anyway';
-      // Kong's 404 names nothing: name what the path asked for.
-      if (res.status === 404 && message === 'Not found') message = (await this.missing(path)) ?? message;
       if (res.status === 401) {
         message += this.token
           ? ': the admin token given was refused; pass the right one with --admin-token TOKEN or set SWITCHYARD_ADMIN_TOKEN'
@@ -84,7 +91,8 @@ export class AdminClient {
       const fields = entries.length && !said ? `\n${entries.map(([k, v]) => `  ${k}: ${v}`).join('\n')}` : '';
       // One style for a refused change: what was wrong, then that nothing changed and what to do.
       const refused = method !== 'GET' && res.status !== 401 && !/nothing changed/i.test(message);
-      const hint = res.status === 404 ? LISTS[missingKind(path, message) ?? ''] : undefined;
+      // Core's 404 names what is missing (`upstream 'x' not found`): say where to see what there is.
+      const hint = res.status === 404 ? LISTS[/^(\w+) '/.exec(message)?.[1] ?? ''] : undefined;
       const tail = refused ? `\n  nothing changed${hint ? `; ${hint}` : ''}` : '';
       throw new Error(`${res.status} ${message}${fields}${tail}`);
     }
@@ -95,43 +103,9 @@ export class AdminClient {
     return { status: res.status, json, text };
   }
 
-  /** Sends a verb's request; returns a one-line description of what changed. */
-  async send(req: AdminRequest): Promise<string> {
-    const r = await this.call(req.method, req.path, req.body);
-    const j = r.json as
-      | {
-          summary?: string;
-          name?: string;
-          target?: string;
-          weight?: number;
-          host?: string;
-          upstreams?: { name: string; weight: number }[];
-        }
-      | undefined;
-    if (j?.summary) return j.summary;
-    if (j?.upstreams?.length) {
-      const total = j.upstreams.reduce((a, e) => a + e.weight, 0);
-      return `service ${j.name}: ${j.upstreams.map((e) => `${e.name} ${total ? Math.round((e.weight * 100) / total) : 0}%`).join(' / ')}`;
-    }
-    if (j?.target !== undefined) return `target ${j.target}: weight ${j.weight}`;
-    if (j?.host !== undefined) return `service ${j.name}: host ${j.host}`;
-    return done(req.method, req.path) ?? `${req.method} ${req.path}: ${r.status}`;
-  }
-
-  /** What a bare 404 of Kong's was about, from the path (asking whether an upstream exists when a target's path failed). */
-  private async missing(path: string): Promise<string | undefined> {
-    const e = entityOf(path);
-    if (!e) return undefined;
-    if (e.target === undefined) return `${e.kind} '${e.key}' not found`;
-    let upstreamThere = true;
-    try {
-      upstreamThere = (await this.fetch('GET', `/upstreams/${encodeURIComponent(e.key)}`)).status !== 404;
-    } catch {
-      // The question is only to word the error better: without an answer, name the target.
-    }
-    return upstreamThere
-      ? `target '${e.target}' of upstream '${e.key}' not found`
-      : `upstream '${e.key}' not found`;
+  /** Runs a verb's core command on the running instance (`POST /commands`): core's outcome, or its refusal thrown. */
+  async command(verb: Verb): Promise<CommandReply> {
+    return (await this.call('POST', '/commands', { command: verb })).json as CommandReply;
   }
 
   async get(path: string): Promise<unknown> {
@@ -197,14 +171,7 @@ export class AdminClient {
   }
 }
 
-/** What a 404 was about: the entity the path names (a target when the message says so), else the message's first word. */
-function missingKind(path: string, message: string): string | undefined {
-  const e = entityOf(path);
-  if (e) return e.target !== undefined && message.startsWith('target ') ? 'target' : e.kind;
-  return /^(\w+) '/.exec(message)?.[1];
-}
-
-/** Where to see what there is, by what a 404 was about. */
+/** Where to see what there is, by what a 404 was about (the first word of its message). */
 const LISTS: Record<string, string> = {
   target: '"switchyard config export" shows the targets there are',
   service: '"switchyard config export" shows the services there are',
@@ -213,36 +180,6 @@ const LISTS: Record<string, string> = {
   app: '"switchyard apps" lists the apps',
   deployment: '"switchyard deployments" lists the deployments',
 };
-
-const KINDS: Record<string, string> = { services: 'service', routes: 'route', upstreams: 'upstream', apps: 'app', deployments: 'deployment' };
-
-/**
- * `/upstreams/u/targets/127.0.0.1%3A3005` → the entity it names, its key decoded; `whole` when the
- * path is the entity itself (not something under it).
- */
-function entityOf(path: string): { kind: string; key: string; target?: string; whole: boolean } | undefined {
-  let segs: string[];
-  try {
-    segs = new URL(path, 'http://admin.invalid').pathname.split('/').filter(Boolean).map(decodeURIComponent);
-  } catch {
-    return undefined;
-  }
-  const [collection, key, sub, target] = segs;
-  const kind = collection === undefined ? undefined : KINDS[collection];
-  if (!kind || key === undefined) return undefined;
-  if (kind === 'upstream' && sub === 'targets' && target !== undefined)
-    return { kind, key, target, whole: segs.length === 4 };
-  return { kind, key, whole: segs.length === 2 };
-}
-
-/** A sentence for a change the admin API answered without a body (204): a DELETE. */
-function done(method: string, path: string): string | undefined {
-  const e = entityOf(path);
-  if (method !== 'DELETE' || !e?.whole) return undefined;
-  return e.target === undefined
-    ? `deleted ${e.kind} ${e.key}`
-    : `removed target ${e.target} from upstream ${e.key}`;
-}
 
 /** Kong's nested field errors (`{service: {name}}`, `{protocols: [...]}`) as `path: reason` lines. */
 function fieldLines(key: string, v: unknown): (readonly [string, string])[] {

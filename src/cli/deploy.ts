@@ -1,9 +1,14 @@
-/** The CLI side of `bg-deploy`: what it prints, and following a deployment to its end. */
+/**
+ * The CLI side of `bg-deploy` and `deployments`: their commands, what they print, and following
+ * a deployment to its end.
+ */
+import path from 'node:path';
+import type { Command } from 'commander';
 import type { AdminClient } from './client.js';
+import { admin, clientOptions, readFile, type ClientFlags } from './options.js';
+import { formatDeployments } from './tables.js';
 
-export interface BgFlags {
-  admin?: string;
-  adminToken?: string;
+interface BgFlags extends ClientFlags {
   id?: string;
   action?: string;
   confirm: boolean;
@@ -15,7 +20,7 @@ export interface BgFlags {
   defaultDomain?: string;
 }
 
-export interface DeploymentReply {
+interface DeploymentReply {
   id: string;
   mta: string;
   version: string | null;
@@ -40,7 +45,7 @@ export interface DeploymentReply {
 }
 
 /** `30s`, `500ms`, `2m`, or a bare number in `unit`. */
-export function duration(text: string, unit: 's' | 'ms'): number {
+function duration(text: string, unit: 's' | 'ms'): number {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text.trim());
   if (!m) throw new Error(`invalid duration '${text}': use e.g. 500ms, 30s or 2m`);
   const n = Number(m[1]);
@@ -49,7 +54,7 @@ export function duration(text: string, unit: 's' | 'ms'): number {
 }
 
 /** `5%` or `0.05`. */
-export function rate(text: string): number {
+function rate(text: string): number {
   const m = /^(\d+(?:\.\d+)?)(%)?$/.exec(text.trim());
   if (!m) throw new Error(`invalid rate '${text}': use e.g. 5% or 0.05`);
   const n = m[2] ? Number(m[1]) / 100 : Number(m[1]);
@@ -121,7 +126,7 @@ function handles(id: string): string {
  * The answer to POST /deployments: the deployment exists (deploying). Says its id and how to act
  * on it at once, then follows it until it is pending or has ended.
  */
-export async function followNew(client: AdminClient, d: DeploymentReply): Promise<void> {
+async function followNew(client: AdminClient, d: DeploymentReply): Promise<void> {
   for (const n of d.notes ?? []) process.stdout.write(`note: ${n}\n`);
   const apps = d.modules.map((m) => (m.old_app ? `${m.new_app} beside ${m.old_app}` : m.new_app)).join(', ');
   process.stdout.write(
@@ -133,7 +138,7 @@ export async function followNew(client: AdminClient, d: DeploymentReply): Promis
   await monitor(client, d.id, true);
 }
 
-export async function deploymentAction(
+async function deploymentAction(
   client: AdminClient,
   id: string,
   action: string,
@@ -200,4 +205,64 @@ async function monitor(client: AdminClient, id: string, announced = false): Prom
   } finally {
     process.off('SIGINT', onInterrupt);
   }
+}
+
+/** `bg-deploy` (start one, or act on one by id) and `deployments`. */
+export function addDeployCommands(program: Command): void {
+  clientOptions(program.command('bg-deploy [manifest]'))
+    .description(
+      "blue-green deploy (SAP's cf bg-deploy): new version beside the live one, on temporary routes, paused until resume or abort",
+    )
+    .option('-i, --id <id>', 'the deployment to act on')
+    .option('-a, --action <action>', 'resume | abort | monitor | cleanup')
+    .option('--no-confirm', 'resume at once instead of pausing')
+    .option('--steps <list>', "gradual resume: the new version's share at each step, e.g. 10,50,100")
+    .option('--interval <duration>', 'time per gradual step, e.g. 30s', '30s')
+    .option(
+      '--max-error-rate <rate>',
+      'abort by itself above this 5xx rate of the new version, e.g. 5% or 0.05',
+    )
+    .option('--max-p99 <duration>', 'abort by itself above this p99 latency of the new version, e.g. 500ms')
+    .option(
+      '--sticky <how>',
+      'gradual resume: keep each user on one version (cookie:NAME, header:NAME, query:NAME, ip, path): a step only moves users onto the new one',
+    )
+    .option(
+      '--default-domain <domain>',
+      "an MTA's ${default-domain}, the domain of its modules' default routes (default: localhost)",
+    )
+    .action(async (file: string | undefined, o: BgFlags) => {
+      const client = admin(o);
+      const gradual = {
+        ...(o.steps
+          ? { steps: o.steps.split(',').map((x) => Number(x.trim())), interval_ms: duration(o.interval, 's') }
+          : {}),
+        ...(o.maxErrorRate !== undefined ? { max_error_rate: rate(o.maxErrorRate) } : {}),
+        ...(o.maxP99 !== undefined ? { max_p99_ms: duration(o.maxP99, 'ms') } : {}),
+        ...(o.sticky !== undefined ? { sticky: o.sticky } : {}),
+      };
+      if (o.id !== undefined || o.action !== undefined) {
+        if (!o.id || !o.action) throw new Error('give both -i ID and -a resume|abort|monitor|cleanup');
+        if (file) throw new Error('give a manifest to deploy, or -i ID -a ACTION, not both');
+        await deploymentAction(client, o.id, o.action, gradual);
+        return;
+      }
+      if (!file) throw new Error('give a manifest: switchyard bg-deploy MANIFEST.yaml');
+      const text = readFile(file);
+      // Answered once the deployment exists: its id is printed before any app has to start.
+      const d = (await client.post('/deployments', {
+        manifest: text,
+        source: file,
+        cwd: path.dirname(path.resolve(file)),
+        no_confirm: o.confirm === false,
+        ...(o.defaultDomain !== undefined ? { default_domain: o.defaultDomain } : {}),
+        ...gradual,
+      })) as DeploymentReply;
+      await followNew(client, d);
+    });
+  clientOptions(program.command('deployments'))
+    .description('list blue-green deployments with state, versions and times')
+    .action(async (o: ClientFlags) => {
+      process.stdout.write(formatDeployments(await admin(o).get('/deployments')));
+    });
 }

@@ -89,7 +89,8 @@ function findRoute(state: State, key: string): Route {
 
 function findTarget(u: Upstream, key: string): Target {
   const t = u.targets.find((x) => x.id === key) ?? u.targets.find((x) => x.target === key) ?? u.targets.find((x) => x.target === normalizeTarget(key));
-  if (!t) throw SwitchyardError.notFound('target', key);
+  // A target is only found within its upstream: say which, so the operator sees where it looked.
+  if (!t) throw new SwitchyardError('not found', `target '${key}' of upstream '${u.name}' not found`);
   return t;
 }
 

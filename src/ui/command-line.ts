@@ -1,13 +1,13 @@
 /**
  * The `:` line: every verb of the CLI, as the UI does it. The traffic verbs are the CLI's own
- * (parsed by cli/verbs.ts into core commands); the others become what the UI has for them: a
+ * (parsed by verbs/language.ts into core commands); the others become what the UI has for them: a
  * pane to show, a log to open, a deployment to act on, a file to load or write. Also the hint the
  * footer shows while typing, completion (tab) and nothing else: pure, so it is tested alone.
  */
 import { parseArgs } from 'node:util';
 import { SwitchyardError } from '../core/errors.js';
 import type { State } from '../core/model.js';
-import { parseCommandLine, splitArgs, VERBS, type Verb } from '../cli/verbs.js';
+import { parseCommandLine, splitArgs, VERBS, type Verb } from '../verbs/language.js';
 import type { Pane } from './keymap.js';
 
 export type LineIntent =

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { SwitchyardError } from '../../src/core/errors.js';
 import { Store } from '../../src/core/store.js';
 import { parseRoute } from '../../src/core/apps.js';
-import { parseCommandLine } from '../../src/cli/verbs.js';
+import { parseCommandLine } from '../../src/verbs/language.js';
 
 function kf(): Store {
   const store = new Store();

@@ -1,7 +1,9 @@
 /**
- * The traffic verbs shared by the CLI and the UI's `:` command line. A verb is parsed into a core
- * Command (pure); the UI dispatches it to its store, the CLI sends the same change to a running
- * instance through the Kong-dialect admin API (`toAdminRequest`).
+ * The operator's command-line language, shared by the CLI and the UI's `:` line: the verbs (their
+ * usage and one-line summary, for help, hints and completion) and the parser from words to a core
+ * Command. It imports only core, so both surfaces read it and neither imports the other; what
+ * each does with the command is its own (the UI dispatches it to its store, the CLI posts it to a
+ * running instance's `POST /commands`).
  */
 import { parseArgs } from 'node:util';
 import { kfRoute, routeText } from '../core/apps.js';
@@ -21,35 +23,51 @@ export const VERBS: readonly VerbHelp[] = [
   {
     name: 'split',
     usage: 'split SERVICE UPSTREAM=WEIGHT [UPSTREAM=WEIGHT…] [--sticky HOW] [--force]',
-    summary: 'set the weighted split of a service over upstreams (--sticky cookie:NAME|header:NAME|query:NAME|ip|path: each user keeps its upstream; none: off; --force: even if nothing would take its traffic)',
+    summary:
+      'set the weighted split of a service over upstreams (--sticky cookie:NAME|header:NAME|query:NAME|ip|path: each user keeps its upstream; none: off; --force: even if nothing would take its traffic)',
   },
-  { name: 'switch', usage: 'switch SERVICE UPSTREAM [--force]', summary: "send all of a service's traffic to one upstream (--force: even one with nothing to send to)" },
+  {
+    name: 'switch',
+    usage: 'switch SERVICE UPSTREAM [--force]',
+    summary: "send all of a service's traffic to one upstream (--force: even one with nothing to send to)",
+  },
   { name: 'weight', usage: 'weight UPSTREAM HOST:PORT WEIGHT', summary: "set a target's weight (0..65535)" },
-  { name: 'add-target', usage: 'add-target UPSTREAM HOST:PORT [WEIGHT]', summary: 'add a target to an upstream (weight 100 by default)' },
-  { name: 'remove-target', usage: 'remove-target UPSTREAM HOST:PORT', summary: 'remove a target from an upstream' },
+  {
+    name: 'add-target',
+    usage: 'add-target UPSTREAM HOST:PORT [WEIGHT]',
+    summary: 'add a target to an upstream (weight 100 by default)',
+  },
+  {
+    name: 'remove-target',
+    usage: 'remove-target UPSTREAM HOST:PORT',
+    summary: 'remove a target from an upstream',
+  },
   { name: 'undo', usage: 'undo', summary: 'put back the state from before the last change' },
   {
     name: 'push',
-    usage: 'push APP (--route HOST.DOMAIN[/PATH] | --no-route) (--command CMD [--instances N] [--env K=V…] [--health-path P] | --target HOST:PORT…)',
+    usage:
+      'push APP (--route HOST.DOMAIN[/PATH] | --no-route) (--command CMD [--instances N] [--env K=V…] [--health-path P] | --target HOST:PORT…)',
     summary: 'create an app, or replace it rolling (Kf)',
   },
-  { name: 'map-route', usage: 'map-route APP DOMAIN --hostname H [--path P] [--weight N]', summary: "map an app to a route with a weight, or update its weight (Kf; weight 1 by default)" },
-  { name: 'unmap-route', usage: 'unmap-route APP DOMAIN --hostname H [--path P]', summary: 'take an app off a route (Kf)' },
+  {
+    name: 'map-route',
+    usage: 'map-route APP DOMAIN --hostname H [--path P] [--weight N]',
+    summary: 'map an app to a route with a weight, or update its weight (Kf; weight 1 by default)',
+  },
+  {
+    name: 'unmap-route',
+    usage: 'unmap-route APP DOMAIN --hostname H [--path P]',
+    summary: 'take an app off a route (Kf)',
+  },
   { name: 'start', usage: 'start APP', summary: 'start an app: its instances take traffic again' },
-  { name: 'stop', usage: 'stop APP', summary: 'stop an app: it takes no traffic, its routes serve their other apps' },
+  {
+    name: 'stop',
+    usage: 'stop APP',
+    summary: 'stop an app: it takes no traffic, its routes serve their other apps',
+  },
   { name: 'restart', usage: 'restart APP', summary: 'replace all instances of an app, rolling' },
   { name: 'delete', usage: 'delete APP', summary: 'delete an app, its route mappings and its processes' },
 ];
-
-/** Verbs that only show things (the CLI prints them; the UI has panes for them). */
-export const SHOW_VERBS: readonly VerbHelp[] = [
-  { name: 'apps', usage: 'apps', summary: 'list apps: state, instances, routes and the share of each (as kf apps)' },
-  { name: 'routes', usage: 'routes', summary: 'list routes and the apps on each, with weights and shares (as kf routes)' },
-  { name: 'logs', usage: 'logs APP [--lines N]', summary: "print an app's recent log lines" },
-];
-
-/** Flags the CLI itself takes on every client verb. */
-export const CLIENT_FLAGS = { admin: { type: 'string' }, 'admin-token': { type: 'string' } } as const;
 
 type FlagSpec = Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>;
 
@@ -69,18 +87,25 @@ function flags<T extends FlagSpec>(name: string, args: readonly string[], spec: 
     } else joined.push(a);
   }
   try {
-    return parseArgs({ args: joined, options: { ...spec, ...CLIENT_FLAGS }, allowPositionals: true, strict: true });
+    return parseArgs({ args: joined, options: spec, allowPositionals: true, strict: true });
   } catch (e) {
     const v = VERBS.find((x) => x.name === name);
-    throw new SwitchyardError('invalid', `${(e as Error).message.split('\n')[0]}\nusage: ${v?.usage ?? name}`);
+    throw new SwitchyardError(
+      'invalid',
+      `${(e as Error).message.split('\n')[0]}\nusage: ${v?.usage ?? name}`,
+    );
   }
 }
 
 function one(name: string, positionals: readonly string[], count: number): string[] {
   if (positionals.length > count && count > 0) {
     const v = VERBS.find((x) => x.name === name);
-    const hint = name === 'push' ? ' (a flag takes one value: repeat it for more, --target A --target B)' : '';
-    throw new SwitchyardError('invalid', `${name}: unexpected '${positionals[count]}'${hint}${v ? `\nusage: ${v.usage}` : ''}`);
+    const hint =
+      name === 'push' ? ' (a flag takes one value: repeat it for more, --target A --target B)' : '';
+    throw new SwitchyardError(
+      'invalid',
+      `${name}: unexpected '${positionals[count]}'${hint}${v ? `\nusage: ${v.usage}` : ''}`,
+    );
   }
   if (positionals.length !== count) usage(name);
   return [...positionals];
@@ -93,7 +118,10 @@ export interface VerbContext {
 
 function usage(name: string): never {
   const v = VERBS.find((x) => x.name === name);
-  throw new SwitchyardError('invalid', v ? `usage: ${v.usage}` : `unknown command '${name}'; one of: ${VERBS.map((x) => x.name).join(', ')}`);
+  throw new SwitchyardError(
+    'invalid',
+    v ? `usage: ${v.usage}` : `unknown command '${name}'; one of: ${VERBS.map((x) => x.name).join(', ')}`,
+  );
 }
 
 /** Splits a command line like a shell does for words and quotes (no expansion). */
@@ -121,9 +149,14 @@ export function splitArgs(line: string): string[] {
 }
 
 function weightArg(raw: string | undefined, name: string): number {
-  if (raw === undefined || !/^\d+$/.test(raw)) throw new SwitchyardError('invalid', `${name}: expected a whole number 0..65535, got ${raw === undefined ? 'nothing' : `'${raw}'`}`);
+  if (raw === undefined || !/^\d+$/.test(raw))
+    throw new SwitchyardError(
+      'invalid',
+      `${name}: expected a whole number 0..65535, got ${raw === undefined ? 'nothing' : `'${raw}'`}`,
+    );
   const n = Number(raw);
-  if (n > 65535) throw new SwitchyardError('invalid', `${name}: value should be between 0 and 65535, got ${raw}`);
+  if (n > 65535)
+    throw new SwitchyardError('invalid', `${name}: value should be between 0 and 65535, got ${raw}`);
   return n;
 }
 
@@ -140,8 +173,13 @@ export function parseVerb(argv: readonly string[], ctx: VerbContext = {}): Verb 
         if (a === '--force') continue;
         if (a === '--sticky' || a.startsWith('--sticky=')) {
           sticky = a === '--sticky' ? args[++i] : a.slice('--sticky='.length);
-          if (sticky === undefined || sticky === '') throw new SwitchyardError('invalid', `--sticky needs a value: cookie:NAME, header:NAME, query:NAME, ip, path or none\nusage: ${VERBS[0]!.usage}`);
-        } else if (a.startsWith('--')) throw new SwitchyardError('invalid', `split: unknown option '${a}'\nusage: ${VERBS[0]!.usage}`);
+          if (sticky === undefined || sticky === '')
+            throw new SwitchyardError(
+              'invalid',
+              `--sticky needs a value: cookie:NAME, header:NAME, query:NAME, ip, path or none\nusage: ${VERBS[0]!.usage}`,
+            );
+        } else if (a.startsWith('--'))
+          throw new SwitchyardError('invalid', `split: unknown option '${a}'\nusage: ${VERBS[0]!.usage}`);
         else rest.push(a);
       }
       const [service, ...pairs] = rest;
@@ -151,7 +189,13 @@ export function parseVerb(argv: readonly string[], ctx: VerbContext = {}): Verb 
         if (!m) usage('split');
         return { name: m[1] as string, weight: weightArg(m[2], `weight of ${m[1]}`) };
       });
-      return { op: 'service.split', service, split, ...(sticky !== undefined ? { hashing: stickyFields(sticky) } : {}), ...(force ? { force } : {}) };
+      return {
+        op: 'service.split',
+        service,
+        split,
+        ...(sticky !== undefined ? { hashing: stickyFields(sticky) } : {}),
+        ...(force ? { force } : {}),
+      };
     }
     case 'switch': {
       const force = args.includes('--force');
@@ -167,7 +211,11 @@ export function parseVerb(argv: readonly string[], ctx: VerbContext = {}): Verb 
     case 'add-target': {
       const [upstream, target, w, ...rest] = args;
       if (!upstream || !target || rest.length) usage('add-target');
-      return { op: 'target.create', upstream, fields: { target, weight: w === undefined ? 100 : weightArg(w, 'weight') } };
+      return {
+        op: 'target.create',
+        upstream,
+        fields: { target, weight: w === undefined ? 100 : weightArg(w, 'weight') },
+      };
     }
     case 'remove-target': {
       const [upstream, target, ...rest] = args;
@@ -188,7 +236,8 @@ export function parseVerb(argv: readonly string[], ctx: VerbContext = {}): Verb 
         'health-path': { type: 'string' },
       });
       const [app] = one('push', positionals, 1);
-      if (v.route === undefined && !v['no-route']) throw new SwitchyardError('invalid', `push ${app}: give --route HOST.DOMAIN[/PATH] or --no-route`);
+      if (v.route === undefined && !v['no-route'])
+        throw new SwitchyardError('invalid', `push ${app}: give --route HOST.DOMAIN[/PATH] or --no-route`);
       const env: Record<string, string> = {};
       for (const kv of v.env ?? []) {
         const m = /^([^=]+)=(.*)$/.exec(kv);
@@ -211,11 +260,24 @@ export function parseVerb(argv: readonly string[], ctx: VerbContext = {}): Verb 
     }
     case 'map-route':
     case 'unmap-route': {
-      const { values: v, positionals } = flags(name, args, { hostname: { type: 'string' }, path: { type: 'string' }, ...(name === 'map-route' ? { weight: { type: 'string' } } : {}) });
+      const { values: v, positionals } = flags(name, args, {
+        hostname: { type: 'string' },
+        path: { type: 'string' },
+        ...(name === 'map-route' ? { weight: { type: 'string' } } : {}),
+      });
       const [app, domain] = one(name, positionals, 2) as [string, string];
-      const route = routeText(kfRoute(domain, v.hostname as string | undefined, v.path as string | undefined));
+      const route = routeText(
+        kfRoute(domain, v.hostname as string | undefined, v.path as string | undefined),
+      );
       if (name === 'unmap-route') return { op: 'app.unmap-route', app, route };
-      return { op: 'app.map-route', app, route, ...((v as { weight?: string }).weight !== undefined ? { weight: (v as { weight?: string }).weight } : {}) };
+      return {
+        op: 'app.map-route',
+        app,
+        route,
+        ...((v as { weight?: string }).weight !== undefined
+          ? { weight: (v as { weight?: string }).weight }
+          : {}),
+      };
     }
     case 'start':
     case 'stop':
@@ -234,46 +296,4 @@ export function parseVerb(argv: readonly string[], ctx: VerbContext = {}): Verb 
 
 export function parseCommandLine(line: string): Verb {
   return parseVerb(splitArgs(line.trim().replace(/^:/, '')));
-}
-
-export interface AdminRequest {
-  readonly method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
-  readonly path: string;
-  readonly body?: unknown;
-}
-
-const seg = encodeURIComponent;
-
-/** The Kong Admin API call that makes the same change on a running instance. */
-export function toAdminRequest(v: Verb): AdminRequest {
-  switch (v.op) {
-    case 'service.split':
-    case 'service.switch':
-      // Core's own verbs, checks and summary (POST /commands), not a translation into Kong's PATCH.
-      return { method: 'POST', path: '/commands', body: { command: v } };
-    case 'service.update':
-      return { method: 'PATCH', path: `/services/${seg(v.service)}`, body: v.fields };
-    case 'target.update':
-      return { method: 'PATCH', path: `/upstreams/${seg(v.upstream)}/targets/${seg(v.target)}`, body: v.fields };
-    case 'target.create':
-      return { method: 'POST', path: `/upstreams/${seg(v.upstream)}/targets`, body: v.fields };
-    case 'target.delete':
-      return { method: 'DELETE', path: `/upstreams/${seg(v.upstream)}/targets/${seg(v.target)}` };
-    case 'undo':
-      return { method: 'POST', path: '/undo' };
-    case 'app.push':
-      return { method: 'POST', path: '/apps', body: v.fields };
-    case 'app.map-route':
-      return { method: 'POST', path: `/apps/${seg(v.app)}/routes`, body: { route: v.route, ...(v.weight !== undefined ? { weight: v.weight } : {}) } };
-    case 'app.unmap-route':
-      return { method: 'DELETE', path: `/apps/${seg(v.app)}/routes?route=${seg(v.route)}` };
-    case 'app.start':
-    case 'app.stop':
-    case 'app.restart':
-      return { method: 'POST', path: `/apps/${seg(v.app)}/${v.op.slice(4)}` };
-    case 'app.delete':
-      return { method: 'DELETE', path: `/apps/${seg(v.app)}` };
-    default:
-      throw new SwitchyardError('invalid', `no admin API call for ${v.op}`);
-  }
 }
