@@ -23,7 +23,7 @@ export default {
       name: 'core-layers',
       severity: 'error',
       comment: 'core is layered entities ← apps ← commands: this import goes up a layer.',
-      from: { path: '^src/core/(entities|entities/.+)\\.ts$' },
+      from: { path: '^src/core/entities(\\.ts$|/)' },
       to: { path: '^src/core/(apps|commands)\\.ts$' },
     },
     {
