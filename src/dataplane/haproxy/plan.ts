@@ -8,7 +8,7 @@
  * (maint, then `del server`). A blue/green switch thus never passes through a moment where the
  * backend has no server with a weight: no request fails for want of a server.
  */
-import { addServerArgs } from './config.js';
+import { addServerArgs } from './backend-blocks.js';
 import {
   HOSTS_MAP,
   HOST_METHODS_MAP,
