@@ -40,13 +40,11 @@ export {
   MAX_STRIP,
   hash,
   parseStaticSignature,
-  type ServerState,
-  type CheckSpec,
   type DesiredServer,
   type DesiredBackend,
   type Desired,
 } from './shape.js';
-export { sanitize, toHaproxyWeights, SPARE_SIGNATURE } from './backends.js';
+export { toHaproxyWeights, SPARE_SIGNATURE } from './backends.js';
 
 function sortedMap(m: Map<string, string>): Map<string, string> {
   return new Map([...m].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
