@@ -28,23 +28,8 @@ export default tseslint.config(
       ],
     },
   },
-  // Core is pure and layered: entities ← apps (Kf, SAP) ← commands; nothing in core reaches out.
-  ...[
-    { files: ['src/core/**/*.ts'], ignores: ['src/core/entities.ts', 'src/core/apps.ts'], paths: [] },
-    { files: ['src/core/apps.ts'], paths: ['./commands.js'] },
-    { files: ['src/core/entities.ts'], paths: ['./commands.js', './apps.js'] },
-  ].map(({ paths, ...where }) => ({
-    ...where,
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [{ group: ['../*', 'node:*', '!node:crypto'], message: 'src/core does no I/O and imports nothing outside core.' }],
-          paths: paths.map((name) => ({ name, message: 'core is layered entities ← apps ← commands: this import goes up a layer (a cycle).' })),
-        },
-      ],
-    },
-  })),
+  // Which directory may import which (core is pure, entities ← apps ← commands, no cycles) is
+  // dependency-cruiser's to say: .dependency-cruiser.js, run by `npm run deps`.
   {
     files: ['**/*.js'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', URL: 'readonly', Buffer: 'readonly' } },

@@ -6,6 +6,9 @@
  * `get_upstream_uri_v0`, and v1 as the traditional router did), which route paths and regexes are
  * valid, and how Kong 3 migrates a pre-3.0 path (`migrate_path_280_300.lua`). `table.ts` compiles
  * routes with these; the schema validates with them; the proxy calls the per-request ones.
+ *
+ * Over 400 lines on purpose: it is one job, Kong's router semantics, each rule short and read
+ * beside the Kong file it follows; split, the priority and path rules would lose each other.
  */
 import { createHash } from 'node:crypto';
 

@@ -15,8 +15,8 @@
 import type { RoutingTable } from '../../core/table.js';
 import type { ApplyResult, DataPlane, DataPlaneReport, InstanceReport, InstanceResult, TargetReport } from '../types.js';
 import { ALL_MAPS, STATIC_VAR, desiredOf, type Desired } from './desired.js';
-import { plan, type Actual, type InstanceMap } from './plan.js';
-import { RuntimeClient, RuntimeUnreachable, type StatRow } from './runtime.js';
+import { plan, type Actual } from './plan.js';
+import { RuntimeClient, RuntimeUnreachable, type InstanceMap, type StatRow } from './runtime.js';
 
 export interface HaproxyFleetOptions {
   /** How often an unreachable instance is tried again, and the heartbeat's period. @default 1000 */

@@ -8,7 +8,7 @@
  * (maint, then `del server`). A blue/green switch thus never passes through a moment where the
  * backend has no server with a weight: no request fails for want of a server.
  */
-import { addServerArgs } from './config.js';
+import { addServerArgs } from './backend-blocks.js';
 import {
   HOSTS_MAP,
   HOST_METHODS_MAP,
@@ -24,14 +24,8 @@ import {
   type Desired,
   type DesiredServer,
 } from './desired.js';
-import { adminStateOf, type ServerStateRow } from './runtime.js';
+import { adminStateOf, type InstanceMap, type ServerStateRow } from './runtime.js';
 import { placeOnSpares } from './spares.js';
-
-/** A map file as an instance holds it: its identifier (the path it was loaded from) and entries, in order. */
-export interface InstanceMap {
-  readonly file: string;
-  readonly entries: ReadonlyMap<string, string>;
-}
 
 /** What an instance has, read through the runtime API. */
 export interface Actual {

@@ -83,6 +83,12 @@ export interface MapInfo {
   readonly file: string;
 }
 
+/** A map file as an instance holds it: its identifier (the path it was loaded from) and entries, in order. */
+export interface InstanceMap {
+  readonly file: string;
+  readonly entries: ReadonlyMap<string, string>;
+}
+
 const OK_ANSWERS = [/^$/, /^New server registered\.$/, /^Server deleted\.$/, /^New version created: \d+$/, /^no need to change/, /^IP changed from/, /^(IP|port) changed/];
 
 export class RuntimeClient {

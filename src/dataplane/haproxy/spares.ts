@@ -19,8 +19,7 @@ import {
   type Desired,
   type DesiredBackend,
 } from './desired.js';
-import type { InstanceMap } from './plan.js';
-import type { ServerStateRow } from './runtime.js';
+import type { InstanceMap, ServerStateRow } from './runtime.js';
 
 export interface SpareView {
   readonly backends: ReadonlySet<string>;
