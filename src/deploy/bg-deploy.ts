@@ -26,7 +26,8 @@ import type { Supervisor } from '../apps/supervisor.js';
 import type { Stats } from '../proxy/stats.js';
 import type { Hashing } from '../core/schema.js';
 import { stickyFields } from '../core/sticky.js';
-import { tempRoute, type Manifest } from './manifest.js';
+import type { Manifest } from './manifest.js';
+import { tempRoute } from './routes.js';
 
 export interface DeployOptions {
   /** Resume at once instead of pausing (`--no-confirm`). */
@@ -154,7 +155,10 @@ export class DeployEngine {
     if (opts.sticky !== undefined) {
       stickyFields(opts.sticky);
       if (!opts.noConfirm || !opts.steps?.length)
-        throw new SwitchyardError('invalid', '--sticky keeps users on one version during a gradual resume: give it with --no-confirm --steps, or later with -a resume --steps');
+        throw new SwitchyardError(
+          'invalid',
+          '--sticky keeps users on one version during a gradual resume: give it with --no-confirm --steps, or later with -a resume --steps',
+        );
     }
     const id = this.newId();
     const now = Math.floor(Date.now() / 1000);
@@ -310,7 +314,10 @@ export class DeployEngine {
     // Checked before anything moves: a bad --sticky changes nothing.
     const sticky = gradual.sticky === undefined ? null : stickyFields(gradual.sticky);
     if (sticky && !(gradual.steps ?? d.steps)?.length) {
-      throw new SwitchyardError('invalid', '--sticky keeps users on one version during a gradual resume: give --steps too (an immediate resume moves everyone at once)');
+      throw new SwitchyardError(
+        'invalid',
+        '--sticky keeps users on one version during a gradual resume: give --steps too (an immediate resume moves everyone at once)',
+      );
     }
     if (gradual.steps) {
       checkSteps(gradual.steps);
@@ -323,11 +330,10 @@ export class DeployEngine {
       };
     }
     if (d.steps && d.steps.length) {
-      const next = this.put(
-        d,
-        { state: 'resuming', step: 0, step_started_at: Date.now(), message: null },
-        [...this.stickTo(d, sticky), ...this.shiftTo(d, d.steps[0]!)],
-      );
+      const next = this.put(d, { state: 'resuming', step: 0, step_started_at: Date.now(), message: null }, [
+        ...this.stickTo(d, sticky),
+        ...this.shiftTo(d, d.steps[0]!),
+      ]);
       this.schedule(id);
       return next;
     }
