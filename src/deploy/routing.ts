@@ -13,7 +13,7 @@ import type { Manifest } from './manifest.js';
 import { tempRoute } from './routes.js';
 
 /** The app of a module that serves its productive routes now, if any. */
-export function liveApp(state: State, module: string, routes: readonly string[]): string | null {
+function liveApp(state: State, module: string, routes: readonly string[]): string | null {
   const candidates = [`${module}-blue`, `${module}-green`, module].filter((n) =>
     state.apps.some((a) => a.name === n),
   );
