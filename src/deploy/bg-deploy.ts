@@ -7,26 +7,31 @@
  *   any step that cannot complete → failed
  *
  * The deployment record lives in the store (so it survives a restart, and every surface sees it);
- * every routing change is a command. This module only sequences them and waits for instances.
+ * every routing change is a command. This module only sequences them and waits for instances:
+ * the commands of each phase are made in `routing.ts`, a gradual step is judged in `gradual.ts`.
  */
 import { randomInt } from 'node:crypto';
-import { findKfRoute, parseRoute, routeApps } from '../core/apps.js';
+import { deployRefusal, deploymentRefusal, type DeploymentAction } from '../core/deployments.js';
 import type { Command } from '../core/commands.js';
-import {
-  deployRefusal,
-  deploymentRefusal,
-  leftovers,
-  tempRoutesLeft,
-  type DeploymentAction,
-} from '../core/deployments.js';
 import { SwitchyardError } from '../core/errors.js';
-import type { Deployment, DeploymentModule, State } from '../core/model.js';
+import type { Deployment, State } from '../core/model.js';
 import type { Store } from '../core/store.js';
+import { stickyFields } from '../core/sticky.js';
 import type { Supervisor } from '../apps/supervisor.js';
 import type { Stats } from '../proxy/stats.js';
-import type { Hashing } from '../core/schema.js';
-import { stickyFields } from '../core/sticky.js';
-import { tempRoute, type Manifest } from './manifest.js';
+import { breach, checkSteps, StepJudge, type StepFigures } from './gradual.js';
+import type { Manifest } from './manifest.js';
+import {
+  aborting,
+  cleaning,
+  colours,
+  finishing,
+  goLive,
+  pending,
+  pushes,
+  shiftTo,
+  stickTo,
+} from './routing.js';
 
 export interface DeployOptions {
   /** Resume at once instead of pausing (`--no-confirm`). */
@@ -50,20 +55,21 @@ export interface DeployOptions {
   readonly startTimeoutMs?: number;
 }
 
-/** Fewer responses than this in a step say nothing about error rates yet. */
-const MIN_RESPONSES = 5;
 const TICK_MS = 200;
 
 export class DeployEngine {
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private stopped = false;
+  private readonly judge: StepJudge;
 
   constructor(
     private readonly store: Store,
     private readonly supervisor: Supervisor,
-    private readonly stats: Stats,
+    stats: Stats,
     private readonly log: (line: string) => void = () => {},
-  ) {}
+  ) {
+    this.judge = new StepJudge(stats);
+  }
 
   private get state(): State {
     return this.store.state;
@@ -121,22 +127,6 @@ export class DeployEngine {
     }
   }
 
-  /** The app of a module that serves its productive routes now, if any. */
-  private liveApp(module: string, routes: readonly string[]): string | null {
-    const candidates = [`${module}-blue`, `${module}-green`, module].filter((n) =>
-      this.state.apps.some((a) => a.name === n),
-    );
-    for (const r of routes) {
-      const route = findKfRoute(this.state, parseRoute(r));
-      const apps = route ? routeApps(this.state, route).apps : [];
-      const live = apps
-        .filter((e) => e.weight > 0 && candidates.includes(e.name))
-        .sort((a, b) => b.weight - a.weight)[0];
-      if (live) return live.name;
-    }
-    return candidates[0] ?? null;
-  }
-
   /** Deploys, and resolves once the deployment is pending, resumed or failed (or was aborted meanwhile). */
   async deploy(manifest: Manifest, opts: DeployOptions = {}): Promise<Deployment> {
     return this.begin(manifest, opts).done;
@@ -154,28 +144,14 @@ export class DeployEngine {
     if (opts.sticky !== undefined) {
       stickyFields(opts.sticky);
       if (!opts.noConfirm || !opts.steps?.length)
-        throw new SwitchyardError('invalid', '--sticky keeps users on one version during a gradual resume: give it with --no-confirm --steps, or later with -a resume --steps');
+        throw new SwitchyardError(
+          'invalid',
+          '--sticky keeps users on one version during a gradual resume: give it with --no-confirm --steps, or later with -a resume --steps',
+        );
     }
     const id = this.newId();
     const now = Math.floor(Date.now() / 1000);
-    const modules: DeploymentModule[] = [];
-    const renames: Command[] = [];
-    for (const m of manifest.modules) {
-      let old = this.liveApp(m.app, m.routes);
-      if (old === m.app) {
-        // Apps deployed without colours become the blue version, same processes, no interruption.
-        renames.push({ op: 'app.rename', app: m.app, name: `${m.app}-blue` });
-        old = `${m.app}-blue`;
-      }
-      const next = old === `${m.app}-blue` ? `${m.app}-green` : `${m.app}-blue`;
-      modules.push({
-        name: m.name,
-        old_app: old,
-        new_app: next,
-        routes: m.routes,
-        temp_routes: old ? m.routes.map(tempRoute) : [],
-      });
-    }
+    const { modules, renames } = colours(this.state, manifest);
     let d: Deployment = {
       id,
       mta: manifest.id,
@@ -193,18 +169,7 @@ export class DeployEngine {
       updated_at: now,
     };
     // One change: record the deployment, rename uncoloured apps, push the new apps.
-    const pushes: Command[] = manifest.modules.map((m, i) => ({
-      op: 'app.push',
-      fields: {
-        name: modules[i]!.new_app,
-        ...(m.command ? { command: m.command, cwd: m.cwd ?? opts.cwd ?? null } : { targets: m.targets }),
-        instances: m.instances,
-        env: m.env,
-        health_path: m.health_path,
-        no_route: true,
-      },
-    }));
-    d = this.put(d, {}, [...renames, ...pushes]);
+    d = this.put(d, {}, [...renames, ...pushes(manifest, modules, opts.cwd)]);
     this.log(
       `[deploy] ${d.id}: deploying ${manifest.id} ${manifest.version ?? ''} (${modules.map((m) => `${m.new_app}${m.old_app ? ` beside ${m.old_app}` : ''}`).join(', ')})`,
     );
@@ -227,22 +192,14 @@ export class DeployEngine {
     const first = modules.every((m) => m.old_app === null);
     if (first) {
       // Nothing to compare with: the first version goes live on its productive routes.
-      const maps: Command[] = modules.flatMap((m) =>
-        m.routes.map((r) => ({ op: 'app.map-route', app: m.new_app, route: r, weight: 1 }) as Command),
-      );
       return this.put(
         d,
         { state: 'resumed', message: 'first deployment: live on its productive routes' },
-        maps,
+        goLive(modules),
       );
     }
-    // The new apps answer on temporary routes, and sit on the productive ones at weight 0: no
-    // traffic, but a request pinned with X-Switchyard-Upstream reaches them there.
-    const temps: Command[] = modules.flatMap((m) => [
-      ...m.temp_routes.map((r) => ({ op: 'app.map-route', app: m.new_app, route: r, weight: 1 }) as Command),
-      ...m.routes.map((r) => ({ op: 'app.map-route', app: m.new_app, route: r, weight: 0 }) as Command),
-    ]);
-    d = this.put(d, { state: 'pending' }, temps);
+    // The new apps answer on temporary routes, and wait on the productive ones at weight 0.
+    d = this.put(d, { state: 'pending' }, pending(modules));
     if (opts.noConfirm) return this.resume(id, { sticky: opts.sticky });
     return d;
   }
@@ -276,31 +233,6 @@ export class DeployEngine {
     }
   }
 
-  /** The productive routes at `share`% new version (Kf weights: new = share, old = 100 - share). */
-  private shiftTo(d: Deployment, share: number): Command[] {
-    return d.modules.flatMap((m) =>
-      m.routes.flatMap((r) => [
-        { op: 'app.map-route', app: m.new_app, route: r, weight: share } as Command,
-        ...(m.old_app && this.state.apps.some((a) => a.name === m.old_app)
-          ? [{ op: 'app.map-route', app: m.old_app, route: r, weight: 100 - share } as Command]
-          : []),
-      ]),
-    );
-  }
-
-  /** The productive routes' services hash on `fields` (none when null): each user keeps its version. */
-  private stickTo(d: Deployment, hashing: Hashing | null): Command[] {
-    if (hashing === null) return [];
-    const fields: Record<string, unknown> = { ...hashing };
-    const services = new Set<string>();
-    for (const m of d.modules)
-      for (const r of m.routes) {
-        const id = findKfRoute(this.state, parseRoute(r))?.service?.id;
-        if (id) services.add(id);
-      }
-    return [...services].map((service) => ({ op: 'service.update', service, fields }) as Command);
-  }
-
   /** Resumes a pending deployment: at once, or step by step when it has (or is given) steps. */
   async resume(
     id: string,
@@ -310,7 +242,10 @@ export class DeployEngine {
     // Checked before anything moves: a bad --sticky changes nothing.
     const sticky = gradual.sticky === undefined ? null : stickyFields(gradual.sticky);
     if (sticky && !(gradual.steps ?? d.steps)?.length) {
-      throw new SwitchyardError('invalid', '--sticky keeps users on one version during a gradual resume: give --steps too (an immediate resume moves everyone at once)');
+      throw new SwitchyardError(
+        'invalid',
+        '--sticky keeps users on one version during a gradual resume: give --steps too (an immediate resume moves everyone at once)',
+      );
     }
     if (gradual.steps) {
       checkSteps(gradual.steps);
@@ -323,11 +258,10 @@ export class DeployEngine {
       };
     }
     if (d.steps && d.steps.length) {
-      const next = this.put(
-        d,
-        { state: 'resuming', step: 0, step_started_at: Date.now(), message: null },
-        [...this.stickTo(d, sticky), ...this.shiftTo(d, d.steps[0]!)],
-      );
+      const next = this.put(d, { state: 'resuming', step: 0, step_started_at: Date.now(), message: null }, [
+        ...stickTo(this.state, d, sticky),
+        ...shiftTo(this.state, d, d.steps[0]!),
+      ]);
       this.schedule(id);
       return next;
     }
@@ -336,13 +270,11 @@ export class DeployEngine {
 
   /** Productive routes to the new apps, temporary routes gone, then old apps drained and deleted. */
   private async finish(d: Deployment): Promise<Deployment> {
-    const temps: Command[] = tempRoutesLeft(this.state, d).map(
-      (r) => ({ op: 'kf-route.delete', route: r }) as Command,
+    const done = this.put(
+      d,
+      { state: 'resumed', step: null, step_started_at: null, message: null },
+      finishing(this.state, d),
     );
-    const done = this.put(d, { state: 'resumed', step: null, step_started_at: null, message: null }, [
-      ...this.shiftTo(d, 100),
-      ...temps,
-    ]);
     this.log(
       `[deploy] ${d.id}: resumed; retiring ${
         d.modules
@@ -372,36 +304,19 @@ export class DeployEngine {
   abort(id: string, reason?: string): Deployment {
     const d = this.allowed(id, 'abort');
     this.clearTimer(id);
-    // The old version takes everything back; the new apps and temporary routes stay for inspection.
-    const restore = d.state === 'resuming' ? this.shiftTo(d, 0) : [];
-    // Still starting: what it started is stopped (kept, like any aborted version, until cleanup).
-    const stops: Command[] =
-      d.state === 'deploying'
-        ? d.modules
-            .filter((m) => this.state.apps.some((a) => a.name === m.new_app && a.state === 'started'))
-            .map((m) => ({ op: 'app.stop', app: m.new_app }) as Command)
-        : [];
+    const commands = aborting(this.state, d);
     const message =
       reason ??
       (d.state === 'deploying'
         ? 'aborted by the operator while deploying; its new apps were stopped'
         : 'aborted by the operator');
-    return this.put(d, { state: 'aborted', step: null, step_started_at: null, message }, [
-      ...restore,
-      ...stops,
-    ]);
+    return this.put(d, { state: 'aborted', step: null, step_started_at: null, message }, commands);
   }
 
   /** Deletes what an aborted or failed deployment left: its new apps and temporary routes. */
   cleanup(id: string): Deployment {
     const d = this.allowed(id, 'cleanup');
-    // The new app of a failed first deploy may be the only version: it goes too, as it never went live.
-    const left = leftovers(this.state, d);
-    const cmds: Command[] = [
-      ...left.routes.map((r) => ({ op: 'kf-route.delete', route: r }) as Command),
-      ...left.apps.map((a) => ({ op: 'app.delete', app: a }) as Command),
-    ];
-    return this.put(d, { message: `${d.message ?? d.state}; cleaned up` }, cmds);
+    return this.put(d, { message: `${d.message ?? d.state}; cleaned up` }, cleaning(this.state, d));
   }
 
   private clearTimer(id: string): void {
@@ -423,47 +338,20 @@ export class DeployEngine {
   }
 
   /** The figures a gradual step is judged on, for the new apps over the step so far. */
-  figures(d: Deployment): { responses: number; errorRate: number | null; p99: number | null } {
-    const snap = this.stats.snapshot();
-    let responses = 0;
-    let errors = 0;
-    let p99: number | null = null;
-    for (const m of d.modules) {
-      const up = this.state.upstreams.find((u) => u.name === m.new_app);
-      const c = up ? snap.upstreams[up.id] : undefined;
-      if (!c) continue;
-      const base = this.baselines.get(`${d.id}/${d.step}/${up!.id}`) ?? { responses: 0, errors: 0 };
-      const total = c.status['1xx'] + c.status['2xx'] + c.status['3xx'] + c.status['4xx'] + c.status['5xx'];
-      if (!this.baselines.has(`${d.id}/${d.step}/${up!.id}`))
-        this.baselines.set(`${d.id}/${d.step}/${up!.id}`, { responses: total, errors: c.status['5xx'] });
-      responses += total - base.responses;
-      errors += c.status['5xx'] - base.errors;
-      if (c.p99 !== null) p99 = Math.max(p99 ?? 0, c.p99);
-    }
-    return { responses, errorRate: responses > 0 ? errors / responses : null, p99 };
+  figures(d: Deployment): StepFigures {
+    return this.judge.figures(this.state, d);
   }
-
-  private readonly baselines = new Map<string, { responses: number; errors: number }>();
 
   private async tick(id: string): Promise<void> {
     const d = this.state.deployments.find((x) => x.id === id);
     if (!d || d.state !== 'resuming' || !d.steps || d.step === null) return;
     const f = this.figures(d);
     const share = d.steps[d.step]!;
-    if (f.responses >= MIN_RESPONSES) {
-      if (d.max_error_rate !== null && f.errorRate !== null && f.errorRate > d.max_error_rate) {
-        this.abort(
-          id,
-          `aborted at step ${share}%: 5xx rate ${(f.errorRate * 100).toFixed(1)}% > ${(d.max_error_rate * 100).toFixed(1)}%`,
-        );
-        this.log(`[deploy] ${id}: ${this.get(id).message}`);
-        return;
-      }
-      if (d.max_p99_ms !== null && f.p99 !== null && f.p99 > d.max_p99_ms) {
-        this.abort(id, `aborted at step ${share}%: p99 ${f.p99.toFixed(0)} ms > ${d.max_p99_ms} ms`);
-        this.log(`[deploy] ${id}: ${this.get(id).message}`);
-        return;
-      }
+    const reason = breach(d, f, share);
+    if (reason) {
+      this.abort(id, reason);
+      this.log(`[deploy] ${id}: ${this.get(id).message}`);
+      return;
     }
     if (Date.now() - (d.step_started_at ?? 0) < (d.interval_ms ?? 0)) {
       this.schedule(id);
@@ -474,17 +362,7 @@ export class DeployEngine {
       await this.finish(d);
       return;
     }
-    this.put(d, { step: nextStep, step_started_at: Date.now() }, this.shiftTo(d, d.steps[nextStep]!));
+    this.put(d, { step: nextStep, step_started_at: Date.now() }, shiftTo(this.state, d, d.steps[nextStep]!));
     this.schedule(id);
   }
-}
-
-function checkSteps(steps: readonly number[]): void {
-  if (!steps.length) throw SwitchyardError.schema({ steps: 'give at least one step, e.g. 10,50,100' });
-  steps.forEach((s, i) => {
-    if (!Number.isInteger(s) || s < 1 || s > 100)
-      throw SwitchyardError.schema({ [`steps[${i}]`]: 'a step is a percentage 1..100' });
-    if (i > 0 && s <= steps[i - 1]!) throw SwitchyardError.schema({ [`steps[${i}]`]: 'steps must increase' });
-  });
-  if (steps[steps.length - 1] !== 100) throw SwitchyardError.schema({ steps: 'the last step must be 100' });
 }
