@@ -118,6 +118,15 @@ function replacement<E extends Entity, P extends Entity>(def: EntityDef<E, P>, b
   );
 }
 
+/** The store as the generated endpoints use it: read the state, run a command as the admin. */
+function using(store: Store) {
+  return {
+    state: (): State => store.state,
+    /** The entity the command made or changed (core's `Outcome.entity`). */
+    run: (command: Command): unknown => store.dispatch(command, 'admin').entity,
+  };
+}
+
 function found<T>(e: T | undefined): T {
   if (e === undefined) throw notFound();
   return e;
@@ -129,11 +138,9 @@ export function defineEntity<E extends Entity, P extends Entity>(
   env: EntityEnv,
   def: EntityDef<E, P>,
 ): void {
-  const { store } = env;
-  const state = (): State => store.state;
-  const run = (command: Command): unknown => store.dispatch(command, 'admin').entity;
+  const { state, run } = using(env.store);
   /** The entity a command made or changed, as Kong returns it. */
-  const made = (command: Command, parent?: P): unknown => def.json(run(command) as E, parent);
+  const made = (command: Command): unknown => def.json(run(command) as E);
 
   /** Kong's upsert: creates the entity the URL names, or replaces it; the URL's key wins over the body's. */
   const upsert = (key: string, body: Fields): Reply => {
@@ -177,9 +184,8 @@ function defineNested<E extends Entity, P extends Entity>(
   foreign: Foreign<E, P>,
   upsert: (key: string, body: Fields) => Reply,
 ): void {
-  const { store } = env;
-  const state = (): State => store.state;
-  const run = (command: Command): unknown => store.dispatch(command, 'admin').entity;
+  const { state, run } = using(env.store);
+  const made = (command: Command, p: P): unknown => def.json(run(command) as E, p);
   const pdef = foreign.parent;
   const mount: Mount<E, P> = {
     router,
@@ -204,7 +210,7 @@ function defineNested<E extends Entity, P extends Entity>(
   }
   router.on('POST', base, async ({ req, params }) => {
     const p = parent(params.parent);
-    return created(def.json(run(def.create(await parseBody(req), p)) as E, p));
+    return created(made(def.create(await parseBody(req), p), p));
   });
 
   router.on('GET', `${base}/:key`, ({ params }) => {
@@ -215,7 +221,7 @@ function defineNested<E extends Entity, P extends Entity>(
   router.on('PATCH', `${base}/:key`, async ({ req, params }) => {
     const p = parent(params.parent);
     const fields = await parseBody(req);
-    return ok(def.json(run(def.update(child(p, params.key), fields, p)) as E, p));
+    return ok(made(def.update(child(p, params.key), fields, p), p));
   });
   router.on('PUT', `${base}/:key`, async ({ req, params }) => {
     const p = parent(params.parent);
@@ -223,7 +229,7 @@ function defineNested<E extends Entity, P extends Entity>(
     // Kong's upsert: the parent comes from the URL, whatever the entity belonged to before.
     if (def.putCreates) return upsert(params.key, { ...body, [foreign.field]: { id: p.id } });
     const e = child(p, params.key);
-    return ok(def.json(run(def.update(e, replacement(def, body), p)) as E, p));
+    return ok(made(def.update(e, replacement(def, body), p), p));
   });
   // Unlike the top-level DELETE, what is not there (under this parent) is a 404.
   router.on('DELETE', `${base}/:key`, ({ params }) => {
@@ -232,7 +238,7 @@ function defineNested<E extends Entity, P extends Entity>(
     return noContent;
   });
 
-  if (foreign.reverse) defineReverse(router, store, def, foreign);
+  if (foreign.reverse) defineReverse(router, env.store, def, foreign);
   def.extra?.(mount);
 }
 
@@ -243,8 +249,7 @@ function defineReverse<E extends Entity, P extends Entity>(
   def: EntityDef<E, P>,
   foreign: Foreign<E, P>,
 ): void {
-  const state = (): State => store.state;
-  const run = (command: Command): unknown => store.dispatch(command, 'admin').entity;
+  const { state, run } = using(store);
   const pdef = foreign.parent;
   const path = `/${def.collection}/:key/${foreign.field}` as const;
   const entity = (key: string): E => found(def.find(state(), key));
