@@ -7,6 +7,7 @@ import { randomUUID, X509Certificate } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { refuseOpenBind } from './admin/guard.js';
 import { AdminServer } from './admin/server.js';
 import { Supervisor } from './apps/supervisor.js';
 import { DeployEngine } from './deploy/bg-deploy.js';
@@ -59,10 +60,6 @@ export interface EngineOptions {
   readonly tlsKey?: string;
   /** CAs (a PEM file) trusted for https upstreams with tls_verify, beside the system's (Kong's lua_ssl_trusted_certificate). */
   readonly upstreamCa?: string;
-}
-
-export function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
 export class Engine {
@@ -238,9 +235,7 @@ export class Engine {
 
 /** Refuses option combinations that cannot work, with the flag to fix named. */
 function checkOptions(o: EngineOptions, adminHost: string, token: string | undefined): void {
-  if (!isLoopback(adminHost) && !token) {
-    throw new Error(`refusing to bind the admin API to ${adminHost} without a token: pass --admin-token (or set SWITCHYARD_ADMIN_TOKEN), or keep it on 127.0.0.1`);
-  }
+  refuseOpenBind(adminHost, token);
   if (o.dataPlane !== undefined && o.dataPlane !== 'in-process' && o.dataPlane !== 'haproxy') {
     throw new Error(`unknown --data-plane ${String(o.dataPlane)}: choose in-process or haproxy`);
   }

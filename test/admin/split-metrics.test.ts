@@ -1,6 +1,6 @@
 /** switchyard's split extension over JSON and form bodies, /stats and /metrics after traffic. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formToObject } from '../../src/admin/kong.js';
+import { formToObject } from '../../src/admin/body.js';
 import { backend, call, form, json, spread, start, type Backend, type Harness } from './harness.js';
 
 const HOST = 'app.example.test';
