@@ -3,7 +3,7 @@
  * Kong's status codes and error bodies (kong/api/endpoints.lua handle_error, kong/db/errors.lua).
  */
 import { SwitchyardError } from '../core/errors.js';
-import type { Handler } from './router.js';
+import type { Handler, Reply } from './router.js';
 
 /** Kong's numeric error codes (kong/db/errors.lua). */
 export const KONG_CODES = {
@@ -17,13 +17,7 @@ export const KONG_CODES = {
   'foreign keys unresolved': 13,
 } as const;
 
-/** A response the admin server writes: `body` as JSON, or `text` as is; 204 has neither. */
-export interface Reply {
-  readonly status: number;
-  readonly body?: unknown;
-  readonly text?: string;
-  readonly headers?: Readonly<Record<string, string>>;
-}
+export type { Reply } from './router.js';
 
 export const ok = (body: unknown): Reply => ({ status: 200, body });
 export const created = (body: unknown): Reply => ({ status: 201, body });

@@ -5,7 +5,14 @@
  * methods allowed, 405, 404).
  */
 import type http from 'node:http';
-import type { Reply } from './kong.js';
+
+/** A response the admin server writes: `body` as JSON, or `text` as is; 204 has neither. */
+export interface Reply {
+  readonly status: number;
+  readonly body?: unknown;
+  readonly text?: string;
+  readonly headers?: Readonly<Record<string, string>>;
+}
 
 /** The names of a pattern's `:params`. */
 export type ParamNames<P extends string> = P extends `${string}:${infer Name}/${infer Rest}`

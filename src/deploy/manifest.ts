@@ -40,25 +40,11 @@ import {
   USED,
   type Obj,
 } from './descriptor.js';
-import { readModule } from './module.js';
+import { readModule, type ManifestModule } from './module.js';
 import { Bad, globalDefaults, resolveAt, scopes, text, type Lookup } from './placeholders.js';
 
 export { tempRoute } from './routes.js';
-
-export interface ManifestModule {
-  /** The module's name in the descriptor (an MTA name: dots and underscores allowed). */
-  readonly name: string;
-  /** The app name it runs as, before its colour. */
-  readonly app: string;
-  readonly command: string | null;
-  /** Where the command runs; null: the descriptor's directory. */
-  readonly cwd: string | null;
-  readonly targets: readonly string[] | null;
-  readonly instances: number;
-  readonly env: Readonly<Record<string, string>>;
-  readonly health_path: string | null;
-  readonly routes: readonly string[];
-}
+export type { ManifestModule } from './module.js';
 
 export interface Manifest {
   readonly id: string;

@@ -10,9 +10,24 @@ import { detectCommand } from '../apps/detect.js';
 import type { PendingModule, ReadContext } from './context.js';
 import { isObj, type Obj } from './descriptor.js';
 import { moduleEnvironment } from './environment.js';
-import type { ManifestModule } from './manifest.js';
 import { resolveAt, text } from './placeholders.js';
 import { moduleRoutes } from './routes.js';
+
+/** One module of a descriptor, as the app it runs as. */
+export interface ManifestModule {
+  /** The module's name in the descriptor (an MTA name: dots and underscores allowed). */
+  readonly name: string;
+  /** The app name it runs as, before its colour. */
+  readonly app: string;
+  readonly command: string | null;
+  /** Where the command runs; null: the descriptor's directory. */
+  readonly cwd: string | null;
+  readonly targets: readonly string[] | null;
+  readonly instances: number;
+  readonly env: Readonly<Record<string, string>>;
+  readonly health_path: string | null;
+  readonly routes: readonly string[];
+}
 
 export function readModule(ctx: ReadContext, pm: PendingModule): ManifestModule {
   const { at, m, name, app, params, lookup } = pm;
