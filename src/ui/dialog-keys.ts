@@ -15,7 +15,7 @@ import { PANE_WORDS } from './panes.js';
 import { planSplit } from './split.js';
 
 /** What a `:` line asks for, as the UI does it. */
-export function lineIntents(v: KeyView, intent: LineIntent): Intent[] {
+function lineIntents(v: KeyView, intent: LineIntent): Intent[] {
   switch (intent.kind) {
     case 'quit':
       return [{ kind: 'quit' }];

@@ -1,3 +1,4 @@
+/** The apps pane's view: renders the rows view/apps.ts makes (state, instances, rate, routes), nothing more. */
 import { Box } from 'ink';
 import { fmtRate, padEnd, padStart, truncate, width as cells } from '../format.js';
 import { SYMBOLS, useTheme } from '../theme.js';

@@ -1,3 +1,4 @@
+/** The deployments pane's view: each open deployment, its apps and the words of deployment-words.ts, wrapped and fitted to the lines it has. */
 import type { ReactElement } from 'react';
 import { Box } from 'ink';
 import { fmtCount, fmtRate, padEnd, padStart, truncate, width as cells, wrap } from '../format.js';

@@ -1,3 +1,4 @@
+/** The routes → services pane's view: renders the rows view/services.ts makes, each split as a bar. */
 import { Box } from 'ink';
 import { describeSticky } from '../../core/sticky.js';
 import { barCells, fmtRate, padEnd, padStart, width as cells } from '../format.js';

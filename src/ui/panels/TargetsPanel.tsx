@@ -1,3 +1,4 @@
+/** The upstreams → targets pane's view: renders the rows view/targets.ts makes in the layout's columns. */
 import { Box } from 'ink';
 import type { Theme } from '../theme.js';
 import { fmtCount, fmtMs, fmtPct, fmtRate, padEnd, padStart, sparkline } from '../format.js';
