@@ -15,6 +15,11 @@ function list(items: readonly string[], unique = true): string {
   return `${all.slice(0, -1).join(', ')} and ${all[all.length - 1] ?? ''}`;
 }
 
+/** Every item said, repeats and all (the flashes name each module's app). */
+function every(items: readonly string[]): string {
+  return list(items, false);
+}
+
 function pct(rate: number): string {
   const p = rate * 100;
   return `${Number.isInteger(p) ? p : p.toFixed(1)}%`;
@@ -26,19 +31,11 @@ export function deploymentName(d: Deployment): string {
 }
 
 function newApps(d: Deployment): string {
-  return list(
-    d.modules.map((m) => m.new_app),
-    false,
-  );
+  return every(d.modules.map((m) => m.new_app));
 }
 
 function oldApps(d: Deployment): string {
-  return (
-    list(
-      d.modules.flatMap((m) => (m.old_app ? [m.old_app] : [])),
-      false,
-    ) || 'the old version'
-  );
+  return every(d.modules.flatMap((m) => (m.old_app ? [m.old_app] : []))) || 'the old version';
 }
 
 /** What `r`, `a` and `c` will do to a deployment, in words, before the key is pressed. */
@@ -128,16 +125,10 @@ export function resumingText(d: Deployment): string {
 /** What a resume did, once it is done. */
 export function resumedText(d: Deployment): string {
   const news = newApps(d);
-  const routes = list(
-    d.modules.flatMap((m) => m.routes),
-    false,
-  );
+  const routes = every(d.modules.flatMap((m) => m.routes));
   if (d.state === 'resuming' && d.steps && d.step !== null)
     return `${deploymentName(d)} resuming step by step: ${news} has ${d.steps[d.step]}% of ${routes}`;
-  const olds = list(
-    d.modules.flatMap((m) => (m.old_app ? [m.old_app] : [])),
-    false,
-  );
+  const olds = every(d.modules.flatMap((m) => (m.old_app ? [m.old_app] : [])));
   return `${deploymentName(d)} live: ${routes} → ${news}${olds ? `; ${olds} retired` : ''}`;
 }
 
