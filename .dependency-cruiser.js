@@ -42,6 +42,13 @@ export default {
       to: { path: '^src/(admin|cli|demo)/' },
     },
     {
+      name: 'verbs-only-core',
+      severity: 'error',
+      comment: 'The command-line language (read by the CLI and the UI alike) turns words into core commands: it reads core only.',
+      from: { path: '^src/verbs/' },
+      to: { path: '^src/', pathNot: '^src/(verbs|core)/' },
+    },
+    {
       name: 'proxy-not-to-ui',
       severity: 'error',
       comment: 'The data plane knows nothing of the UI.',

@@ -7,7 +7,7 @@ import { execute, type Command } from '../core/commands.js';
 import { emptyState, type State } from '../core/model.js';
 import type { Store } from '../core/store.js';
 import { startBackend, type DemoBackend } from './backends.js';
-import { TrafficGenerator } from './traffic.js';
+import { MAX_RATE, TrafficGenerator } from './traffic.js';
 
 export type { DemoBackend } from './backends.js';
 export { TrafficGenerator, MAX_RATE } from './traffic.js';
@@ -33,6 +33,8 @@ export interface Demo {
   readonly traffic: TrafficGenerator;
   /** The traffic generator's requests per second (0 pauses it). @default 50 */
   rate: number;
+  /** The most requests per second the generator takes (MAX_RATE). */
+  readonly maxRate: number;
   /** Sets the rate (clamped to 0..MAX_RATE); returns the rate in force. */
   setRate(rate: number): number;
   /** Distinct simulated users each upstream answered in the last 10 s. */
@@ -197,6 +199,7 @@ export async function startDemo(engine: DemoEngine, opts: DemoOptions = {}): Pro
     set rate(v: number) {
       traffic.rate = v;
     },
+    maxRate: MAX_RATE,
     setRate(v: number) {
       traffic.rate = v;
       return traffic.rate;

@@ -13,14 +13,15 @@ import type { DataPlane } from '../dataplane/types.js';
 import { serviceLabel, type Deployment } from '../core/model.js';
 import type { DeployEngine } from '../deploy/bg-deploy.js';
 import { width as cells } from './format.js';
-import { activePane, type RateControl } from './actions.js';
 import { useAppState } from './hooks/use-app-state.js';
 import { useFleet } from './hooks/use-fleet.js';
 import { useKeys } from './hooks/use-keys.js';
 import { computeLayout, MIN_COLUMNS, MIN_ROWS, useTerminalSize } from './hooks/use-layout.js';
 import { useStatsSnapshot, type StatsSource } from './hooks/use-stats.js';
 import { useStoreState } from './hooks/use-store-state.js';
-import { PANES, type KeyContext, type Pane, type Scope } from './keymap.js';
+import type { KeyContext, Scope } from './keymap.js';
+import { activePane, PANES, type Pane } from './panes.js';
+import type { TrafficControl } from './ports.js';
 import { AppsPanel } from './panels/AppsPanel.js';
 import { BottomLine } from './panels/BottomLine.js';
 import { lineHint } from './command-line.js';
@@ -37,7 +38,10 @@ import { colourWanted, makeTheme, ThemeContext } from './theme.js';
 import { fleetCounts, fleetHealth, fleetRows, fleetStats } from './fleet.js';
 import { openDeployments } from '../core/deployments.js';
 import { tableHealth } from '../core/table.js';
-import { appRows, deploymentRows, serviceRows, targetRows, type Figures } from './view-model.js';
+import { appRows } from './view/apps.js';
+import { deploymentRows, type Figures } from './view/deployments.js';
+import { serviceRows } from './view/services.js';
+import { targetRows } from './view/targets.js';
 
 /** What the UI needs of the engine. */
 export interface UiEngine {
@@ -64,7 +68,7 @@ const LOG_LINES = 200;
 export interface AppProps {
   readonly engine: UiEngine;
   /** The demo's traffic generator: `[`/`]` change its rate. */
-  readonly demo?: RateControl;
+  readonly demo?: TrafficControl;
   /** After "switchyard" in the status line. @default 'demo' with a demo, else '' */
   readonly title?: string;
   /** Fixes the terminal size (tests); by default it follows the terminal. */
@@ -186,7 +190,7 @@ function Screen({ engine, demo, title, size, sampleMs, fleetMs }: AppProps) {
   const quit = useCallback(() => exit(), [exit]);
   useKeys({
     store,
-    demo,
+    traffic: demo,
     ui,
     dispatch,
     services,

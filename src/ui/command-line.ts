@@ -8,10 +8,11 @@ import { parseArgs } from 'node:util';
 import { SwitchyardError } from '../core/errors.js';
 import type { State } from '../core/model.js';
 import { parseCommandLine, splitArgs, VERBS, type Verb } from '../verbs/language.js';
-import type { Pane } from './keymap.js';
+import type { Pane } from './panes.js';
 
 export type LineIntent =
-  | { readonly kind: 'verb'; readonly verb: Verb }
+  /** A CLI verb; `dangerous`: it deletes, so the UI asks first (as for the keymap's dangerous keys). */
+  | { readonly kind: 'verb'; readonly verb: Verb; readonly dangerous?: true }
   | { readonly kind: 'pane'; readonly pane: Pane }
   | { readonly kind: 'log'; readonly app: string }
   | { readonly kind: 'deploy.start'; readonly file: string; readonly noConfirm: boolean }
@@ -32,6 +33,9 @@ export const LINE_VERBS: readonly { readonly name: string; readonly usage: strin
   { name: 'help', usage: 'help (every key)' },
   { name: 'quit', usage: 'quit' },
 ];
+
+/** The CLI verbs that delete: the `:` line asks before it runs them. */
+const DANGEROUS_VERBS: ReadonlySet<string> = new Set(['remove-target', 'delete']);
 
 const ALL = [...VERBS.map((v) => v.name), ...LINE_VERBS.map((v) => v.name)];
 
@@ -131,7 +135,7 @@ export function parseLine(line: string): LineIntent {
         const near = ALL.filter((v) => v.startsWith(name.slice(0, 2)));
         throw new SwitchyardError('invalid', `unknown command '${name}'${near.length ? `; did you mean ${near.map((n) => `'${n}'`).join(' or ')}?` : ''} (tab completes, ↑ recalls)`);
       }
-      return { kind: 'verb', verb: parseCommandLine(text) };
+      return { kind: 'verb', verb: parseCommandLine(text), ...(DANGEROUS_VERBS.has(name ?? '') ? { dangerous: true as const } : {}) };
   }
 }
 

@@ -1,14 +1,12 @@
 /**
- * Every key of the UI, in one place: the input hooks resolve keys here, the footer shows the
- * bindings that apply where the cursor is, and the help overlay lists them all.
+ * Every key of the UI, in one place: each binding's keys are written once, parsed once
+ * (key-spec.ts), and from them come the matcher, the footer and the help overlay. A `dangerous`
+ * binding asks before it acts.
  */
 import type { Key } from 'ink';
 import type { DeploymentAction } from '../core/deployments.js';
-
-/** The panes, in the order tab visits them (apps and deployments only when there is one to show). */
-export const PANES = ['services', 'targets', 'apps', 'deployments'] as const;
-
-export type Pane = (typeof PANES)[number];
+import { footerText, matches, parseKeySpec, type KeySpec } from './key-spec.js';
+import type { Pane } from './panes.js';
 
 /**
  * Where a binding works: everywhere, in one pane, in a dialog (prompt, picker, confirm), or in an
@@ -71,28 +69,33 @@ export interface KeyContext {
   readonly fleet?: boolean;
 }
 
-export interface Binding {
+interface BindingSource {
   readonly action: ActionId;
   readonly scope: Scope;
-  /** Keys as shown in the footer and the help overlay. */
+  /** Its keys, in the keymap's notation (key-spec.ts); the first is the one the footer shows. */
   readonly keys: readonly string[];
-  /** A word or two for the footer. */
+  /** A word or two for the footer; empty: merged into the next binding's item (`←/→ 5%`). */
   readonly label: string;
   /** The footer's label when it depends on where the cursor is (start or stop). */
   readonly labelFor?: (c: KeyContext) => string;
   /** A few words for the help overlay (≤ 27 characters: two columns fit 80 wide). */
   readonly help: string;
-  /** Shown in the footer (when `when` agrees). */
-  readonly footer: boolean;
+  /** Shown in the footer (when `when` agrees). @default true */
+  readonly footer?: false;
   readonly when?: (c: KeyContext) => boolean;
-  readonly match: (input: string, key: Key) => boolean;
+  /** It deletes or gives something up: the UI asks first, with Cancel as the default. */
+  readonly dangerous?: true;
 }
 
-const plain = (key: Key) => !key.ctrl && !key.meta;
-const char = (c: string) => (input: string, key: Key) => plain(key) && input === c;
-const splits = (c: KeyContext) => c.splitSize > 0;
+export interface Binding extends Omit<BindingSource, 'footer'> {
+  readonly footer: boolean;
+  readonly specs: readonly KeySpec[];
+}
 
-export const KEYMAP: readonly Binding[] = [
+const splits = (c: KeyContext) => c.splitSize > 0;
+const onApp = (c: KeyContext) => c.app !== undefined;
+
+const SOURCE: readonly BindingSource[] = [
   // Services pane: the ratio slider.
   {
     action: 'split.left',
@@ -100,9 +103,7 @@ export const KEYMAP: readonly Binding[] = [
     keys: ['←', '-'],
     label: '',
     help: '5 points to 1st upstream',
-    footer: true,
     when: splits,
-    match: (i, k) => (k.leftArrow && !k.shift && !k.ctrl) || (plain(k) && i === '-'),
   },
   {
     action: 'split.right',
@@ -110,9 +111,7 @@ export const KEYMAP: readonly Binding[] = [
     keys: ['→', '+', '='],
     label: '5%',
     help: '5 points to 2nd upstream',
-    footer: true,
     when: splits,
-    match: (i, k) => (k.rightArrow && !k.shift && !k.ctrl) || (plain(k) && (i === '+' || i === '=')),
   },
   {
     action: 'split.left1',
@@ -120,9 +119,7 @@ export const KEYMAP: readonly Binding[] = [
     keys: ['shift-←'],
     label: '',
     help: '1 point to 1st upstream',
-    footer: true,
     when: splits,
-    match: (_i, k) => k.leftArrow && k.shift,
   },
   {
     action: 'split.right1',
@@ -130,9 +127,7 @@ export const KEYMAP: readonly Binding[] = [
     keys: ['shift-→'],
     label: '1%',
     help: '1 point to 2nd upstream',
-    footer: true,
     when: splits,
-    match: (_i, k) => k.rightArrow && k.shift,
   },
   {
     action: 'split.set',
@@ -140,9 +135,7 @@ export const KEYMAP: readonly Binding[] = [
     keys: ['0-9'],
     label: '0–90%',
     help: '2nd upstream to 0%…90%',
-    footer: true,
     when: splits,
-    match: (i, k) => plain(k) && /^[0-9]$/.test(i),
   },
   {
     action: 'split.second',
@@ -150,9 +143,7 @@ export const KEYMAP: readonly Binding[] = [
     keys: ['G'],
     label: '',
     help: '100% on 2nd (green)',
-    footer: true,
     when: splits,
-    match: char('G'),
   },
   {
     action: 'split.first',
@@ -160,9 +151,7 @@ export const KEYMAP: readonly Binding[] = [
     keys: ['B'],
     label: '100%',
     help: '100% on 1st (blue)',
-    footer: true,
     when: splits,
-    match: char('B'),
   },
   {
     action: 'split.switch',
@@ -170,9 +159,7 @@ export const KEYMAP: readonly Binding[] = [
     keys: ['s'],
     label: 'switch',
     help: 'switch all to the other',
-    footer: true,
     when: splits,
-    match: char('s'),
   },
   {
     action: 'split.focus',
@@ -180,9 +167,7 @@ export const KEYMAP: readonly Binding[] = [
     keys: ['enter'],
     label: 'next upstream',
     help: '3+ upstreams: next one',
-    footer: true,
     when: (c) => c.splitSize > 2,
-    match: (_i, k) => k.return,
   },
   // Targets pane.
   {
@@ -191,9 +176,7 @@ export const KEYMAP: readonly Binding[] = [
     keys: ['w'],
     label: 'weight',
     help: "edit the target's weight",
-    footer: true,
     when: (c) => c.onTarget,
-    match: char('w'),
   },
   // Apps pane.
   {
@@ -203,9 +186,7 @@ export const KEYMAP: readonly Binding[] = [
     label: 'start/stop',
     labelFor: (c) => (c.app?.stopped ? 'start' : 'stop'),
     help: 'stop / start the app',
-    footer: true,
-    when: (c) => c.app !== undefined,
-    match: char('s'),
+    when: onApp,
   },
   {
     action: 'app.restart',
@@ -213,9 +194,7 @@ export const KEYMAP: readonly Binding[] = [
     keys: ['R'],
     label: 'restart',
     help: 'restart (rolling)',
-    footer: true,
-    when: (c) => c.app !== undefined,
-    match: char('R'),
+    when: onApp,
   },
   {
     action: 'app.log',
@@ -223,9 +202,7 @@ export const KEYMAP: readonly Binding[] = [
     keys: ['l', 'enter'],
     label: 'log',
     help: "the app's log",
-    footer: true,
-    when: (c) => c.app !== undefined,
-    match: (i, k) => k.return || (plain(k) && i === 'l'),
+    when: onApp,
   },
   {
     action: 'app.delete',
@@ -233,9 +210,8 @@ export const KEYMAP: readonly Binding[] = [
     keys: ['d'],
     label: 'delete',
     help: 'delete the app (asks)',
-    footer: true,
-    when: (c) => c.app !== undefined,
-    match: char('d'),
+    when: onApp,
+    dangerous: true,
   },
   // Deployments pane.
   {
@@ -244,9 +220,7 @@ export const KEYMAP: readonly Binding[] = [
     keys: ['r'],
     label: 'resume',
     help: 'resume: new version live',
-    footer: true,
     when: (c) => c.deployment?.resume === true,
-    match: char('r'),
   },
   {
     action: 'deploy.abort',
@@ -254,9 +228,8 @@ export const KEYMAP: readonly Binding[] = [
     keys: ['a'],
     label: 'abort',
     help: 'abort: old stays (asks)',
-    footer: true,
     when: (c) => c.deployment?.abort === true,
-    match: char('a'),
+    dangerous: true,
   },
   {
     action: 'deploy.cleanup',
@@ -264,9 +237,8 @@ export const KEYMAP: readonly Binding[] = [
     keys: ['c'],
     label: 'clean up',
     help: 'clean up after an abort',
-    footer: true,
     when: (c) => c.deployment?.cleanup === true,
-    match: char('c'),
+    dangerous: true,
   },
   // Everywhere.
   {
@@ -275,82 +247,28 @@ export const KEYMAP: readonly Binding[] = [
     keys: ['tab', '⇧tab'],
     label: 'pane',
     help: 'next pane / previous pane',
-    footer: true,
-    match: (_i, k) => k.tab,
   },
-  {
-    action: 'cursor.down',
-    scope: 'global',
-    keys: ['j', '↓'],
-    label: '',
-    help: 'move down',
-    footer: true,
-    match: (i, k) => k.downArrow || (plain(k) && i === 'j'),
-  },
-  {
-    action: 'cursor.up',
-    scope: 'global',
-    keys: ['k', '↑'],
-    label: 'move',
-    help: 'move up',
-    footer: true,
-    match: (i, k) => k.upArrow || (plain(k) && i === 'k'),
-  },
-  {
-    action: 'undo',
-    scope: 'global',
-    keys: ['z'],
-    label: 'undo',
-    help: 'undo last change',
-    footer: true,
-    match: char('z'),
-  },
+  { action: 'cursor.down', scope: 'global', keys: ['j', '↓'], label: '', help: 'move down' },
+  { action: 'cursor.up', scope: 'global', keys: ['k', '↑'], label: 'move', help: 'move up' },
+  { action: 'undo', scope: 'global', keys: ['z'], label: 'undo', help: 'undo last change' },
   {
     action: 'fleet.reapply',
     scope: 'global',
     keys: ['A'],
     label: 'apply again',
     help: 'HAProxy: apply all again',
-    footer: true,
     when: (c) => c.fleet === true,
-    match: char('A'),
   },
-  {
-    action: 'command',
-    scope: 'global',
-    keys: [':'],
-    label: 'cmd',
-    help: 'command line (CLI verbs)',
-    footer: true,
-    match: char(':'),
-  },
-  {
-    action: 'filter',
-    scope: 'global',
-    keys: ['/', 'esc'],
-    label: 'filter',
-    help: 'filter list; esc clears',
-    footer: true,
-    match: (i, k) => k.escape || (plain(k) && i === '/'),
-  },
-  {
-    action: 'pause',
-    scope: 'global',
-    keys: ['p'],
-    label: 'pause',
-    help: 'pause/resume numbers',
-    footer: true,
-    match: char('p'),
-  },
+  { action: 'command', scope: 'global', keys: [':'], label: 'cmd', help: 'command line (CLI verbs)' },
+  { action: 'filter', scope: 'global', keys: ['/', 'esc'], label: 'filter', help: 'filter list; esc clears' },
+  { action: 'pause', scope: 'global', keys: ['p'], label: 'pause', help: 'pause/resume numbers' },
   {
     action: 'rate.down',
     scope: 'global',
     keys: ['[', '{'],
     label: '',
     help: 'generator ÷2, { −10 req/s',
-    footer: true,
     when: (c) => c.demo,
-    match: (i, k) => plain(k) && (i === '[' || i === '{'),
   },
   {
     action: 'rate.up',
@@ -358,46 +276,18 @@ export const KEYMAP: readonly Binding[] = [
     keys: [']', '}'],
     label: 'rate',
     help: 'generator ×2, } +10 req/s',
-    footer: true,
     when: (c) => c.demo,
-    match: (i, k) => plain(k) && (i === ']' || i === '}'),
   },
-  {
-    action: 'help',
-    scope: 'global',
-    keys: ['?'],
-    label: 'help',
-    help: 'this help',
-    footer: true,
-    match: char('?'),
-  },
-  {
-    action: 'quit',
-    scope: 'global',
-    keys: ['q', 'ctrl-c'],
-    label: 'quit',
-    help: 'quit (drains, saves)',
-    footer: true,
-    match: (i, k) => (plain(k) && i === 'q') || (k.ctrl && i === 'c'),
-  },
+  { action: 'help', scope: 'global', keys: ['?'], label: 'help', help: 'this help' },
+  { action: 'quit', scope: 'global', keys: ['q', 'ctrl-c'], label: 'quit', help: 'quit (drains, saves)' },
   // Dialogs: the command line, filter and weight prompts, the upstream picker, confirmations.
-  {
-    action: 'dialog.submit',
-    scope: 'dialog',
-    keys: ['enter'],
-    label: 'ok',
-    help: 'apply / choose',
-    footer: true,
-    match: (_i, k) => k.return,
-  },
+  { action: 'dialog.submit', scope: 'dialog', keys: ['enter'], label: 'ok', help: 'apply / choose' },
   {
     action: 'dialog.cancel',
     scope: 'dialog',
     keys: ['esc'],
     label: 'cancel',
     help: 'cancel, change nothing',
-    footer: true,
-    match: (_i, k) => k.escape,
   },
   {
     action: 'dialog.erase',
@@ -406,7 +296,6 @@ export const KEYMAP: readonly Binding[] = [
     label: '',
     help: 'erase a character',
     footer: false,
-    match: (_i, k) => k.backspace || k.delete,
   },
   {
     action: 'dialog.prev',
@@ -415,7 +304,6 @@ export const KEYMAP: readonly Binding[] = [
     label: '',
     help: 'previous choice',
     footer: false,
-    match: (i, k) => k.leftArrow || k.upArrow || (plain(k) && i === 'k'),
   },
   {
     action: 'dialog.next',
@@ -424,7 +312,6 @@ export const KEYMAP: readonly Binding[] = [
     label: '',
     help: 'next choice',
     footer: false,
-    match: (i, k) => k.rightArrow || k.downArrow || k.tab || (plain(k) && i === 'j'),
   },
   // The help overlay.
   {
@@ -433,28 +320,33 @@ export const KEYMAP: readonly Binding[] = [
     keys: ['esc', '?', 'q', 'l'],
     label: 'close',
     help: 'close help (or the log)',
-    footer: true,
-    match: (i, k) => k.escape || (plain(k) && (i === '?' || i === 'q' || i === 'l')),
   },
-  {
-    action: 'help.down',
-    scope: 'help',
-    keys: ['j', '↓'],
-    label: '',
-    help: 'scroll down (newer)',
-    footer: true,
-    match: (i, k) => k.downArrow || (plain(k) && i === 'j'),
-  },
-  {
-    action: 'help.up',
-    scope: 'help',
-    keys: ['k', '↑'],
-    label: 'scroll',
-    help: 'scroll up (older)',
-    footer: true,
-    match: (i, k) => k.upArrow || (plain(k) && i === 'k'),
-  },
+  { action: 'help.down', scope: 'help', keys: ['j', '↓'], label: '', help: 'scroll down (newer)' },
+  { action: 'help.up', scope: 'help', keys: ['k', '↑'], label: 'scroll', help: 'scroll up (older)' },
 ];
+
+export const KEYMAP: readonly Binding[] = SOURCE.map((b) => ({
+  ...b,
+  footer: b.footer ?? true,
+  specs: b.keys.map(parseKeySpec),
+}));
+
+/** Per scope, the named keys it also binds with shift (`←` beside `shift-←`): there the bare spec takes the bare key only. */
+const STRICT: ReadonlyMap<Scope, ReadonlySet<string>> = new Map(
+  [...new Set(KEYMAP.map((b) => b.scope))].map((scope) => [
+    scope,
+    new Set(
+      KEYMAP.filter((b) => b.scope === scope).flatMap((b) =>
+        b.specs.flatMap((s) => (s.kind === 'named' && s.shift ? [s.key] : [])),
+      ),
+    ),
+  ]),
+);
+
+function bindingMatches(b: Binding, input: string, key: Key): boolean {
+  const strict = STRICT.get(b.scope);
+  return b.specs.some((s) => matches(s, input, key, s.kind === 'named' && strict?.has(s.key) === true));
+}
 
 export const SCOPE_TITLES: Readonly<Record<Scope, string>> = {
   services: 'Routes → services (slider)',
@@ -466,17 +358,12 @@ export const SCOPE_TITLES: Readonly<Record<Scope, string>> = {
   help: "this help, an app's log",
 };
 
-/** The binding for a key in `scopes`, first scope first. Escape is tested before anything else (Ink 6 also sets meta on it). */
+/** The binding for a key in `scopes`, first scope first. */
 export function resolve(scopes: readonly Scope[], input: string, key: Key): Binding | undefined {
   for (const scope of scopes) {
-    for (const b of KEYMAP) if (b.scope === scope && b.match(input, key)) return b;
+    for (const b of KEYMAP) if (b.scope === scope && bindingMatches(b, input, key)) return b;
   }
   return undefined;
-}
-
-/** The scopes that apply in a pane, most specific first. */
-export function paneScopes(pane: Pane): readonly Scope[] {
-  return [pane, 'global'];
 }
 
 export interface FooterItem {
@@ -494,7 +381,7 @@ export function footerItems(scopes: readonly Scope[], ctx: KeyContext): FooterIt
   for (const scope of scopes) {
     for (const b of KEYMAP) {
       if (b.scope !== scope || !b.footer || (b.when && !b.when(ctx))) continue;
-      pending.push((b.keys[0] as string).replace('shift-', '⇧'));
+      pending.push(footerText(b.specs[0] as KeySpec));
       if (b.label) {
         items.push({ keys: pending.join('/'), label: b.labelFor?.(ctx) ?? b.label });
         pending = [];
@@ -502,52 +389,4 @@ export function footerItems(scopes: readonly Scope[], ctx: KeyContext): FooterIt
     }
   }
   return items;
-}
-
-/** A key event with nothing pressed: the base of every synthesised one. */
-export const NO_KEY: Key = {
-  upArrow: false,
-  downArrow: false,
-  leftArrow: false,
-  rightArrow: false,
-  pageDown: false,
-  pageUp: false,
-  home: false,
-  end: false,
-  return: false,
-  escape: false,
-  ctrl: false,
-  shift: false,
-  tab: false,
-  backspace: false,
-  delete: false,
-  meta: false,
-  super: false,
-  hyper: false,
-  capsLock: false,
-  numLock: false,
-};
-
-/** The key a single character stands for, as Ink would report it typed alone. */
-export function keyOf(ch: string): Key {
-  const code = ch.charCodeAt(0);
-  if (ch === '\t') return { ...NO_KEY, tab: true };
-  if (ch === '\r' || ch === '\n') return { ...NO_KEY, return: true };
-  if (ch === '\u007f' || ch === '\b') return { ...NO_KEY, delete: true };
-  if (code < 0x20) return { ...NO_KEY, ctrl: true };
-  return { ...NO_KEY, shift: /^[A-Z]$/.test(ch) };
-}
-
-/**
- * Ink hands over several characters that arrive together (a paste, keys sent by a script) as one
- * string; they are taken one key at a time, so `:split demo blue=50⏎` pasted in works as typed.
- */
-export function splitKeys(input: string, key: Key): [string, Key][] {
-  const chars = [...input];
-  if (chars.length <= 1 || key.ctrl || key.meta || key.escape) return [[input, key]];
-  return chars.map((ch) => {
-    const k = keyOf(ch);
-    // Ink reports ctrl-letter with the letter as input.
-    return [k.ctrl ? String.fromCharCode(ch.charCodeAt(0) + 96) : ch, k];
-  });
 }

@@ -4,14 +4,15 @@
  * the state is saved whatever way the UI ended.
  */
 import { render } from 'ink';
-import type { Demo } from '../demo/index.js';
 import { App, type UiEngine } from './App.js';
+import type { TrafficControl } from './ports.js';
 
 export const NO_TTY_MESSAGE =
   'switchyard needs an interactive terminal for its UI; run "switchyard serve" for the headless engine';
 
 export interface RunOptions {
-  readonly demo?: Demo;
+  /** The demo's traffic generator (the composition root passes the demo). */
+  readonly demo?: TrafficControl;
   readonly title?: string;
 }
 

@@ -1,7 +1,7 @@
 /** The layout with apps and deployments: the frame stays within rows - 1, the focused area gets the room. */
 import { describe, expect, it } from 'vitest';
 import { computeLayout, type Counts, type Layout } from '../../src/ui/hooks/use-layout.js';
-import { PANES, type Pane } from '../../src/ui/keymap.js';
+import { PANES, type Pane } from '../../src/ui/panes.js';
 import { fmtDuration, wrap } from '../../src/ui/format.js';
 
 const HEADERS: Readonly<Record<Pane, number>> = { services: 0, targets: 1, apps: 1, deployments: 0 };

@@ -1,7 +1,7 @@
 /** The UI's own state (panes, cursors, dialogs, flash), as a reducer over a typed action union. */
 import { useEffect, useReducer, type Dispatch } from 'react';
 import type { Command } from '../../core/commands.js';
-import { PANES, type Pane } from '../keymap.js';
+import { PANES, type Pane } from '../panes.js';
 import type { SplitAction } from '../split.js';
 
 export type PromptKind = 'weight' | 'command' | 'filter';

@@ -7,7 +7,7 @@
  */
 import { useCallback, useEffect, useMemo, useSyncExternalStore } from 'react';
 import type { ApplyResult, DataPlaneReport } from '../../dataplane/types.js';
-import type { FleetControl } from '../actions.js';
+import type { FleetControl } from '../ports.js';
 import { EMPTY_FLEET, notApplied, notAppliedText, type FleetSnapshot } from '../fleet.js';
 
 /** What the UI needs of the data plane. */

@@ -1,6 +1,6 @@
 /**
- * Keyboard wiring only. One input handler, stable for the life of the app, routes each key by
- * what is open (panes, a dialog, the help) using the context of the last render:
+ * Keyboard wiring only. One input handler, stable for the life of the app, turns each key into
+ * intents (key-intent.ts, pure) from the context of the last render and has perform.ts do them:
  *
  * - Ink subscribes `useInput` handlers in a passive effect, so swapping handlers (or `isActive`)
  *   on each state change leaves a gap in which a fast key reaches the previous handler.
@@ -10,11 +10,30 @@
  */
 import { useCallback, useLayoutEffect, useRef } from 'react';
 import { useInput, type Key } from 'ink';
-import { handleKey, type ActionContext } from '../actions.js';
-import { splitKeys } from '../keymap.js';
-import { uiReducer, type UiAction } from './use-app-state.js';
+import type { KeyView } from '../intent.js';
+import { keyIntents } from '../key-intent.js';
+import { splitKeys } from '../key-events.js';
+import { perform, type Effects } from '../perform.js';
+import { uiReducer, type UiAction, type UiState } from './use-app-state.js';
 
-export function useKeys(context: ActionContext): void {
+/** Everything a key may need, as of the last render: what it reads and what it acts on. */
+export interface KeysContext
+  extends Effects, Omit<KeyView, 'state' | 'canUndo' | 'deployer' | 'fleet' | 'traffic'> {
+  readonly ui: UiState;
+}
+
+function viewOf(c: KeysContext): KeyView {
+  return {
+    ...c,
+    state: c.store.state,
+    canUndo: c.store.canUndo,
+    deployer: c.deployer !== undefined,
+    fleet: c.fleet !== undefined,
+    traffic: c.traffic ? { rate: c.traffic.rate, maxRate: c.traffic.maxRate } : undefined,
+  };
+}
+
+export function useKeys(context: KeysContext): void {
   const latest = useRef(context);
   useLayoutEffect(() => {
     latest.current = context;
@@ -26,7 +45,8 @@ export function useKeys(context: ActionContext): void {
         latest.current = { ...latest.current, ui: uiReducer(latest.current.ui, a) };
         now.dispatch(a);
       };
-      handleKey({ ...now, dispatch }, one, k);
+      const c = { ...now, dispatch };
+      perform(c, keyIntents(viewOf(c), one, k));
     }
   }, []);
   useInput(onInput);

@@ -4,7 +4,7 @@
  */
 import { useCallback, useSyncExternalStore } from 'react';
 import { useStdout } from 'ink';
-import type { Pane } from '../keymap.js';
+import type { Pane } from '../panes.js';
 
 /** Widths of the upstreams/targets table; a numeric column of width 0 is hidden. */
 export interface TargetColumns {

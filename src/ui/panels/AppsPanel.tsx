@@ -1,7 +1,8 @@
+/** The apps pane's view: renders the rows view/apps.ts makes (state, instances, rate, routes), nothing more. */
 import { Box } from 'ink';
 import { fmtRate, padEnd, padStart, truncate, width as cells } from '../format.js';
 import { SYMBOLS, useTheme } from '../theme.js';
-import type { AppRow } from '../view-model.js';
+import type { AppRow } from '../view/apps.js';
 import { Line, type Segment } from './Line.js';
 import { SectionTitle } from './SectionTitle.js';
 import { windowOf } from './window.js';

@@ -1,3 +1,4 @@
+/** The line above the footer, drawn: the open prompt, picker or confirmation, else the last flash. */
 import { Box, Text } from 'ink';
 import type { Flash, Mode } from '../hooks/use-app-state.js';
 import { truncate, width as cells } from '../format.js';

@@ -1,16 +1,11 @@
+/** The deployments pane's view: each open deployment, its apps and the words of deployment-words.ts, wrapped and fitted to the lines it has. */
 import type { ReactElement } from 'react';
 import { Box } from 'ink';
-import { fmtCount, fmtRate, padEnd, padStart, truncate, width as cells } from '../format.js';
+import { fmtCount, fmtRate, padEnd, padStart, truncate, width as cells, wrap } from '../format.js';
 import { SYMBOLS, useTheme, type Theme, type Tone } from '../theme.js';
-import {
-  deploymentLines,
-  deploymentParagraphs,
-  paragraphIndent,
-  paragraphLines,
-  type DeploySide,
-  type DeploymentRow,
-  type Health,
-} from '../view-model.js';
+import { deploymentParagraphs, type Paragraph } from '../deployment-words.js';
+import type { Health } from '../view/common.js';
+import type { DeploySide, DeploymentRow } from '../view/deployments.js';
 import { Line, type Segment } from './Line.js';
 import { SectionTitle } from './SectionTitle.js';
 
@@ -32,6 +27,25 @@ const STATES: Readonly<Record<string, Health>> = {
   aborted: { tone: 'stopped', symbol: 'stopped', word: 'aborted' },
   failed: { tone: 'failing', symbol: 'failing', word: 'failed' },
 };
+
+/** Where a paragraph's text starts: after `  r resume   ` or a plain indent. */
+const KEYED_INDENT = 14;
+const PLAIN_INDENT = 4;
+
+function paragraphIndent(p: Paragraph): number {
+  return p.key ? KEYED_INDENT : PLAIN_INDENT;
+}
+
+/** A paragraph's text, wrapped to the panel's width. */
+function paragraphLines(p: Paragraph, width: number): string[] {
+  return wrap(p.text, width - 1 - paragraphIndent(p));
+}
+
+/** Lines of a deployment shown in full at `width`: its header, the old and new app of each module, its paragraphs. */
+function deploymentLines(row: DeploymentRow, width: number): number {
+  const modules = row.modules.reduce((a, m) => a + (m.old ? 2 : 1), 0);
+  return 1 + modules + deploymentParagraphs(row).reduce((a, p) => a + paragraphLines(p, width).length, 0);
+}
 
 /** The deployments that wait for a decision or a cleanup, so that the lines below can be shown all at once. */
 export function wantedLines(rows: readonly DeploymentRow[], width: number): number {

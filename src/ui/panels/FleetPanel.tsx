@@ -1,3 +1,4 @@
+/** The HAProxy fleet's lines: one per instance, its state and why. */
 import { Box } from 'ink';
 import type { FleetRow } from '../fleet.js';
 import { counted, padEnd, width as cells } from '../format.js';

@@ -1,3 +1,4 @@
+/** The footer: the keymap's items for where the cursor is, laid out in the lines it has. */
 import { Box } from 'ink';
 import { footerItems, type FooterItem, type KeyContext, type Scope } from '../keymap.js';
 import { truncate, width as cells } from '../format.js';

@@ -1,3 +1,4 @@
+/** The `?` overlay: every binding of the keymap and the `:` line's verbs, in one or two columns. */
 import { Box } from 'ink';
 import { KEYMAP, SCOPE_TITLES, type Scope } from '../keymap.js';
 import { LINE_HELP } from '../command-line.js';

@@ -1,3 +1,4 @@
+/** One terminal line made of styled segments, cut (never wrapped) to fit. */
 import { Text } from 'ink';
 
 /** A run of text with one style. */

@@ -1,3 +1,4 @@
+/** The log overlay: an app's last log lines, scrolled. */
 import { Box } from 'ink';
 import type { AppStatus } from '../../apps/supervisor.js';
 import { truncate } from '../format.js';

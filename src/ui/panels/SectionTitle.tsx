@@ -1,3 +1,4 @@
+/** A pane's title rule, which says whether the pane has the keys. */
 import { padEnd, width as cells } from '../format.js';
 import { useTheme } from '../theme.js';
 import { Line } from './Line.js';

@@ -1,8 +1,9 @@
+/** The routes → services pane's view: renders the rows view/services.ts makes, each split as a bar. */
 import { Box } from 'ink';
 import { describeSticky } from '../../core/sticky.js';
 import { barCells, fmtRate, padEnd, padStart, width as cells } from '../format.js';
 import { useTheme, type Theme } from '../theme.js';
-import type { ServiceRow, SplitPart } from '../view-model.js';
+import type { ServiceRow, SplitPart } from '../view/services.js';
 import { Line, type Segment } from './Line.js';
 import { SectionTitle } from './SectionTitle.js';
 import { windowOf } from './window.js';

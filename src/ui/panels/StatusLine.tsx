@@ -1,3 +1,4 @@
+/** The status lines at the top: where switchyard listens, the totals, the generator, the fleet. */
 import { Box } from 'ink';
 import type { CounterSnapshot } from '../../proxy/stats.js';
 import { counted, fmtCount, fmtRate, width as cells } from '../format.js';

@@ -1,9 +1,10 @@
+/** The upstreams → targets pane's view: renders the rows view/targets.ts makes in the layout's columns. */
 import { Box } from 'ink';
 import type { Theme } from '../theme.js';
 import { fmtCount, fmtMs, fmtPct, fmtRate, padEnd, padStart, sparkline } from '../format.js';
 import type { TargetColumns } from '../hooks/use-layout.js';
 import { SYMBOLS, useTheme } from '../theme.js';
-import type { TargetRow } from '../view-model.js';
+import type { TargetRow } from '../view/targets.js';
 import { Line, type Segment } from './Line.js';
 import { SectionTitle } from './SectionTitle.js';
 import { windowOf } from './window.js';
