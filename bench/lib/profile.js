@@ -19,23 +19,46 @@ function where(url) {
   return url;
 }
 
-export function summarize(file, top = 25) {
-  const prof = JSON.parse(fs.readFileSync(file, 'utf8'));
-  const total = prof.endTime - prof.startTime;
-  const byId = new Map(prof.nodes.map((n) => [n.id, n]));
+/** Self time (µs) per profile node, from the sample stream (timeDeltas[i] is the gap before sample i). */
+function nodeSelfTimes(prof) {
   const selfUs = new Map();
-  // Self time per node from the sample stream (timeDeltas[i] is the gap before sample i).
   for (let i = 0; i < prof.samples.length; i++) {
     const id = prof.samples[i];
     selfUs.set(id, (selfUs.get(id) ?? 0) + (prof.timeDeltas[i + 1] ?? 0));
   }
+  return selfUs;
+}
+
+function fnKey(cf) {
+  const file = cf.url ? path.basename(cf.url.replace(/^file:\/\//, '')) : '';
+  return `${cf.functionName || '(anonymous)'} ${file}${cf.url ? `:${cf.lineNumber + 1}` : ''}`;
+}
+
+/** Self time (µs) per function of a .cpuprofile, idle left out: what bench/compare-profiles.js sets side by side. */
+export function selfTimes(file) {
+  const prof = JSON.parse(fs.readFileSync(file, 'utf8'));
+  const byId = new Map(prof.nodes.map((n) => [n.id, n]));
+  const fns = new Map();
+  for (const [id, us] of nodeSelfTimes(prof)) {
+    const cf = byId.get(id).callFrame;
+    if (cf.functionName === '(idle)') continue;
+    const key = fnKey(cf);
+    fns.set(key, (fns.get(key) ?? 0) + us);
+  }
+  return fns;
+}
+
+export function summarize(file, top = 25) {
+  const prof = JSON.parse(fs.readFileSync(file, 'utf8'));
+  const total = prof.endTime - prof.startTime;
+  const byId = new Map(prof.nodes.map((n) => [n.id, n]));
+  const selfUs = nodeSelfTimes(prof);
   const fns = new Map();
   const pkgs = new Map();
   for (const [id, us] of selfUs) {
     const n = byId.get(id);
     const cf = n.callFrame;
-    const file = cf.url ? path.basename(cf.url.replace(/^file:\/\//, '')) : '';
-    const key = `${cf.functionName || '(anonymous)'} ${file}${cf.url ? `:${cf.lineNumber + 1}` : ''}`;
+    const key = fnKey(cf);
     fns.set(key, (fns.get(key) ?? 0) + us);
     const pkg =
       cf.functionName === '(idle)'

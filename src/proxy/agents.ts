@@ -46,11 +46,31 @@ interface Timeouts {
   readonly read: number;
 }
 
-/** Sockets are made with the connect timeout, switch to the read timeout once connected, and get it back when reused. */
+/** The idle limit a target's `Keep-Alive: timeout=N` asks for, less a second (Node's margin), by header text. */
+const HINTS = new Map<string, number>();
+
+function hintMs(header: string): number {
+  let ms = HINTS.get(header);
+  if (ms === undefined) {
+    const m = /^timeout=(\d+)/.exec(header);
+    ms = m ? Number(m[1]) * 1000 - 1000 : Infinity;
+    if (HINTS.size < 64) HINTS.set(header, ms);
+  }
+  return ms;
+}
+
+/**
+ * Sockets are made with the connect timeout and switch to the read timeout once connected; a free
+ * socket keeps it (or the shorter idle limit the target's Keep-Alive header asked for, as Node
+ * does) and a reused one gets it back. The agent itself has no `timeout`, so Node adds no
+ * listener and arms no timer per request: a socket's timer is set only when its limit changes.
+ */
 function timed<A extends http.Agent>(agent: A, t: Timeouts): A {
   const a = agent as A & {
     createConnection(options: object, cb: unknown): Socket;
     reuseSocket(socket: Socket, req: http.ClientRequest): void;
+    keepSocketAlive(socket: Socket): boolean;
+    keepAliveMsecs: number;
   };
   const create = a.createConnection.bind(a);
   a.createConnection = (options: object, cb: unknown) => {
@@ -59,8 +79,22 @@ function timed<A extends http.Agent>(agent: A, t: Timeouts): A {
     socket.on('timeout', onSocketTimeout);
     return socket;
   };
+  a.keepSocketAlive = (socket: Socket) => {
+    socket.setKeepAlive(true, a.keepAliveMsecs);
+    socket.unref();
+    const res = (socket as Socket & { _httpMessage?: { res?: http.IncomingMessage } })._httpMessage?.res;
+    const hint = res?.headers['keep-alive'] as string | undefined;
+    let idle = t.read;
+    if (hint !== undefined) {
+      const ms = hintMs(hint);
+      // Too short to reuse safely: the target may close it as the next request goes out.
+      if (ms <= 0) return false;
+      if (ms < idle) idle = ms;
+    }
+    if (socket.timeout !== idle) socket.setTimeout(idle);
+    return true;
+  };
   const reuse = a.reuseSocket.bind(a);
-  // A free socket's timeout is the agent's, or shorter when the target's Keep-Alive header asked.
   a.reuseSocket = (socket: Socket, req: http.ClientRequest) => {
     reuse(socket, req);
     if (socket.timeout !== t.read) socket.setTimeout(t.read);
@@ -88,14 +122,8 @@ export class Agents {
       : `http|${timing}`;
     let a = this.agents.get(key);
     if (!a) {
-      // The agent's own timeout is what a free socket keeps (and what Node restores when one is freed).
-      const common = {
-        keepAlive: true,
-        maxSockets: 1024,
-        maxFreeSockets: 256,
-        scheduling: 'lifo',
-        timeout: s.read_timeout,
-      } as const;
+      // No `timeout` here: `timed` keeps the sockets' limits.
+      const common = { keepAlive: true, maxSockets: 1024, maxFreeSockets: 256, scheduling: 'lifo' } as const;
       const t = { connect: s.connect_timeout, read: s.read_timeout };
       a = secure
         ? timed(
