@@ -10,7 +10,7 @@ import https from 'node:https';
 import type { AddressInfo, Server, Socket } from 'node:net';
 import type { Store } from '../core/store.js';
 import { normalizePath } from '../core/router.js';
-import { requestKey } from '../core/sticky.js';
+import { requestKey, type KeyPlan } from '../core/sticky.js';
 import {
   matchHost,
   pickTarget,
@@ -179,6 +179,18 @@ export class ProxyServer {
     req.url = upstreamUrl(route, a.path, m, a.url);
   }
 
+  /**
+   * A sticky pick's hash key (-1: the plan is none, pick by weight). An HTTP request without the
+   * hash cookie is given one, as Kong does (`giveCookie`); a WebSocket cannot be.
+   */
+  private key(plan: KeyPlan | null, req: Req, route: RouteEntry, giveCookie: boolean): number {
+    if (plan === null) return -1;
+    const a = this.asked;
+    return giveCookie
+      ? keyOf(plan, req, a.path, a.url, route)
+      : requestKey(plan, req, a.path, a.url, route.regexes);
+  }
+
   private onRequest(req: Req, res: http.ServerResponse): void {
     const start = performance.now();
     const route = this.match(req);
@@ -200,11 +212,7 @@ export class ProxyServer {
     let upstream: UpstreamEntry | undefined;
     if (service === null) upstream = undefined;
     else if (pin === undefined)
-      upstream = pickUpstream(
-        service,
-        null,
-        service.hash === null ? -1 : keyOf(service.hash, req, a.path, a.url, route),
-      );
+      upstream = pickUpstream(service, null, this.key(service.hash, req, route, true));
     else {
       upstream = service.upstreams.find((u) => u.name === pin);
       if (upstream === undefined) return unavailable(res, route, service, start, pin as string);
@@ -212,12 +220,7 @@ export class ProxyServer {
     const target =
       upstream === undefined
         ? undefined
-        : pickTarget(
-            upstream,
-            null,
-            upstream.hash === null ? -1 : keyOf(upstream.hash, req, a.path, a.url, route),
-            start,
-          );
+        : pickTarget(upstream, null, this.key(upstream.hash, req, route, true), start);
     if (service === null || upstream === undefined || target === undefined)
       return unavailable(res, route, service, start);
     req[FLIGHT] = {
@@ -260,27 +263,14 @@ export class ProxyServer {
     const service = route?.service ?? null;
     // A WebSocket sticks by what the request carries (it cannot be given a cookie).
     const upstream =
-      service === null
+      service === null || route === undefined
         ? undefined
-        : pickUpstream(
-            service,
-            null,
-            service.hash === null || route === undefined
-              ? -1
-              : requestKey(service.hash, req, a.path, a.url, route.regexes),
-          );
+        : pickUpstream(service, null, this.key(service.hash, req, route, false));
     const now = performance.now();
     const target =
-      upstream === undefined
+      upstream === undefined || route === undefined
         ? undefined
-        : pickTarget(
-            upstream,
-            null,
-            upstream.hash === null || route === undefined
-              ? -1
-              : requestKey(upstream.hash, req, a.path, a.url, route.regexes),
-            now,
-          );
+        : pickTarget(upstream, null, this.key(upstream.hash, req, route, false), now);
     if (
       route === undefined ||
       service === null ||
