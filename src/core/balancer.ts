@@ -129,43 +129,30 @@ export function observe(l: TargetLoad, rtt: number, now: number): void {
   l.touched = now;
 }
 
-/**
- * Kong's least-connections: the fewest requests in flight per weight ((active + 1) / weight);
- * among equals, a rotation (`start`) so that idle targets share the traffic by turns.
- */
-export function leastLoaded<T, C>(
-  peers: readonly T[],
-  weights: readonly number[],
-  loads: readonly TargetLoad[],
-  start: number,
-  available: (peer: T, ctx: C) => boolean,
-  ctx: C,
-): number {
-  const n = peers.length;
-  let best = -1;
-  let bestScore = Infinity;
-  for (let k = 0; k < n; k++) {
-    const i = (start + k) % n;
-    const w = weights[i] as number;
-    if (w === 0 || !available(peers[i] as T, ctx)) continue;
-    const score = ((loads[i] as TargetLoad).active + 1) / w;
-    if (score < bestScore) {
-      best = i;
-      bestScore = score;
-    }
-  }
-  return best;
+/** Kong's least-connections score: requests in flight per weight ((active + 1) / weight, the weight applied by `lowest`). */
+export function inFlightScore(l: TargetLoad): number {
+  return l.active + 1;
 }
 
 /**
- * Kong's latency balancer: the lowest EWMA of response times per weight, each EWMA decayed to
- * `now` (so a target that was slow gets tried again once its bad record has faded).
+ * Kong's latency score: the target's EWMA of response times decayed to `now`, so a target that
+ * was slow gets tried again once its bad record has faded.
  */
-export function fastest<T, C>(
+export function latencyScore(l: TargetLoad, now: number): number {
+  return decayed(l, 0, now);
+}
+
+/**
+ * Kong's least-connections and latency balancers: the available peer with the lowest
+ * `score(load, now) / weight`; among equals, a rotation (`start`) so that idle targets share the
+ * traffic by turns.
+ */
+export function lowest<T, C>(
   peers: readonly T[],
   weights: readonly number[],
   loads: readonly TargetLoad[],
   start: number,
+  score: (l: TargetLoad, now: number) => number,
   now: number,
   available: (peer: T, ctx: C) => boolean,
   ctx: C,
@@ -177,10 +164,10 @@ export function fastest<T, C>(
     const i = (start + k) % n;
     const w = weights[i] as number;
     if (w === 0 || !available(peers[i] as T, ctx)) continue;
-    const score = decayed(loads[i] as TargetLoad, 0, now) / w;
-    if (score < bestScore) {
+    const v = score(loads[i] as TargetLoad, now) / w;
+    if (v < bestScore) {
       best = i;
-      bestScore = score;
+      bestScore = v;
     }
   }
   return best;

@@ -1,5 +1,5 @@
 /** The request path's balancer picks (upstream of a split, target of an upstream) and load accounting. */
-import { fastest, leastLoaded, observe, rendezvous } from '../balancer.js';
+import { inFlightScore, latencyScore, lowest, observe, rendezvous } from '../balancer.js';
 import { takesTraffic, type HealthOf } from '../traffic.js';
 import type { RoutingTable, ServiceEntry, TargetEntry, UpstreamEntry } from './entries.js';
 
@@ -78,11 +78,11 @@ export function pickTarget(
       i = rendezvous(b.peers, b.weights, u.seeds, key, targetUp, ctx);
       break;
     case 'least-connections':
-      i = leastLoaded(b.peers, b.weights, u.loads, u.turn.n++ % b.peers.length, targetUp, ctx);
+    case 'latency': {
+      const score = u.algorithm === 'latency' ? latencyScore : inFlightScore;
+      i = lowest(b.peers, b.weights, u.loads, u.turn.n++ % b.peers.length, score, now, targetUp, ctx);
       break;
-    case 'latency':
-      i = fastest(b.peers, b.weights, u.loads, u.turn.n++ % b.peers.length, now, targetUp, ctx);
-      break;
+    }
   }
   return i === -1 ? undefined : b.peers[i];
 }
