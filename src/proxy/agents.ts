@@ -12,6 +12,7 @@ import type { Socket } from 'node:net';
 import tls from 'node:tls';
 import type { Service } from '../core/model.js';
 import { overTls } from '../core/schema.js';
+import { HINT, type Answer } from './respond.js';
 
 /** Kong's tls_verify_depth (nginx's proxy_ssl_verify_depth, OpenSSL's verify depth). */
 function depthCheck(depth: number): (host: string, cert: tls.PeerCertificate) => Error | undefined {
@@ -59,19 +60,35 @@ function hintMs(header: string): number {
   return ms;
 }
 
+/** How often free sockets are checked against the idle limit their target's Keep-Alive hint set. */
+const SWEEP_MS = 500;
+/** When a free socket must be closed (performance.now() ms; Infinity: it keeps read_timeout). */
+const FREE_UNTIL = Symbol('switchyard.freeUntil');
+type Pooled = Socket & { [FREE_UNTIL]?: number };
+
+/** Closes the free sockets whose target's Keep-Alive hint has run out (the agent drops them on close). */
+function sweep(agent: http.Agent): void {
+  const now = performance.now();
+  for (const list of Object.values(agent.freeSockets))
+    if (list !== undefined)
+      for (const s of list as Pooled[]) if ((s[FREE_UNTIL] ?? Infinity) <= now) s.destroy();
+}
+
 /**
- * Sockets are made with the connect timeout and switch to the read timeout once connected; a free
- * socket keeps it (or the shorter idle limit the target's Keep-Alive header asked for, as Node
- * does) and a reused one gets it back. The agent itself has no `timeout`, so Node adds no
- * listener and arms no timer per request: a socket's timer is set only when its limit changes.
+ * Sockets are made with the connect timeout and switch to the read timeout once connected, which
+ * they keep: the agent itself has no `timeout`, so Node adds no listener and arms no timer per
+ * request. A free socket whose target asked to be left sooner (`Keep-Alive: timeout=N`, read by
+ * respond.ts as the headers went by) is closed by a sweep every half second, before the target
+ * would close it (Node's one-second margin, less the sweep's period): no timer is re-armed as a
+ * socket goes free and back to work.
  */
 function timed<A extends http.Agent>(agent: A, t: Timeouts): A {
   const a = agent as A & {
     createConnection(options: object, cb: unknown): Socket;
-    reuseSocket(socket: Socket, req: http.ClientRequest): void;
     keepSocketAlive(socket: Socket): boolean;
     keepAliveMsecs: number;
   };
+  let sweeper: NodeJS.Timeout | null = null;
   const create = a.createConnection.bind(a);
   a.createConnection = (options: object, cb: unknown) => {
     const socket = create({ ...options, timeout: t.connect }, cb);
@@ -79,25 +96,30 @@ function timed<A extends http.Agent>(agent: A, t: Timeouts): A {
     socket.on('timeout', onSocketTimeout);
     return socket;
   };
-  a.keepSocketAlive = (socket: Socket) => {
+  a.keepSocketAlive = (socket: Pooled) => {
     socket.setKeepAlive(true, a.keepAliveMsecs);
     socket.unref();
-    const res = (socket as Socket & { _httpMessage?: { res?: http.IncomingMessage } })._httpMessage?.res;
-    const hint = res?.headers['keep-alive'] as string | undefined;
-    let idle = t.read;
-    if (hint !== undefined) {
-      const ms = hintMs(hint);
+    const res = (socket as Socket & { _httpMessage?: { res?: Answer } })._httpMessage?.res;
+    // A response respond.ts did not write (none should reach here) is read the slow way.
+    const hint = res === undefined ? null : (res[HINT] ?? (res.headers['keep-alive'] as string | undefined));
+    let until = Infinity;
+    if (hint !== null && hint !== undefined) {
+      const ms = hintMs(hint) - SWEEP_MS;
       // Too short to reuse safely: the target may close it as the next request goes out.
       if (ms <= 0) return false;
-      if (ms < idle) idle = ms;
+      if (ms < t.read) {
+        until = performance.now() + ms;
+        sweeper ??= setInterval(() => sweep(agent), SWEEP_MS).unref();
+      }
     }
-    if (socket.timeout !== idle) socket.setTimeout(idle);
+    socket[FREE_UNTIL] = until;
     return true;
   };
-  const reuse = a.reuseSocket.bind(a);
-  a.reuseSocket = (socket: Socket, req: http.ClientRequest) => {
-    reuse(socket, req);
-    if (socket.timeout !== t.read) socket.setTimeout(t.read);
+  const destroy = a.destroy.bind(a);
+  a.destroy = () => {
+    if (sweeper !== null) clearInterval(sweeper);
+    sweeper = null;
+    destroy();
   };
   return agent;
 }

@@ -101,24 +101,21 @@ export function keyOf(plan: KeyPlan, req: StickyReq, path: string, url: string, 
   return hashString(cookie.value);
 }
 
-/** Whether responses through this upstream, for this service, need `onProxyRes` at all. */
-export function watchesResponses(service: ServiceEntry, upstream: UpstreamEntry): boolean {
+/** Whether responses through this upstream need `onProxyRes` at all (passive health checks). */
+export function watchesResponses(upstream: UpstreamEntry): boolean {
   const hc = upstream.healthchecks;
-  return (
-    (hc !== null && passiveOn(hc)) ||
-    (service.hash !== null && service.hash.cookie !== null) ||
-    (upstream.hash !== null && upstream.hash.cookie !== null)
-  );
+  return hc !== null && passiveOn(hc);
 }
 
-/** The cookie a sticky pick gave, and the status passive health checks count. */
-export function onProxyRes(proxyRes: http.IncomingMessage, req: http.IncomingMessage): void {
+/** The Set-Cookie values a sticky pick gave this request (null: none), added to its response by respond.ts. */
+export function givenCookies(req: http.IncomingMessage): string[] | null {
   const cookies = (req as StickyReq)[COOKIES];
-  if (cookies !== undefined) {
-    const set = proxyRes.headers['set-cookie'] ?? [];
-    for (const c of cookies) set.push(`${c.name}=${c.value}; Path=${c.path}; SameSite=Lax; HttpOnly`);
-    proxyRes.headers['set-cookie'] = set;
-  }
+  if (cookies === undefined) return null;
+  return cookies.map((c) => `${c.name}=${c.value}; Path=${c.path}; SameSite=Lax; HttpOnly`);
+}
+
+/** The status passive health checks count (added only where the upstream checks passively). */
+export function onProxyRes(proxyRes: http.IncomingMessage, req: http.IncomingMessage): void {
   const f = (req as Req)[FLIGHT];
   if (f === undefined) return;
   const hc = f.upstream.healthchecks;

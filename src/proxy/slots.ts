@@ -10,6 +10,7 @@ import { overTls } from '../core/schema.js';
 import type { RouteEntry, RoutingTable, ServiceEntry, TargetEntry, UpstreamEntry } from '../core/table.js';
 import type { Agents } from './agents.js';
 import { onProxyReq, onProxyRes, watchesResponses } from './flight.js';
+import { respond } from './respond.js';
 import type { Counter, Group, Stats } from './stats.js';
 
 export type OnError = (err: Error, req: http.IncomingMessage, res: http.ServerResponse | Socket) => void;
@@ -54,6 +55,8 @@ export class TargetSlot {
       target,
       agent: this.agents.for(s),
       toProxy: true,
+      // respond.ts writes the answer: one writeHead of the raw headers, less the hop-by-hop ones.
+      selfHandleResponse: true,
       ...(secure ? { secure: s.tls_verify === true } : {}),
     };
     if (preserveHost || hostHeader === null) options.changeOrigin = !preserveHost;
@@ -63,7 +66,8 @@ export class TargetSlot {
       };
     const p = httpProxy.createProxyServer(options);
     p.on('error', this.onError);
-    if (watchesResponses(service, this.upstream)) p.on('proxyRes', onProxyRes);
+    if (watchesResponses(this.upstream)) p.on('proxyRes', onProxyRes);
+    p.on('proxyRes', respond);
     if (s.write_timeout !== s.read_timeout) p.on('proxyReq', onProxyReq);
     return p;
   }
