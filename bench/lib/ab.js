@@ -4,11 +4,13 @@
  * measured in pairs with the same connections and duration, alternating which goes first, so a
  * noisy moment on a shared machine lands on both sides alike. Each pair gives one ratio:
  * switchyard's CPU µs per request ÷ bare's (the CPU of each proxy process, from /proc, divided by
- * the requests it served). The summary (median, spread) is goals.js's `abSummary`.
+ * the requests it served). Where it can (pin.js), the two proxies run on a core of their own and
+ * everything else on the others. The summary (median, spread) is goals.js's `abSummary`.
  */
 import { measure } from './measure.js';
 import { HOST, startBareProxy } from './subjects.js';
 import { abSummary } from './goals.js';
+import { pin, pinning, unpinAll } from './pin.js';
 
 const keep = (r) => ({
   requests: r.requests,
@@ -32,6 +34,11 @@ export async function interleavedAB(ctx, { label, start }) {
     sy = await start(ctx);
     if (sy.skipped) return { label, skipped: sy.skipped };
     const sides = { bare, switchyard: sy };
+    const plan = pinning();
+    if (plan) {
+      for (const s of Object.values(sides)) pin(s.pid, plan.subjects);
+      for (const p of [lg.pid(), backends.pid, process.pid]) if (p) pin(p, plan.rest);
+    }
     for (const s of Object.values(sides))
       await lg.run({ url: s.url, headers: { host: HOST }, connections: P.connections, duration: P.warmupS });
     const pairs = [];
@@ -58,6 +65,9 @@ export async function interleavedAB(ctx, { label, start }) {
     }
     return {
       label,
+      pinned: plan
+        ? `the proxies on CPU ${plan.subjects}; load generator, backends and harness on CPU ${plan.rest}`
+        : null,
       connections: P.connections,
       durationS: P.abDurationS,
       warmupS: P.abWarmupS,
@@ -65,6 +75,7 @@ export async function interleavedAB(ctx, { label, start }) {
       summary: abSummary(pairs.map((p) => p.ratio)),
     };
   } finally {
+    unpinAll();
     await sy?.stop?.();
     await bare.stop();
   }
