@@ -32,6 +32,8 @@ export interface Flight {
   attemptAt: number;
   /** Still sending the request to the target, under the service's write_timeout. */
   writing: boolean;
+  /** The target's answer, once its headers came (respond.ts streams its body). */
+  answer: http.IncomingMessage | null;
 }
 
 export const FLIGHT = Symbol('switchyard.flight');
@@ -52,6 +54,9 @@ export function onResponseClose(this: http.ServerResponse): void {
   const f = req[FLIGHT];
   if (f === undefined) return;
   req[FLIGHT] = undefined;
+  // The client went before the answer was whole: destroying it closes the target's connection,
+  // which cannot be reused mid-answer anyway.
+  if (f.answer !== null && !f.answer.complete) f.answer.destroy();
   const us = (performance.now() - f.start) * 1000;
   const status = this.statusCode;
   const rc = f.route.slot as Counter;

@@ -9,7 +9,7 @@
  */
 import type http from 'node:http';
 import { BAD_GATEWAY, sendJson } from './answers.js';
-import { givenCookies } from './flight.js';
+import { FLIGHT, givenCookies, type Req } from './flight.js';
 
 /** The target's `Keep-Alive` header (null: none), read while its headers are copied, so the agent need not parse them. */
 export const HINT = Symbol('switchyard.keepAliveHint');
@@ -78,9 +78,42 @@ function dropNamed(out: string[], connection: string): void {
   out.length = w;
 }
 
+/** Where an answer's body goes: set by `respond`, read by the shared body handlers below. */
+const TO = Symbol('switchyard.to');
+type Flowing = Answer & { [TO]?: http.ServerResponse };
+
+/**
+ * The body, chunk by chunk, with backpressure: what `pipe` does for one source and one
+ * destination, with three shared handlers instead of seven listeners made and removed per
+ * response. A client gone mid-answer is handled where the response closes (flight.ts destroys
+ * the answer, freeing the target's connection), so a chunk that comes after is dropped.
+ */
+function onAnswerData(this: Flowing, chunk: Buffer): void {
+  const res = this[TO]!;
+  if (res.destroyed) return;
+  if (!res.write(chunk)) {
+    this.pause();
+    res.once('drain', onClientDrain);
+  }
+}
+
+function onClientDrain(this: http.ServerResponse): void {
+  (this.req as Req)[FLIGHT]?.answer?.resume();
+}
+
+function onAnswerEnd(this: Flowing): void {
+  const res = this[TO]!;
+  if (!res.destroyed) res.end();
+}
+
+/** The target's connection closed before its answer was whole: the client's is cut too, so it sees the answer is short. */
+function onAnswerClose(this: Flowing): void {
+  if (!this.complete) this[TO]!.destroy();
+}
+
 /**
  * Every http-proxy instance's `proxyRes` handler: status and headers in one `writeHead`, then the
- * body piped. Headers the client cannot be sent (Node refuses them) end the response as 502.
+ * body. Headers the client cannot be sent (Node refuses them) end the response as 502.
  */
 export function respond(
   answer: http.IncomingMessage,
@@ -104,5 +137,10 @@ export function respond(
     sendJson(res, 502, BAD_GATEWAY);
     return;
   }
-  answer.pipe(res);
+  const f = (req as Req)[FLIGHT];
+  if (f !== undefined) f.answer = answer;
+  (answer as Flowing)[TO] = res;
+  answer.on('data', onAnswerData);
+  answer.on('end', onAnswerEnd);
+  answer.on('close', onAnswerClose);
 }

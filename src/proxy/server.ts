@@ -234,6 +234,7 @@ export class ProxyServer {
       own: false,
       attemptAt: start,
       writing: false,
+      answer: null,
     };
     if (service.tracksLoad) startAttempts(res, upstream, target);
     const tc = counterOf(target);
@@ -299,6 +300,7 @@ export class ProxyServer {
       own: false,
       attemptAt: now,
       writing: false,
+      answer: null,
     };
     this.forward(req, route);
     proxyOf(target, service, route).ws(req, socket, head);

@@ -179,4 +179,114 @@ describe("the target's answer", () => {
     for (let i = 0; i < 3; i++) expect((await rawGet('nohint.localhost')).body).toBe('ok');
     expect(t.events).toEqual(['open']);
   });
+
+  it('streams a large answer to a client that stops reading without buffering it: the target is held back until the client reads', async () => {
+    let res: import('node:http').ServerResponse | null = null;
+    const seeRes = (_req: unknown, r: import('node:http').ServerResponse): void => {
+      res = r;
+    };
+    proxy.server.on('request', seeRes);
+    const total = 64 * 1024 * 1024;
+    const chunk = Buffer.alloc(1024 * 1024, 'x');
+    let held = false;
+    const server = net.createServer((socket) => {
+      sockets.add(socket);
+      socket.once('data', () => {
+        socket.write(`HTTP/1.1 200 OK\r\nContent-Length: ${total}\r\n\r\n`);
+        let sent = 0;
+        const more = (): void => {
+          while (sent < total) {
+            sent += chunk.length;
+            if (!socket.write(chunk)) {
+              held = true;
+              socket.once('drain', more);
+              return;
+            }
+          }
+        };
+        more();
+      });
+      socket.on('error', () => {});
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    servers.push(server);
+    route(`127.0.0.1:${(server.address() as AddressInfo).port}`, 'big.localhost');
+    const client = net.connect(port, '127.0.0.1');
+    sockets.add(client);
+    await new Promise<void>((r) => client.once('connect', r));
+    client.write('GET / HTTP/1.1\r\nHost: big.localhost\r\n\r\n');
+    client.pause();
+    // Without backpressure the proxy would take all 64 MiB into memory, queued for the client.
+    const queued = await waitUntil('the target held back and the answer queued for the client', () => {
+      const n = (res as import('node:http').ServerResponse | null)?.writableLength ?? 0;
+      return held && n > 0 ? n : null;
+    });
+    proxy.server.off('request', seeRes);
+    expect(queued).toBeLessThan(1024 * 1024);
+    let got = 0;
+    let head = '';
+    const done = new Promise<void>((resolve) => {
+      client.on('data', (d: Buffer) => {
+        if (head.indexOf('\r\n\r\n') === -1) {
+          head += d.toString('latin1');
+          const end = head.indexOf('\r\n\r\n');
+          if (end !== -1) got += head.length - end - 4;
+        } else got += d.length;
+        if (got >= total) resolve();
+      });
+    });
+    client.resume();
+    await done;
+    expect(got).toBe(total);
+  });
+
+  it("closes the target's connection when the client goes mid-answer", async () => {
+    const events: string[] = [];
+    const server = net.createServer((socket) => {
+      sockets.add(socket);
+      socket.once('data', () => socket.write('HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\nfirst part'));
+      socket.on('end', () => events.push('closed by the proxy'));
+      socket.on('error', () => {});
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    servers.push(server);
+    route(`127.0.0.1:${(server.address() as AddressInfo).port}`, 'gone.localhost');
+    await new Promise<void>((resolve, reject) => {
+      const c = net.connect(port, '127.0.0.1', () => c.write('GET / HTTP/1.1\r\nHost: gone.localhost\r\n\r\n'));
+      let got = '';
+      c.on('data', (d: Buffer) => {
+        got += d.toString('latin1');
+        if (got.endsWith('first part')) {
+          c.destroy();
+          resolve();
+        }
+      });
+      c.on('error', reject);
+    });
+    await waitUntil("the proxy to close the target's connection", () => events.includes('closed by the proxy'));
+  });
+
+  it("cuts the client's connection when the target dies mid-answer, so the client sees the answer is short", async () => {
+    const server = net.createServer((socket) => {
+      sockets.add(socket);
+      socket.once('data', () => {
+        socket.write('HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\nonly this', () => socket.destroy());
+      });
+      socket.on('error', () => {});
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    servers.push(server);
+    route(`127.0.0.1:${(server.address() as AddressInfo).port}`, 'cut.localhost');
+    const text = await new Promise<string>((resolve, reject) => {
+      const c = net.connect(port, '127.0.0.1', () => c.write('GET / HTTP/1.1\r\nHost: cut.localhost\r\n\r\n'));
+      sockets.add(c);
+      let got = '';
+      c.on('data', (d: Buffer) => (got += d.toString('latin1')));
+      c.on('close', () => resolve(got));
+      c.on('error', () => {});
+      setTimeout(() => reject(new Error(`the client's connection stayed open; got ${JSON.stringify(got)}`)), 10_000).unref();
+    });
+    expect(text.startsWith('HTTP/1.1 200 OK')).toBe(true);
+    expect(text.endsWith('only this')).toBe(true);
+  });
 });
