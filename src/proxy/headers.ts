@@ -58,6 +58,7 @@ export function forwarded(
   req: http.IncomingMessage,
   encrypted: boolean,
   host: string,
+  localPort: number,
   rawPath: string,
   prefix: string | null,
 ): void {
@@ -68,7 +69,7 @@ export function forwarded(
   h['x-forwarded-proto'] = encrypted ? 'https' : 'http';
   if (host !== '') h['x-forwarded-host'] = host;
   else if (h['x-forwarded-host'] !== undefined) delete h['x-forwarded-host'];
-  h['x-forwarded-port'] = portText(req.socket.localPort ?? 0);
+  h['x-forwarded-port'] = portText(localPort);
   h['x-forwarded-path'] = rawPath;
   if (prefix !== null) h['x-forwarded-prefix'] = prefix;
   else if (h['x-forwarded-prefix'] !== undefined) delete h['x-forwarded-prefix'];

@@ -70,6 +70,8 @@ interface Asked {
   host: string;
   matched: number;
   encrypted: boolean;
+  /** The port the request arrived on. */
+  localPort: number;
 }
 
 export class ProxyServer {
@@ -92,6 +94,7 @@ export class ProxyServer {
     host: '',
     matched: 0,
     encrypted: false,
+    localPort: 0,
   };
   private readonly agents: Agents;
   private readonly onError: OnError = (err, req, res) =>
@@ -154,10 +157,11 @@ export class ProxyServer {
     const h = hostParts(req.headers.host);
     a.host = h.host;
     a.encrypted = (req.socket as { encrypted?: boolean }).encrypted === true;
+    a.localPort = req.socket.localPort ?? 0;
     const route = matchHost(
       this.store.table,
       h.host,
-      h.port === -1 ? (req.socket.localPort ?? 0) : h.port,
+      h.port === -1 ? a.localPort : h.port,
       a.path,
       req.method ?? 'GET',
       req,
@@ -175,7 +179,7 @@ export class ProxyServer {
       route.route.strip_path && m > 0 && !(m === 1 && a.path.charCodeAt(0) === 47)
         ? a.path.slice(0, m)
         : null;
-    forwarded(req, a.encrypted, a.host, a.rawPath, prefix);
+    forwarded(req, a.encrypted, a.host, a.localPort, a.rawPath, prefix);
     req.url = upstreamUrl(route, a.path, m, a.url);
   }
 

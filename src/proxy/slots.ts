@@ -59,11 +59,11 @@ export class TargetSlot {
       selfHandleResponse: true,
       ...(secure ? { secure: s.tls_verify === true } : {}),
     };
-    if (preserveHost || hostHeader === null) options.changeOrigin = !preserveHost;
-    else
-      options.headers = {
-        host: this.t.port === (secure ? 443 : 80) ? hostHeader : `${hostHeader}:${this.t.port}`,
-      };
+    // Made once here, not per request as http-proxy's changeOrigin does (with its own rules:
+    // no port when it is the scheme's, nor when the host already ends in one).
+    const host = hostHeader ?? this.t.host;
+    const noPort = this.t.port === (secure ? 443 : 80) || (hostHeader === null && /:\d+$/.test(host));
+    if (!preserveHost) options.headers = { host: noPort ? host : `${host}:${this.t.port}` };
     const p = httpProxy.createProxyServer(options);
     p.on('error', this.onError);
     if (watchesResponses(this.upstream)) p.on('proxyRes', onProxyRes);
