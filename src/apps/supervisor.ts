@@ -11,7 +11,6 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { State } from '../core/model.js';
 import type { Store } from '../core/store.js';
 import { AppRuntime, appStatus, Instance, type AppStatus } from './instance.js';
 import { backoffMs, CRASH_LIMIT, gone, plan, takesTraffic } from './planner.js';
@@ -119,7 +118,7 @@ export class Supervisor {
         rt.failuresInARow = 0;
       }
       rt.app = app;
-      this.converge(rt, state);
+      this.converge(rt);
     }
     this.addresses.forget(state);
     for (const [id, rt] of this.runtimes) {
@@ -134,18 +133,22 @@ export class Supervisor {
     }
   }
 
-  private converge(rt: AppRuntime, state: State): void {
+  private converge(rt: AppRuntime): void {
     rt.instances = rt.instances.filter((i) => !gone(i));
     const next = plan(rt.app, rt.instances, rt.crashed !== null);
     for (const index of next.start) this.startInstance(rt, index, 0);
     if (next.stop.length) void this.stopInstances(rt, next.stop, true);
-    this.syncTargets(rt, state);
+    this.syncTargets(rt);
   }
 
-  /** The upstream's targets are exactly the instances that answer and are not being retired. */
-  private syncTargets(rt: AppRuntime, state: State): void {
+  /**
+   * The upstream's targets are exactly the instances that answer and are not being retired, read
+   * against the store as it is now: a change made earlier in the same pass (or by a reconcile it
+   * set off) is not made twice.
+   */
+  private syncTargets(rt: AppRuntime): void {
     const want = new Set(rt.instances.filter((i) => takesTraffic(rt.app, i)).map((i) => i.address));
-    if (!this.targets.sync(state, rt.app.name, want)) return;
+    if (!this.targets.sync(this.store.state, rt.app.name, want)) return;
     for (const i of rt.instances) i.inUpstream = want.has(i.address);
   }
 
@@ -277,7 +280,7 @@ export class Supervisor {
     );
     const wasInUpstream = new Map(stopping.map((i) => [i, i.inUpstream]));
     for (const i of stopping) i.state = drain && i.inUpstream ? 'draining' : 'stopping';
-    if (stopping.some((i) => wasInUpstream.get(i))) this.syncTargets(rt, this.store.state);
+    if (stopping.some((i) => wasInUpstream.get(i))) this.syncTargets(rt);
     const already = list.filter((i) => !stopping.includes(i)).map((i) => i.exited);
     await Promise.all([
       ...already,
