@@ -159,7 +159,9 @@ export class Agents {
             }),
             t,
           )
-        : timed(new http.Agent(common), t);
+        : // No TLS, so no SNI: an empty servername spares Node working one out from the Host
+          // header for every request (agents' options are merged into each request's).
+          timed(new http.Agent({ ...common, servername: '' } as http.AgentOptions), t);
       this.agents.set(key, a);
     }
     return a;

@@ -53,7 +53,12 @@ export function passedHeaders(answer: Answer, cookies: readonly string[] | null)
     const hop = hopByHop(name);
     if (hop === null) out.push(name, raw[i + 1]!);
     else if (hop === 'keep-alive') hint = raw[i + 1]!;
-    else if (hop === 'connection') named = named === null ? raw[i + 1]! : `${named},${raw[i + 1]!}`;
+    else if (hop === 'connection') {
+      const v = raw[i + 1]!;
+      // Most targets say only keep-alive or close, which name no header.
+      if (v.length > 10 || (v !== 'keep-alive' && v !== 'close' && v !== 'Keep-Alive' && v !== 'Close'))
+        named = named === null ? v : `${named},${v}`;
+    }
   }
   answer[HINT] = hint;
   if (named !== null) dropNamed(out, named);
