@@ -4,10 +4,6 @@
  * any), the flash/prompt line and a footer of the keys that work where the cursor is.
  * State comes from the store (every change, whoever made it) and from a stats snapshot sampled a
  * few times a second; nothing here runs per request.
- *
- * Over 400 lines by a few: the rows made from each sample and the frame made from the rows are one
- * job, and the frame is memoised as a whole (a sample that changed nothing on screen commits
- * nothing), so it stays beside what it is made of.
  */
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { Box, Text, useApp } from 'ink';
@@ -237,6 +233,25 @@ function Screen({ engine, demo, title, size, sampleMs, fleetMs }: AppProps) {
     [state.upstreams],
   );
 
+  // Kept while equal, so the footer is not drawn again with every sample.
+  const keyContext: KeyContext = useStable({
+    demo: demo !== undefined,
+    splitSize: service?.split?.length ?? 0,
+    onTarget: target?.kind === 'target',
+    app: app ? { stopped: app.app.state === 'stopped' } : undefined,
+    deployment: deployment?.can,
+    fleet: snapshot !== null,
+  });
+  const scopes: readonly Scope[] = useStable(
+    ui.mode.kind === 'help'
+      ? ['help']
+      : ui.mode.kind === 'log'
+        ? ['help']
+        : ui.mode.kind === 'normal'
+          ? [pane, 'global']
+          : ['dialog'],
+  );
+
   // The frame as elements, made again only when something it shows changed: a sample whose
   // numbers are as they were renders Screen, finds the same frame and commits nothing (Ink then
   // draws nothing either).
@@ -250,22 +265,6 @@ function Screen({ engine, demo, title, size, sampleMs, fleetMs }: AppProps) {
       );
     }
     const width = layout.columns;
-    const keyContext: KeyContext = {
-      demo: demo !== undefined,
-      splitSize: service?.split?.length ?? 0,
-      onTarget: target?.kind === 'target',
-      app: app ? { stopped: app.app.state === 'stopped' } : undefined,
-      deployment: deployment?.can,
-      fleet: snapshot !== null,
-    };
-    const scopes: readonly Scope[] =
-      ui.mode.kind === 'help'
-        ? ['help']
-        : ui.mode.kind === 'log'
-          ? ['help']
-          : ui.mode.kind === 'normal'
-            ? [pane, 'global']
-            : ['dialog'];
     const lines = layout.panes;
     const shown = PANES.filter((p) => lines[p] >= 0);
     const gap = (p: Pane) => (shown.indexOf(p) < layout.gaps ? <Blank /> : null);
@@ -377,38 +376,9 @@ function Screen({ engine, demo, title, size, sampleMs, fleetMs }: AppProps) {
       </Box>
     );
   }, [
-    app,
-    apps,
-    beforeTotal,
-    colourIndex,
-    demo,
-    deployment?.can,
-    deployments,
-    engine.adminUrl,
-    engine.proxyTlsUrl,
-    engine.proxyUrl,
-    instances,
-    layout,
-    logLines,
-    logOverflow,
-    logStatus,
-    pane,
-    rate,
-    service,
-    services,
-    snapshot,
-    store.readonly,
-    target?.kind,
-    targets,
-    term.columns,
-    term.rows,
-    title,
-    total,
-    ui.cursor,
-    ui.filter,
-    ui.flash,
-    ui.mode,
-    ui.paused,
-    users,
+    apps, beforeTotal, colourIndex, demo, deployments, engine.adminUrl, engine.proxyTlsUrl, engine.proxyUrl,
+    instances, keyContext, layout, logLines, logOverflow, logStatus, pane, rate, scopes, service, services,
+    snapshot, store.readonly, targets, term.columns, term.rows, title, total, ui.cursor, ui.filter, ui.flash,
+    ui.mode, ui.paused, users,
   ]);
 }
