@@ -202,7 +202,11 @@ function Screen({ engine, demo, title, size, sampleMs, fleetMs }: AppProps) {
       fleet: snapshot ? instances.length : undefined,
     }),
   );
-  const helpOverflow = helpLayout(layout.columns, layout.helpLines).overflow;
+  // The whole keymap laid out: only when the size changes, not with every sample.
+  const helpOverflow = useMemo(
+    () => helpLayout(layout.columns, layout.helpLines).overflow,
+    [layout.columns, layout.helpLines],
+  );
   const logApp = ui.mode.kind === 'log' ? ui.mode.app : undefined;
   const logLines = useStable((logApp !== undefined ? supervisor?.logs(logApp, LOG_LINES) : undefined) ?? []);
   const logStatus = useStable(logApp !== undefined ? supervisor?.status(logApp) : undefined);
