@@ -34,8 +34,11 @@ const { values: opt } = parseArgs({
     'heap-prof': { type: 'string' },
   },
 });
-// As bin/switchyard.js runs it: React's production build (set before React is first imported).
+// As bin/switchyard.js runs it: React's production build (set before React is first imported),
+// and colours as in a 256-colour terminal (tmux's xterm-256color): without a TTY chalk would
+// drop every style, and Ink's output stage would have far less to do than on a real screen.
 process.env.NODE_ENV ??= 'production';
+process.env.FORCE_COLOR ??= '2';
 const { createElement } = await import('react');
 const { render, cleanup } = await import('ink-testing-library');
 const DIST = opt.dist ? pathToFileURL(`${path.resolve(opt.dist)}/`) : new URL('../dist/', import.meta.url);
