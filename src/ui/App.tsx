@@ -19,6 +19,7 @@ import { useKeys } from './hooks/use-keys.js';
 import { computeLayout, MIN_COLUMNS, MIN_ROWS, useTerminalSize } from './hooks/use-layout.js';
 import { useStatsSnapshot, type StatsSource } from './hooks/use-stats.js';
 import { useStoreState } from './hooks/use-store-state.js';
+import { useStable } from './stable.js';
 import type { KeyContext, Scope } from './keymap.js';
 import { activePane, PANES, type Pane } from './panes.js';
 import type { TrafficControl } from './ports.js';
@@ -90,6 +91,11 @@ export function App(props: AppProps) {
   );
 }
 
+/** When a fleet report was read: its time, or now before the first one. */
+function fleetAt(at: number): number {
+  return at || Date.now();
+}
+
 function clampIndex(i: number, n: number): number {
   return Math.max(0, Math.min(n - 1, i));
 }
@@ -106,16 +112,20 @@ function Screen({ engine, demo, title, size, sampleMs, fleetMs }: AppProps) {
   const snapshot = fleet.snapshot;
   // With a fleet, every number is HAProxy's (the in-process proxy carries no traffic then).
   const fleetNow = useMemo(
-    () => (snapshot ? fleetStats(state, snapshot.report, snapshot.series, snapshot.at || Date.now()) : null),
+    () => (snapshot ? fleetStats(state, snapshot.report, snapshot.series, fleetAt(snapshot.at)) : null),
     [state, snapshot],
   );
   const fleetBefore = useMemo(
-    () => (snapshot ? fleetStats(state, snapshot.before, snapshot.series, snapshot.at || Date.now()) : null),
+    () => (snapshot ? fleetStats(state, snapshot.before, snapshot.series, fleetAt(snapshot.at)) : null),
     [state, snapshot],
   );
   const stats = fleetNow ?? live.now;
   const before = fleetBefore ?? live.before;
   const instances = useMemo(() => (snapshot ? fleetRows(snapshot.report) : []), [snapshot]);
+  // A new snapshot every sample; the totals keep their identity while their numbers stay, so the
+  // status line (and a frame where nothing moved) is not drawn again.
+  const total = useStable(stats.total);
+  const beforeTotal = useStable(before.total);
   const [rate, setRate] = useState(demo?.rate);
   const term = useTerminalSize(size);
 
@@ -139,14 +149,19 @@ function Screen({ engine, demo, title, size, sampleMs, fleetMs }: AppProps) {
     const fleet = fleetHealth(snapshot.report);
     return (key: string) => fleet.get(key) !== false;
   }, [store, stats, state, snapshot]); // eslint-disable-line react-hooks/exhaustive-deps
-  const services = useMemo(
-    () => serviceRows(state, stats, ui.filter.services, ui.focus, health),
-    [state, stats, ui.filter.services, ui.focus, health],
+  // Rows are made again from each sample and kept when they come out the same (see stable.ts).
+  const services = useStable(
+    useMemo(
+      () => serviceRows(state, stats, ui.filter.services, ui.focus, health),
+      [state, stats, ui.filter.services, ui.focus, health],
+    ),
   );
   const service = services[clampIndex(ui.cursor.services, services.length)];
-  const targets = useMemo(
-    () => targetRows(state, stats, health, service?.service ?? null, ui.filter.targets, before),
-    [state, stats, health, service, ui.filter.targets, before],
+  const targets = useStable(
+    useMemo(
+      () => targetRows(state, stats, health, service?.service ?? null, ui.filter.targets, before),
+      [state, stats, health, service, ui.filter.targets, before],
+    ),
   );
   const target = targets[clampIndex(ui.cursor.targets, targets.length)];
   // Instances and figures live in the supervisor and the deployer: read as often as the stats.
@@ -158,33 +173,43 @@ function Screen({ engine, demo, title, size, sampleMs, fleetMs }: AppProps) {
     () => (deployer ? (d: Deployment): Figures => deployer.figures(d) : undefined),
     [deployer],
   );
-  const apps = useMemo(
-    () => appRows(state, stats, statusOf, ui.filter.apps, health),
-    [state, stats, statusOf, ui.filter.apps, health],
+  const apps = useStable(
+    useMemo(
+      () => appRows(state, stats, statusOf, ui.filter.apps, health),
+      [state, stats, statusOf, ui.filter.apps, health],
+    ),
   );
   const app = apps[clampIndex(ui.cursor.apps, apps.length)];
-  const deployments = useMemo(
-    () => deploymentRows(state, stats, statusOf, figuresOf, ui.filter.deployments, stats.at, health),
-    [state, stats, statusOf, figuresOf, ui.filter.deployments, health],
+  const deployments = useStable(
+    useMemo(
+      () => deploymentRows(state, stats, statusOf, figuresOf, ui.filter.deployments, stats.at, health),
+      [state, stats, statusOf, figuresOf, ui.filter.deployments, health],
+    ),
   );
   const deployment = deployments[clampIndex(ui.cursor.deployments, deployments.length)];
 
   const nameWidth = Math.max(0, ...targets.map((t) => cells(t.name) + 2));
-  const layout = computeLayout(term.columns, term.rows, {
-    services: services.length,
-    targets: targets.length,
-    nameWidth,
-    apps: panes.includes('apps') ? apps.length : undefined,
-    deployments: panes.includes('deployments')
-      ? { want: wantedLines(deployments, term.columns), min: Math.max(1, deployments.length) }
-      : undefined,
-    focus: pane,
-    fleet: snapshot ? instances.length : undefined,
-  });
-  const helpOverflow = helpLayout(layout.columns, layout.helpLines).overflow;
+  const layout = useStable(
+    computeLayout(term.columns, term.rows, {
+      services: services.length,
+      targets: targets.length,
+      nameWidth,
+      apps: panes.includes('apps') ? apps.length : undefined,
+      deployments: panes.includes('deployments')
+        ? { want: wantedLines(deployments, term.columns), min: Math.max(1, deployments.length) }
+        : undefined,
+      focus: pane,
+      fleet: snapshot ? instances.length : undefined,
+    }),
+  );
+  // The whole keymap laid out: only when the size changes, not with every sample.
+  const helpOverflow = useMemo(
+    () => helpLayout(layout.columns, layout.helpLines).overflow,
+    [layout.columns, layout.helpLines],
+  );
   const logApp = ui.mode.kind === 'log' ? ui.mode.app : undefined;
-  const logLines = (logApp !== undefined ? supervisor?.logs(logApp, LOG_LINES) : undefined) ?? [];
-  const logStatus = logApp !== undefined ? supervisor?.status(logApp) : undefined;
+  const logLines = useStable((logApp !== undefined ? supervisor?.logs(logApp, LOG_LINES) : undefined) ?? []);
+  const logStatus = useStable(logApp !== undefined ? supervisor?.status(logApp) : undefined);
   const logOverflow = Math.max(0, logLines.length - logRows(layout.helpLines, logStatus));
 
   const quit = useCallback(() => exit(), [exit]);
@@ -206,137 +231,158 @@ function Screen({ engine, demo, title, size, sampleMs, fleetMs }: AppProps) {
     quit,
   });
 
-  if (layout.tooSmall) {
-    return (
-      <Text wrap="truncate-end">
-        switchyard: the terminal is {term.columns}x{term.rows}; it needs at least {MIN_COLUMNS}x{MIN_ROWS} (q
-        quits)
-      </Text>
-    );
-  }
-  const width = layout.columns;
-  const keyContext: KeyContext = {
+  const users = useStable(demo?.users?.());
+  const colourIndex = useCallback(
+    (name: string) => state.upstreams.findIndex((u) => u.name === name),
+    [state.upstreams],
+  );
+
+  // Kept while equal, so the footer is not drawn again with every sample.
+  const keyContext: KeyContext = useStable({
     demo: demo !== undefined,
     splitSize: service?.split?.length ?? 0,
     onTarget: target?.kind === 'target',
     app: app ? { stopped: app.app.state === 'stopped' } : undefined,
     deployment: deployment?.can,
     fleet: snapshot !== null,
-  };
-  const scopes: readonly Scope[] =
+  });
+  const scopes: readonly Scope[] = useStable(
     ui.mode.kind === 'help'
       ? ['help']
       : ui.mode.kind === 'log'
         ? ['help']
         : ui.mode.kind === 'normal'
           ? [pane, 'global']
-          : ['dialog'];
-  const lines = layout.panes;
-  const shown = PANES.filter((p) => lines[p] >= 0);
-  const gap = (p: Pane) => (shown.indexOf(p) < layout.gaps ? <Blank /> : null);
-  const overlay = ui.mode.kind === 'help' || ui.mode.kind === 'log';
-  // A confirmation takes the footer's second line, when it has one, for its whole question (a
-  // dialog's keys fit on one line).
-  const confirmLines = ui.mode.kind === 'confirm' && layout.footerLines > 1 ? 2 : 1;
-  return (
-    <Box flexDirection="column" width={width}>
-      {overlay ? null : (
-        <StatusLine
-          title={title ?? (demo ? 'demo' : '')}
-          proxyUrl={engine.proxyUrl}
-          proxyTlsUrl={engine.proxyTlsUrl ?? null}
-          adminUrl={engine.adminUrl}
-          total={stats.total}
-          before={before.total}
-          rate={demo ? rate : undefined}
-          paused={ui.paused}
-          readonly={store.readonly}
-          width={width}
-          fleet={snapshot ? fleetCounts(snapshot.report) : undefined}
-        />
-      )}
-      {ui.mode.kind === 'help' ? (
-        <HelpOverlay width={width} height={layout.helpLines} scroll={ui.mode.scroll} />
-      ) : ui.mode.kind === 'log' ? (
-        <LogOverlay
-          app={ui.mode.app}
-          lines={logLines}
-          status={logStatus}
-          width={width}
-          height={layout.helpLines}
-          scroll={Math.min(ui.mode.scroll, logOverflow)}
-        />
-      ) : (
-        <>
-          {lines.services >= 0 ? (
-            <>
-              {gap('services')}
-              <ServicesPanel
-                rows={services}
-                cursor={clampIndex(ui.cursor.services, services.length)}
-                focused={pane === 'services'}
-                filter={ui.filter.services}
-                width={width}
-                height={lines.services}
-                colourIndex={(name) => state.upstreams.findIndex((u) => u.name === name)}
-              />
-            </>
-          ) : null}
-          {lines.targets >= 0 ? (
-            <>
-              {gap('targets')}
-              <TargetsPanel
-                rows={targets}
-                cursor={clampIndex(ui.cursor.targets, targets.length)}
-                focused={pane === 'targets'}
-                filter={ui.filter.targets}
-                width={width}
-                height={lines.targets}
-                columns={layout.targets}
-                serviceName={service?.service ? serviceLabel(service.service) : undefined}
-                users={demo?.users?.()}
-              />
-            </>
-          ) : null}
-          {lines.apps >= 0 ? (
-            <>
-              {gap('apps')}
-              <AppsPanel
-                rows={apps}
-                cursor={clampIndex(ui.cursor.apps, apps.length)}
-                focused={pane === 'apps'}
-                filter={ui.filter.apps}
-                width={width}
-                height={lines.apps}
-              />
-            </>
-          ) : null}
-          {lines.deployments >= 0 ? (
-            <>
-              {gap('deployments')}
-              <DeploymentsPanel
-                rows={deployments}
-                cursor={clampIndex(ui.cursor.deployments, deployments.length)}
-                focused={pane === 'deployments'}
-                filter={ui.filter.deployments}
-                width={width}
-                height={lines.deployments}
-              />
-            </>
-          ) : null}
-          {layout.fleetLines > 0 ? (
-            <FleetPanel rows={instances} lines={layout.fleetLines} width={width} />
-          ) : null}
-        </>
-      )}
-      {overlay ? null : <BottomLine mode={ui.mode} flash={ui.flash} width={width} lines={confirmLines} />}
-      <Footer
-        scopes={scopes}
-        context={keyContext}
-        width={width}
-        lines={overlay ? 1 : layout.footerLines - confirmLines + 1}
-        hint={ui.mode.kind === 'prompt' && ui.mode.prompt === 'command' ? lineHint(ui.mode.value) : undefined}
-      />
-    </Box>
+          : ['dialog'],
   );
+
+  // The frame as elements, made again only when something it shows changed: a sample whose
+  // numbers are as they were renders Screen, finds the same frame and commits nothing (Ink then
+  // draws nothing either).
+  return useMemo(() => {
+    if (layout.tooSmall) {
+      return (
+        <Text wrap="truncate-end">
+          switchyard: the terminal is {term.columns}x{term.rows}; it needs at least {MIN_COLUMNS}x{MIN_ROWS}{' '}
+          (q quits)
+        </Text>
+      );
+    }
+    const width = layout.columns;
+    const lines = layout.panes;
+    const shown = PANES.filter((p) => lines[p] >= 0);
+    const gap = (p: Pane) => (shown.indexOf(p) < layout.gaps ? <Blank /> : null);
+    const overlay = ui.mode.kind === 'help' || ui.mode.kind === 'log';
+    // A confirmation takes the footer's second line, when it has one, for its whole question (a
+    // dialog's keys fit on one line).
+    const confirmLines = ui.mode.kind === 'confirm' && layout.footerLines > 1 ? 2 : 1;
+    return (
+      <Box flexDirection="column" width={width}>
+        {overlay ? null : (
+          <StatusLine
+            title={title ?? (demo ? 'demo' : '')}
+            proxyUrl={engine.proxyUrl}
+            proxyTlsUrl={engine.proxyTlsUrl ?? null}
+            adminUrl={engine.adminUrl}
+            total={total}
+            before={beforeTotal}
+            rate={demo ? rate : undefined}
+            paused={ui.paused}
+            readonly={store.readonly}
+            width={width}
+            fleet={snapshot ? fleetCounts(snapshot.report) : undefined}
+          />
+        )}
+        {ui.mode.kind === 'help' ? (
+          <HelpOverlay width={width} height={layout.helpLines} scroll={ui.mode.scroll} />
+        ) : ui.mode.kind === 'log' ? (
+          <LogOverlay
+            app={ui.mode.app}
+            lines={logLines}
+            status={logStatus}
+            width={width}
+            height={layout.helpLines}
+            scroll={Math.min(ui.mode.scroll, logOverflow)}
+          />
+        ) : (
+          <>
+            {lines.services >= 0 ? (
+              <>
+                {gap('services')}
+                <ServicesPanel
+                  rows={services}
+                  cursor={clampIndex(ui.cursor.services, services.length)}
+                  focused={pane === 'services'}
+                  filter={ui.filter.services}
+                  width={width}
+                  height={lines.services}
+                  colourIndex={colourIndex}
+                />
+              </>
+            ) : null}
+            {lines.targets >= 0 ? (
+              <>
+                {gap('targets')}
+                <TargetsPanel
+                  rows={targets}
+                  cursor={clampIndex(ui.cursor.targets, targets.length)}
+                  focused={pane === 'targets'}
+                  filter={ui.filter.targets}
+                  width={width}
+                  height={lines.targets}
+                  columns={layout.targets}
+                  serviceName={service?.service ? serviceLabel(service.service) : undefined}
+                  users={users}
+                />
+              </>
+            ) : null}
+            {lines.apps >= 0 ? (
+              <>
+                {gap('apps')}
+                <AppsPanel
+                  rows={apps}
+                  cursor={clampIndex(ui.cursor.apps, apps.length)}
+                  focused={pane === 'apps'}
+                  filter={ui.filter.apps}
+                  width={width}
+                  height={lines.apps}
+                />
+              </>
+            ) : null}
+            {lines.deployments >= 0 ? (
+              <>
+                {gap('deployments')}
+                <DeploymentsPanel
+                  rows={deployments}
+                  cursor={clampIndex(ui.cursor.deployments, deployments.length)}
+                  focused={pane === 'deployments'}
+                  filter={ui.filter.deployments}
+                  width={width}
+                  height={lines.deployments}
+                />
+              </>
+            ) : null}
+            {layout.fleetLines > 0 ? (
+              <FleetPanel rows={instances} lines={layout.fleetLines} width={width} />
+            ) : null}
+          </>
+        )}
+        {overlay ? null : <BottomLine mode={ui.mode} flash={ui.flash} width={width} lines={confirmLines} />}
+        <Footer
+          scopes={scopes}
+          context={keyContext}
+          width={width}
+          lines={overlay ? 1 : layout.footerLines - confirmLines + 1}
+          hint={
+            ui.mode.kind === 'prompt' && ui.mode.prompt === 'command' ? lineHint(ui.mode.value) : undefined
+          }
+        />
+      </Box>
+    );
+  }, [
+    apps, beforeTotal, colourIndex, demo, deployments, engine.adminUrl, engine.proxyTlsUrl, engine.proxyUrl,
+    instances, keyContext, layout, logLines, logOverflow, logStatus, pane, rate, scopes, service, services,
+    snapshot, store.readonly, targets, term.columns, term.rows, title, total, ui.cursor, ui.filter, ui.flash,
+    ui.mode, ui.paused, users,
+  ]);
 }

@@ -35,9 +35,29 @@ function viewOf(c: KeysContext): KeyView {
 
 export function useKeys(context: KeysContext): void {
   const latest = useRef(context);
+  // Only when something in it changed: a layout effect that runs on every render would make every
+  // render commit, and Ink draw a frame, even one in which nothing on screen changed.
+  const { store, dispatch, deployer, fleet, traffic, onRate, quit, ui } = context;
+  const { services, targets, apps, deployments, panes, helpOverflow, logOverflow } = context;
   useLayoutEffect(() => {
-    latest.current = context;
-  });
+    latest.current = {
+      store,
+      dispatch,
+      deployer,
+      fleet,
+      traffic,
+      onRate,
+      quit,
+      ui,
+      services,
+      targets,
+      apps,
+      deployments,
+      panes,
+      helpOverflow,
+      logOverflow,
+    };
+  }, [store, dispatch, deployer, fleet, traffic, onRate, quit, ui, services, targets, apps, deployments, panes, helpOverflow, logOverflow]);
   const onInput = useCallback((input: string, key: Key) => {
     for (const [one, k] of splitKeys(input, key)) {
       const now = latest.current;

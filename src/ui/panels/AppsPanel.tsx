@@ -1,4 +1,5 @@
 /** The apps pane's view: renders the rows view/apps.ts makes (state, instances, rate, routes), nothing more. */
+import { memo } from 'react';
 import { Box } from 'ink';
 import { fmtRate, padEnd, padStart, truncate, width as cells } from '../format.js';
 import { SYMBOLS, useTheme } from '../theme.js';
@@ -29,7 +30,7 @@ function summary(rows: readonly AppRow[]): string {
 }
 
 /** Apps (Kf): state, instances that answer, requests per second, and the routes each is on with its share. */
-export function AppsPanel({ rows, cursor, focused, filter, width, height }: AppsPanelProps) {
+export const AppsPanel = memo(function AppsPanel({ rows, cursor, focused, filter, width, height }: AppsPanelProps) {
   const theme = useTheme();
   const { start, end, note } = windowOf(rows.length, cursor, height);
   const nameW = Math.max(
@@ -92,7 +93,7 @@ export function AppsPanel({ rows, cursor, focused, filter, width, height }: Apps
       )}
     </Box>
   );
-}
+});
 
 /** `shop.example.com 80% · my.example.com 0%`; a route that gives it nothing is gray. */
 function routeSegments(row: AppRow, w: number, gray: string | undefined): Segment[] {

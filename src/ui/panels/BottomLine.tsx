@@ -1,4 +1,5 @@
 /** The line above the footer, drawn: the open prompt, picker or confirmation, else the last flash. */
+import { memo } from 'react';
 import { Box, Text } from 'ink';
 import type { Flash, Mode } from '../hooks/use-app-state.js';
 import { truncate, width as cells } from '../format.js';
@@ -14,7 +15,7 @@ export interface BottomLineProps {
 }
 
 /** The line above the footer: the open prompt, picker or confirmation, else the last flash message. */
-export function BottomLine({ mode, flash, width, lines = 1 }: BottomLineProps) {
+export const BottomLine = memo(function BottomLine({ mode, flash, width, lines = 1 }: BottomLineProps) {
   const theme = useTheme();
   if (mode.kind === 'prompt') {
     return (
@@ -85,4 +86,4 @@ export function BottomLine({ mode, flash, width, lines = 1 }: BottomLineProps) {
       ]}
     />
   );
-}
+});

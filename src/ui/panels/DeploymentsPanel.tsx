@@ -1,5 +1,5 @@
 /** The deployments pane's view: each open deployment, its apps and the words of deployment-words.ts, wrapped and fitted to the lines it has. */
-import type { ReactElement } from 'react';
+import { memo, type ReactElement } from 'react';
 import { Box } from 'ink';
 import { fmtCount, fmtRate, padEnd, padStart, truncate, width as cells, wrap } from '../format.js';
 import { SYMBOLS, useTheme, type Theme, type Tone } from '../theme.js';
@@ -58,7 +58,7 @@ export function wantedLines(rows: readonly DeploymentRow[], width: number): numb
  * out before the key is pressed. When space is short, the one under the cursor is shown in full
  * and the others by their first line.
  */
-export function DeploymentsPanel({ rows, cursor, focused, filter, width, height }: DeploymentsPanelProps) {
+export const DeploymentsPanel = memo(function DeploymentsPanel({ rows, cursor, focused, filter, width, height }: DeploymentsPanelProps) {
   const theme = useTheme();
   const decide = rows.some((r) => r.can.resume || r.can.abort);
   const tidy = rows.some((r) => r.can.cleanup);
@@ -110,7 +110,7 @@ export function DeploymentsPanel({ rows, cursor, focused, filter, width, height 
       )}
     </Box>
   );
-}
+});
 
 interface Block {
   readonly head: readonly ReactElement[];

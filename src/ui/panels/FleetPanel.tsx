@@ -1,4 +1,5 @@
 /** The HAProxy fleet's lines: one per instance, its state and why. */
+import { memo } from 'react';
 import { Box } from 'ink';
 import type { FleetRow } from '../fleet.js';
 import { counted, padEnd, width as cells } from '../format.js';
@@ -43,7 +44,7 @@ function compact(rows: readonly FleetRow[], theme: Theme): Segment[] {
 }
 
 /** Each HAProxy instance: ● in sync, ✗ unreachable or refused, ◐ drift, reload needed or syncing, and why. */
-export function FleetPanel({ rows, lines, width }: FleetPanelProps) {
+export const FleetPanel = memo(function FleetPanel({ rows, lines, width }: FleetPanelProps) {
   const theme = useTheme();
   if (lines <= 1 || rows.length === 0) return <Line segments={compact(rows, theme)} />;
   const reachable = rows.filter((r) => r.state !== 'unreachable').length;
@@ -74,4 +75,4 @@ export function FleetPanel({ rows, lines, width }: FleetPanelProps) {
       ))}
     </Box>
   );
-}
+});

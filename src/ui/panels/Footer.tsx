@@ -1,4 +1,5 @@
 /** The footer: the keymap's items for where the cursor is, laid out in the lines it has. */
+import { memo } from 'react';
 import { Box } from 'ink';
 import { footerItems, type FooterItem, type KeyContext, type Scope } from '../keymap.js';
 import { truncate, width as cells } from '../format.js';
@@ -42,7 +43,7 @@ export function layoutFooter(items: readonly FooterItem[], width: number, lines:
 }
 
 /** The keys that work where the cursor is; `? help` and `q quit` always stay in view. */
-export function Footer({ scopes, context, width, lines = 1, hint }: FooterProps) {
+export const Footer = memo(function Footer({ scopes, context, width, lines = 1, hint }: FooterProps) {
   const theme = useTheme();
   const items = footerItems(scopes, context);
   if (hint !== undefined) {
@@ -78,4 +79,4 @@ export function Footer({ scopes, context, width, lines = 1, hint }: FooterProps)
       })}
     </Box>
   );
-}
+});

@@ -1,4 +1,5 @@
 /** The `?` overlay: every binding of the keymap and the `:` line's verbs, in one or two columns. */
+import { memo } from 'react';
 import { Box } from 'ink';
 import { KEYMAP, SCOPE_TITLES, type Scope } from '../keymap.js';
 import { LINE_HELP } from '../command-line.js';
@@ -87,7 +88,7 @@ function layoutOf(
 }
 
 /** The `?` overlay: every key of the keymap, grouped by where it works. */
-export function HelpOverlay({ width, height, scroll }: HelpOverlayProps) {
+export const HelpOverlay = memo(function HelpOverlay({ width, height, scroll }: HelpOverlayProps) {
   const theme = useTheme();
   const { columns, colWidth } = helpLayout(width, height);
   return (
@@ -121,4 +122,4 @@ export function HelpOverlay({ width, height, scroll }: HelpOverlayProps) {
       ))}
     </Box>
   );
-}
+});

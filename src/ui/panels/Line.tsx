@@ -1,5 +1,7 @@
 /** One terminal line made of styled segments, cut (never wrapped) to fit. */
+import { memo } from 'react';
 import { Text } from 'ink';
+import { same } from '../stable.js';
 
 /** A run of text with one style. */
 export interface Segment {
@@ -16,25 +18,31 @@ export interface LineProps {
   readonly segments: readonly Segment[];
 }
 
-/** Exactly one terminal line: whatever does not fit is cut, never wrapped. */
-export function Line({ segments }: LineProps) {
-  return (
-    <Text wrap="truncate-end">
-      {segments.map((s, i) => (
-        <Text
-          key={i}
-          color={s.color}
-          bold={s.bold}
-          dimColor={s.dim}
-          inverse={s.inverse}
-          underline={s.underline}
-        >
-          {s.text}
-        </Text>
-      ))}
-    </Text>
-  );
-}
+/**
+ * Exactly one terminal line: whatever does not fit is cut, never wrapped. A line whose segments
+ * are the same as last time (new objects, same text and style) is not drawn again.
+ */
+export const Line = memo(
+  function Line({ segments }: LineProps) {
+    return (
+      <Text wrap="truncate-end">
+        {segments.map((s, i) => (
+          <Text
+            key={i}
+            color={s.color}
+            bold={s.bold}
+            dimColor={s.dim}
+            inverse={s.inverse}
+            underline={s.underline}
+          >
+            {s.text}
+          </Text>
+        ))}
+      </Text>
+    );
+  },
+  (a, b) => same(a.segments, b.segments),
+);
 
 /** Same line, empty (keeps the frame's height steady). */
 export function Blank() {

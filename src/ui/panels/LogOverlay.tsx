@@ -1,4 +1,5 @@
 /** The log overlay: an app's last log lines, scrolled. */
+import { memo } from 'react';
 import { Box } from 'ink';
 import type { AppStatus } from '../../apps/supervisor.js';
 import { truncate } from '../format.js';
@@ -24,7 +25,7 @@ export function logRows(height: number, status: AppStatus | undefined): number {
 }
 
 /** An app's last log lines (the supervisor's), newest at the bottom; `esc` goes back. */
-export function LogOverlay({ app, lines, status, width, height, scroll }: LogOverlayProps) {
+export const LogOverlay = memo(function LogOverlay({ app, lines, status, width, height, scroll }: LogOverlayProps) {
   const theme = useTheme();
   const rows = logRows(height, status);
   const end = Math.max(0, lines.length - scroll);
@@ -57,4 +58,4 @@ export function LogOverlay({ app, lines, status, width, height, scroll }: LogOve
       )}
     </Box>
   );
-}
+});

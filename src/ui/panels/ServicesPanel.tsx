@@ -1,4 +1,5 @@
 /** The routes → services pane's view: renders the rows view/services.ts makes, each split as a bar. */
+import { memo } from 'react';
 import { Box } from 'ink';
 import { describeSticky } from '../../core/sticky.js';
 import { barCells, fmtRate, padEnd, padStart, width as cells } from '../format.js';
@@ -39,7 +40,7 @@ export function shortNames(names: readonly string[]): string[] {
 const MIN_BAR = 8;
 
 /** Routes and their services, each with its split as a bar (the Traffic Distributor's slider). */
-export function ServicesPanel({
+export const ServicesPanel = memo(function ServicesPanel({
   rows,
   cursor,
   focused,
@@ -115,7 +116,7 @@ export function ServicesPanel({
       )}
     </Box>
   );
-}
+});
 
 function labelOf(row: ServiceRow): string {
   const routes = row.routes.length ? row.routes.join(', ') : '(no route)';

@@ -1,4 +1,5 @@
 /** The status lines at the top: where switchyard listens, the totals, the generator, the fleet. */
+import { memo } from 'react';
 import { Box } from 'ink';
 import type { CounterSnapshot } from '../../proxy/stats.js';
 import { counted, fmtCount, fmtRate, width as cells } from '../format.js';
@@ -27,7 +28,7 @@ export interface StatusLineProps {
 }
 
 /** Two lines: where the proxy and admin API listen; then the totals and the generator's rate. */
-export function StatusLine({
+export const StatusLine = memo(function StatusLine({
   title,
   proxyUrl,
   proxyTlsUrl,
@@ -148,4 +149,4 @@ export function StatusLine({
       <Line segments={second} />
     </Box>
   );
-}
+});

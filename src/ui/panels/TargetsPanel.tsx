@@ -1,4 +1,5 @@
 /** The upstreams → targets pane's view: renders the rows view/targets.ts makes in the layout's columns. */
+import { memo } from 'react';
 import { Box } from 'ink';
 import type { Theme } from '../theme.js';
 import { fmtCount, fmtMs, fmtPct, fmtRate, padEnd, padStart, sparkline } from '../format.js';
@@ -106,7 +107,7 @@ function fit(text: string, w: number, align: 'left' | 'right'): string {
 }
 
 /** Upstreams and their targets: weight, configured vs observed share, health, live numbers and a sparkline. */
-export function TargetsPanel({
+export const TargetsPanel = memo(function TargetsPanel({
   rows,
   cursor,
   focused,
@@ -182,4 +183,4 @@ export function TargetsPanel({
       )}
     </Box>
   );
-}
+});
