@@ -1,7 +1,8 @@
 /**
  * An interleaved A/B of CPU per request: bare http-proxy (a fixed target, a keep-alive agent)
  * against a switchyard subject, both started once over the same backends and warmed up, then
- * measured in pairs with the same connections and duration, alternating which goes first, so a
+ * measured in pairs with the same connections, duration and fixed request rate (75% of the slower
+ * side's own), alternating which goes first, so a
  * noisy moment on a shared machine lands on both sides alike. Each pair gives one ratio:
  * switchyard's CPU µs per request ÷ bare's (the CPU of each proxy process, from /proc, divided by
  * the requests it served). Where it can (pin.js), the two proxies run on a core of their own and
@@ -39,8 +40,19 @@ export async function interleavedAB(ctx, { label, start }) {
       for (const s of Object.values(sides)) pin(s.pid, plan.subjects);
       for (const p of [lg.pid(), backends.pid, process.pid]) if (p) pin(p, plan.rest);
     }
-    for (const s of Object.values(sides))
-      await lg.run({ url: s.url, headers: { host: HOST }, connections: P.connections, duration: P.warmupS });
+    // Warm-up, then a short run as fast as each side goes, which says how fast that is.
+    const fastest = [];
+    for (const s of Object.values(sides)) {
+      const load = { url: s.url, headers: { host: HOST }, connections: P.connections };
+      await lg.run({ ...load, duration: P.warmupS });
+      fastest.push((await lg.run({ ...load, duration: P.abDurationS / 2 })).rps);
+    }
+    // The pairs then run an open loop at one fixed rate for both, below either's ceiling: CPU per
+    // request falls as a process gets busier (more requests per turn of its event loop), so two
+    // sides driven as fast as each goes, at different rates, are not measured alike. wrk cannot
+    // hold a rate; with it the pairs run as fast as each side goes.
+    const rate =
+      lg.name === 'wrk' ? null : Math.max(100, Math.floor((Math.min(...fastest) * P.abLoad) / 10_000) * 100);
     const pairs = [];
     for (let i = 0; i < P.abPairs; i++) {
       const order = i % 2 === 0 ? ['bare', 'switchyard'] : ['switchyard', 'bare'];
@@ -52,6 +64,7 @@ export async function interleavedAB(ctx, { label, start }) {
             url: sides[k].url,
             durationS: P.abDurationS,
             warmupS: P.abWarmupS,
+            rate,
           }),
         );
       const ratio =
@@ -69,6 +82,8 @@ export async function interleavedAB(ctx, { label, start }) {
         ? `the proxies on CPU ${plan.subjects}; load generator, backends and harness on CPU ${plan.rest}`
         : null,
       connections: P.connections,
+      rate,
+      ceilings: { bare: fastest[0], switchyard: fastest[1] },
       durationS: P.abDurationS,
       warmupS: P.abWarmupS,
       pairs,
@@ -84,6 +99,8 @@ export async function interleavedAB(ctx, { label, start }) {
 /** The parameters both A/B experiments share (`--pairs N` overrides the count). */
 export const abParams = (quick, pairs) => ({
   abPairs: pairs ?? (quick ? 2 : 7),
+  // The fixed rate of the measured runs, in % of the slower side's warm-up rate.
+  abLoad: 75,
   abDurationS: quick ? 1 : 5,
   abWarmupS: quick ? 0.5 : 1,
 });

@@ -28,6 +28,8 @@ function run(o) {
       pipelining: 1,
       duration: o.duration,
       ...(o.amount ? { amount: o.amount } : {}),
+      // An open loop at a fixed rate (the A/B): the same requests whatever the subject's speed.
+      ...(o.rate ? { overallRate: o.rate } : {}),
       timeout: o.timeout ?? 10,
     },
     (err, r) => {

@@ -50,6 +50,7 @@ function wrkLoadgen(bin, track) {
   }
   let child = null;
   const start = (o) => {
+    if (o.rate) throw new Error('wrk cannot hold a fixed rate (wrk2 can): use --loadgen autocannon');
     // wrk takes whole seconds: a fractional duration is cut short with SIGINT (wrk then reports).
     const wanted = o.duration ?? 600;
     const seconds = Math.max(1, Math.ceil(wanted));

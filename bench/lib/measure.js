@@ -10,10 +10,16 @@ import { HOST } from './subjects.js';
 
 export async function measure(
   ctx,
-  { pid, url, host = HOST, durationS = ctx.P.durationS, warmupS = ctx.P.warmupS, controlPid },
+  { pid, url, host = HOST, durationS = ctx.P.durationS, warmupS = ctx.P.warmupS, controlPid, rate },
 ) {
   const { lg, P, backends } = ctx;
-  const load = { url, headers: { host }, connections: P.connections, pipelining: 1 };
+  const load = {
+    url,
+    headers: { host },
+    connections: P.connections,
+    pipelining: 1,
+    ...(rate ? { rate } : {}),
+  };
   if (warmupS > 0) await lg.run({ ...load, duration: warmupS });
   const meter = cpuMeter(pid);
   const backendMeter = cpuMeter(backends.pid);
