@@ -289,4 +289,49 @@ describe("the target's answer", () => {
     expect(text.startsWith('HTTP/1.1 200 OK')).toBe(true);
     expect(text.endsWith('only this')).toBe(true);
   });
+
+  it('answers HEAD and 304 with the target\'s Content-Length and no body, and the connection serves the next request', async () => {
+    const server = net.createServer((socket) => {
+      sockets.add(socket);
+      let buffered = '';
+      socket.on('data', (d: Buffer) => {
+        buffered += d.toString('latin1');
+        while (buffered.includes('\r\n\r\n')) {
+          const head = buffered.slice(0, buffered.indexOf('\r\n\r\n'));
+          buffered = buffered.slice(buffered.indexOf('\r\n\r\n') + 4);
+          if (head.startsWith('HEAD')) socket.write('HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n');
+          else if (/if-none-match/i.test(head)) socket.write('HTTP/1.1 304 Not Modified\r\nETag: "v1"\r\n\r\n');
+          else socket.write('HTTP/1.1 200 OK\r\nContent-Length: 4\r\nETag: "v1"\r\n\r\nbody');
+        }
+      });
+      socket.on('error', () => {});
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    servers.push(server);
+    route(`127.0.0.1:${(server.address() as AddressInfo).port}`, 'head.localhost');
+    // Three requests on one client connection: each answer must end exactly where its framing says.
+    const text = await new Promise<string>((resolve, reject) => {
+      const c = net.connect(port, '127.0.0.1', () =>
+        c.write(
+          'HEAD / HTTP/1.1\r\nHost: head.localhost\r\n\r\n' +
+            'GET / HTTP/1.1\r\nHost: head.localhost\r\nIf-None-Match: "v1"\r\n\r\n' +
+            'GET / HTTP/1.1\r\nHost: head.localhost\r\n\r\n',
+        ),
+      );
+      sockets.add(c);
+      let got = '';
+      c.on('data', (d: Buffer) => {
+        got += d.toString('latin1');
+        if (got.endsWith('body')) resolve(got);
+      });
+      c.on('error', reject);
+      setTimeout(() => reject(new Error(`three answers not all in within 10 s; got ${JSON.stringify(got)}`)), 10_000).unref();
+    });
+    const answers = text.split(/(?=HTTP\/1\.1 )/);
+    expect(answers.map((a) => a.split('\r\n')[0])).toEqual(['HTTP/1.1 200 OK', 'HTTP/1.1 304 Not Modified', 'HTTP/1.1 200 OK']);
+    expect(answers[0]!.toLowerCase()).toContain('content-length: 100');
+    expect(answers[0]!.endsWith('\r\n\r\n')).toBe(true);
+    expect(answers[1]!.endsWith('\r\n\r\n')).toBe(true);
+    expect(answers[2]!.endsWith('\r\n\r\nbody')).toBe(true);
+  });
 });
