@@ -200,6 +200,12 @@ export interface StatsSnapshot {
   readonly targets: Readonly<Record<string, CounterSnapshot>>;
 }
 
+function startedRing(): Float64Array {
+  const ring = new Float64Array(RING);
+  ring[0] = Date.now();
+  return ring;
+}
+
 export class Stats {
   /** Requests no route took (refused, redirected to HTTPS, no match): the total's own leaf. */
   readonly unrouted = new Counter('total', 'total');
@@ -211,7 +217,11 @@ export class Stats {
     upstream: new Map(),
   };
   private sampleIndex = 0;
-  private sampledAt = 0;
+  /**
+   * When each ring slot was sampled (Date.now()): a timer that fires late makes a slot longer
+   * than SAMPLE_MS. Slot 0 holds the zero counts from before the first sample: made now.
+   */
+  private readonly sampledAt = startedRing();
   private timer: NodeJS.Timeout | undefined;
   private rotateTimer: NodeJS.Timeout | undefined;
 
@@ -323,8 +333,8 @@ export class Stats {
   /** Records every counter's total into its ring (the timer does this; tests may call it). */
   sample(): void {
     this.sampleIndex++;
-    this.sampledAt = Date.now();
     const i = this.sampleIndex % RING;
+    this.sampledAt[i] = Date.now();
     for (const c of this.all()) c.samples[i] = c.requests;
   }
 
@@ -350,7 +360,10 @@ export class Stats {
     const requests = c.requests;
     const idx = this.sampleIndex;
     const back = Math.min(RATE_WINDOW_SAMPLES, idx);
-    const elapsed = back * SAMPLE_MS + (Date.now() - this.sampledAt);
+    // Over the time that really passed since the slot `back` samples ago: the sampling timer
+    // fires late when the event loop is busy (a frame, a burst), and counting each slot as
+    // SAMPLE_MS then overstated the rate (the demo's 50 req/s read 68 after a key press).
+    const elapsed = Date.now() - (this.sampledAt[(idx - back + RING) % RING] as number);
     const then = c.samples[(idx - back + RING) % RING] as number;
     const rate = back > 0 && elapsed > 0 ? ((requests - then) * 1000) / elapsed : 0;
     const perSecond = 1000 / SAMPLE_MS;
