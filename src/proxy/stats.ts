@@ -375,7 +375,10 @@ export class Stats {
         series.push(0);
         continue;
       }
-      series.push(Math.max(0, (c.samples[hi % RING] as number) - (c.samples[lo % RING] as number)));
+      // Per second of the time that really passed between the two samples (see `elapsed`).
+      const span = (this.sampledAt[hi % RING] as number) - (this.sampledAt[lo % RING] as number);
+      const count = Math.max(0, (c.samples[hi % RING] as number) - (c.samples[lo % RING] as number));
+      series.push(span > 0 ? (count * 1000) / span : count);
     }
     const cls = new Float64Array(2 * CLASSES);
     const w = this.scratch;
