@@ -100,8 +100,15 @@ function timed<A extends http.Agent>(agent: A, t: Timeouts): A {
     socket.setKeepAlive(true, a.keepAliveMsecs);
     socket.unref();
     const res = (socket as Socket & { _httpMessage?: { res?: Answer } })._httpMessage?.res;
-    // A response respond.ts did not write (none should reach here) is read the slow way.
-    const hint = res === undefined ? null : (res[HINT] ?? (res.headers['keep-alive'] as string | undefined));
+    // respond.ts read the hint (null: none) as the headers went by; a response it did not write
+    // (none should reach here) is read the slow way, which parses every header.
+    const seen = res?.[HINT];
+    const hint =
+      res === undefined
+        ? null
+        : seen !== undefined
+          ? seen
+          : (res.headers['keep-alive'] as string | undefined);
     let until = Infinity;
     if (hint !== null && hint !== undefined) {
       const ms = hintMs(hint) - SWEEP_MS;
