@@ -4,6 +4,7 @@
  */
 import YAML from 'yaml';
 import type { Route, Service, State } from '../core/model.js';
+import { same } from '../core/same.js';
 import {
   HASHING_FIELDS,
   appSchema,
@@ -22,7 +23,7 @@ function meaningful(schema: Schema, entity: object, skip: readonly string[]): Re
   for (const [k, v] of Object.entries(entity)) {
     if (skip.includes(k) || v === null || v === undefined) continue;
     const f = schema[k];
-    if (f && 'default' in f && JSON.stringify(f.default) === JSON.stringify(v)) continue;
+    if (f && 'default' in f && same(f.default, v)) continue;
     out[k] = v;
   }
   return out;

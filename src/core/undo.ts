@@ -11,16 +11,13 @@
  */
 import { SwitchyardError } from './errors.js';
 import type { Deployment, State } from './model.js';
+import { same } from './same.js';
 
 type Collection = 'upstreams' | 'services' | 'routes' | 'apps' | 'deployments';
 const COLLECTIONS: readonly Collection[] = ['upstreams', 'services', 'routes', 'apps', 'deployments'];
 
 interface Entity {
   readonly id: string;
-}
-
-function same(a: unknown, b: unknown): boolean {
-  return a === b || JSON.stringify(a) === JSON.stringify(b);
 }
 
 function deploymentText(d: Deployment): string {
@@ -39,11 +36,16 @@ export function undoConflict(current: State, after: State): string | null {
         : `deployment ${deploymentText(d)} went from ${then.state} to ${d.state} since`;
   }
   for (const d of after.deployments)
-    if (!current.deployments.some((c) => c.id === d.id)) return `deployment ${deploymentText(d)} was removed since`;
+    if (!current.deployments.some((c) => c.id === d.id))
+      return `deployment ${deploymentText(d)} was removed since`;
   return null;
 }
 
-function revertList<T extends Entity>(current: readonly T[], before: readonly T[], after: readonly T[]): readonly T[] {
+function revertList<T extends Entity>(
+  current: readonly T[],
+  before: readonly T[],
+  after: readonly T[],
+): readonly T[] {
   const beforeById = new Map(before.map((e, i) => [e.id, { e, i }]));
   const afterById = new Map(after.map((e) => [e.id, e]));
   const touched = new Set<string>();

@@ -1,7 +1,7 @@
 /** One terminal line made of styled segments, cut (never wrapped) to fit. */
 import { memo } from 'react';
 import { Text } from 'ink';
-import { same } from '../stable.js';
+import { same } from '../../core/same.js';
 
 /** A run of text with one style. */
 export interface Segment {
