@@ -86,12 +86,9 @@ export function forwarded(
 export function stripHopByHop(h: http.IncomingHttpHeaders): void {
   const connection = h.connection;
   if (connection !== undefined && connection !== 'keep-alive') {
-    if (connection !== 'close') {
-      for (const token of connection.split(',')) {
-        const name = token.trim().toLowerCase();
+    if (connection !== 'close')
+      for (const name of namedByConnection(connection))
         if (name !== 'upgrade' && name !== 'transfer-encoding') delete h[name];
-      }
-    }
     delete h.connection;
   }
   if (h['keep-alive'] !== undefined) delete h['keep-alive'];
@@ -99,4 +96,14 @@ export function stripHopByHop(h: http.IncomingHttpHeaders): void {
   if (h['proxy-authorization'] !== undefined) delete h['proxy-authorization'];
   if (h.te !== undefined) delete h.te;
   if (h.trailer !== undefined) delete h.trailer;
+}
+
+/** The header names a Connection header lists (lower-case), less keep-alive and close, which name none. */
+export function namedByConnection(connection: string): string[] {
+  const names: string[] = [];
+  for (const token of connection.split(',')) {
+    const t = token.trim().toLowerCase();
+    if (t !== '' && t !== 'keep-alive' && t !== 'close') names.push(t);
+  }
+  return names;
 }

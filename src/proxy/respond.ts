@@ -10,6 +10,7 @@
 import type http from 'node:http';
 import { BAD_GATEWAY, sendJson } from './answers.js';
 import { FLIGHT, givenCookies, type Req } from './flight.js';
+import { namedByConnection } from './headers.js';
 
 /** The target's `Keep-Alive` header (null: none), read while its headers are copied, so the agent need not parse them. */
 export const HINT = Symbol('switchyard.keepAliveHint');
@@ -66,13 +67,9 @@ export function passedHeaders(answer: Answer, cookies: readonly string[] | null)
   return out;
 }
 
-/** Removes the headers a Connection header names (beyond keep-alive and close, which name none). */
+/** Removes the headers a Connection header names. */
 function dropNamed(out: string[], connection: string): void {
-  const names = new Set<string>();
-  for (const token of connection.split(',')) {
-    const t = token.trim().toLowerCase();
-    if (t !== '' && t !== 'keep-alive' && t !== 'close') names.add(t);
-  }
+  const names = new Set(namedByConnection(connection));
   if (names.size === 0) return;
   let w = 0;
   for (let r = 0; r < out.length; r += 2) {
