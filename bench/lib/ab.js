@@ -41,18 +41,20 @@ export async function interleavedAB(ctx, { label, start }) {
       for (const p of [lg.pid(), backends.pid, process.pid]) if (p) pin(p, plan.rest);
     }
     // Warm-up, then a short run as fast as each side goes, which says how fast that is.
-    const fastest = [];
-    for (const s of Object.values(sides)) {
+    const fastest = {};
+    for (const [k, s] of Object.entries(sides)) {
       const load = { url: s.url, headers: { host: HOST }, connections: P.connections };
       await lg.run({ ...load, duration: P.warmupS });
-      fastest.push((await lg.run({ ...load, duration: P.abDurationS / 2 })).rps);
+      fastest[k] = (await lg.run({ ...load, duration: P.abDurationS / 2 })).rps;
     }
     // The pairs then run an open loop at one fixed rate for both, below either's ceiling: CPU per
     // request falls as a process gets busier (more requests per turn of its event loop), so two
     // sides driven as fast as each goes, at different rates, are not measured alike. wrk cannot
     // hold a rate; with it the pairs run as fast as each side goes.
     const rate =
-      lg.name === 'wrk' ? null : Math.max(100, Math.floor((Math.min(...fastest) * P.abLoad) / 10_000) * 100);
+      lg.name === 'wrk'
+        ? null
+        : Math.max(100, Math.floor((Math.min(fastest.bare, fastest.switchyard) * P.abLoad) / 10_000) * 100);
     const pairs = [];
     for (let i = 0; i < P.abPairs; i++) {
       const order = i % 2 === 0 ? ['bare', 'switchyard'] : ['switchyard', 'bare'];
@@ -83,7 +85,7 @@ export async function interleavedAB(ctx, { label, start }) {
         : null,
       connections: P.connections,
       rate,
-      ceilings: { bare: fastest[0], switchyard: fastest[1] },
+      ceilings: fastest,
       durationS: P.abDurationS,
       warmupS: P.abWarmupS,
       pairs,
