@@ -19,7 +19,7 @@ import {
 import { BAD_GATEWAY, TIMEOUT, sendJson } from './answers.js';
 import { FLIGHT, counterOf, type Req } from './flight.js';
 import { markDown, passiveOn, record } from './health.js';
-import { proxyOf } from './slots.js';
+import { hasBody, proxyOf } from './slots.js';
 import type { Counter } from './stats.js';
 import { tlsFailure } from './tls-failure.js';
 
@@ -38,11 +38,6 @@ export interface Proxying {
   readonly closing: boolean;
   /** Whether the target is still in the live table (a target marked down is probed only while it is). */
   inTable(key: string): boolean;
-}
-
-function hasBody(req: http.IncomingMessage): boolean {
-  const len = req.headers['content-length'];
-  return (len !== undefined && len !== '0') || req.headers['transfer-encoding'] !== undefined;
 }
 
 export function onProxyError(
@@ -130,6 +125,6 @@ function retried(req: Req, res: http.ServerResponse, tc: Counter, elapsed: numbe
   f.attemptAt = performance.now();
   f.upstream = upstream;
   f.target = target;
-  proxyOf(target, f.service, f.route).web(req, res);
+  proxyOf(target, f.service, f.route, req).web(req, res);
   return true;
 }

@@ -133,19 +133,24 @@ export function onProxyRes(proxyRes: http.IncomingMessage, req: http.IncomingMes
  * Kong's write_timeout, for services that set it apart from read_timeout: while the request is
  * being sent to the target (its body streaming from the client), the idle limit is
  * write_timeout; once sent, read_timeout (which the socket otherwise keeps, see agents.ts).
+ * Set on the socket itself, in order: a new socket's switch to write_timeout must come after
+ * the agent's switch to read_timeout on connect and before the request is flushed on connect
+ * (which may finish it there and then), so it is registered here, between the two.
  */
 export function onProxyReq(proxyReq: http.ClientRequest, req: http.IncomingMessage): void {
   const f = (req as Req)[FLIGHT];
   if (f === undefined) return;
   const s = f.service.service;
-  if (s.write_timeout === s.read_timeout) return;
+  const socket = proxyReq.socket;
+  if (s.write_timeout === s.read_timeout || socket === null || proxyReq.writableFinished) return;
   f.writing = true;
   proxyReq.once('finish', () => {
     f.writing = false;
-    proxyReq.setTimeout(s.read_timeout);
+    socket.setTimeout(s.read_timeout);
   });
-  // After the socket's own switch to read_timeout on connect, which is queued on the same event.
-  process.nextTick(() => {
-    if (f.writing) proxyReq.setTimeout(s.write_timeout);
-  });
+  if (!socket.connecting) socket.setTimeout(s.write_timeout);
+  else
+    socket.once('connect', () => {
+      if (f.writing) socket.setTimeout(s.write_timeout);
+    });
 }

@@ -250,7 +250,7 @@ export class ProxyServer {
       this.limitChunked(req, res);
     stripHopByHop(req.headers);
     this.forward(req, route);
-    proxyOf(target, service, route).web(req, res);
+    proxyOf(target, service, route, req).web(req, res);
   }
 
   private onUpgrade(req: Req, socket: Socket, head: Buffer): void {
@@ -307,7 +307,7 @@ export class ProxyServer {
       answer: null,
     };
     this.forward(req, route);
-    proxyOf(target, service, route).ws(req, socket, head);
+    proxyOf(target, service, route, req).ws(req, socket, head);
   }
 
   /** A chunked body has no length up front: count it as it streams, and stop it at the limit. */

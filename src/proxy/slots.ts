@@ -5,6 +5,7 @@
  */
 import type http from 'node:http';
 import type { Socket } from 'node:net';
+import type { Stream } from 'node:stream';
 import httpProxy from 'http-proxy';
 import { overTls } from '../core/schema.js';
 import type { RouteEntry, RoutingTable, ServiceEntry, TargetEntry, UpstreamEntry } from '../core/table.js';
@@ -16,8 +17,8 @@ import type { Counter, Group, Stats } from './stats.js';
 export type OnError = (err: Error, req: http.IncomingMessage, res: http.ServerResponse | Socket) => void;
 
 /**
- * A target's counter, and one http-proxy instance per (service, preserve_host) it is used with,
- * made on first use with exactly the listeners that service needs. A request is then sent with
+ * A target's counter, and one http-proxy instance per (service, preserve_host, has a body) it is
+ * used with, made on first use with exactly the listeners that service needs. A request is then sent with
  * `proxy.web(req, res)`: no options object, so http-proxy copies nothing, and no listener that
  * would return at once.
  *
@@ -28,7 +29,7 @@ export type OnError = (err: Error, req: http.IncomingMessage, res: http.ServerRe
  * $upstream_host` does, and sends none for an IP address.
  */
 export class TargetSlot {
-  private made: { service: ServiceEntry; proxies: [httpProxy | null, httpProxy | null] } | null = null;
+  private made: { service: ServiceEntry; proxies: (httpProxy | null)[] } | null = null;
 
   constructor(
     private readonly t: TargetEntry,
@@ -38,13 +39,14 @@ export class TargetSlot {
     readonly counter: Counter,
   ) {}
 
-  proxy(service: ServiceEntry, preserveHost: boolean): httpProxy {
-    if (this.made === null || this.made.service !== service) this.made = { service, proxies: [null, null] };
-    const i = preserveHost ? 1 : 0;
-    return (this.made.proxies[i] ??= this.create(service, preserveHost));
+  proxy(service: ServiceEntry, preserveHost: boolean, bodyless: boolean): httpProxy {
+    if (this.made === null || this.made.service !== service)
+      this.made = { service, proxies: [null, null, null, null] };
+    const i = (preserveHost ? 1 : 0) + (bodyless ? 2 : 0);
+    return (this.made.proxies[i] ??= this.create(service, preserveHost, bodyless));
   }
 
-  private create(service: ServiceEntry, preserveHost: boolean): httpProxy {
+  private create(service: ServiceEntry, preserveHost: boolean, bodyless: boolean): httpProxy {
     const s = service.service;
     const secure = overTls(s.protocol);
     const hostHeader = this.upstream.hostHeader;
@@ -58,6 +60,9 @@ export class TargetSlot {
       // respond.ts writes the answer: one writeHead of the raw headers, less the hop-by-hop ones.
       selfHandleResponse: true,
       ...(secure ? { secure: s.tls_verify === true } : {}),
+      // A request without a body is ended at once instead of piped (seven listeners made and
+      // removed, and a stream resumed, to learn it is empty); http-proxy's `buffer` is the body.
+      ...(bodyless ? { buffer: NO_BODY } : {}),
     };
     // Made once here, not per request as http-proxy's changeOrigin does (with its own rules:
     // no port when it is the scheme's, nor when the host already ends in one).
@@ -74,9 +79,28 @@ export class TargetSlot {
 }
 
 /** The http-proxy instance a request of this route goes to this target through. */
-export function proxyOf(t: TargetEntry, service: ServiceEntry, route: RouteEntry): httpProxy {
-  return (t.slot as TargetSlot).proxy(service, route.route.preserve_host);
+export function proxyOf(
+  t: TargetEntry,
+  service: ServiceEntry,
+  route: RouteEntry,
+  req: http.IncomingMessage,
+): httpProxy {
+  return (t.slot as TargetSlot).proxy(service, route.route.preserve_host, !hasBody(req));
 }
+
+/** Whether a request carries a body: a non-zero Content-Length, or a Transfer-Encoding (RFC 9112 6.3). */
+export function hasBody(req: http.IncomingMessage): boolean {
+  const len = req.headers['content-length'];
+  return (len !== undefined && len !== '0') || req.headers['transfer-encoding'] !== undefined;
+}
+
+/** The body of a request that has none, as http-proxy's `buffer` option takes it: piping it ends the request to the target. */
+const NO_BODY = {
+  pipe<T extends NodeJS.WritableStream>(dest: T): T {
+    dest.end();
+    return dest;
+  },
+} as unknown as Stream;
 
 /** Hangs leaves, groups and target slots on a new table; what left the configuration leaves the stats' live sets. */
 export function attachSlots(table: RoutingTable, stats: Stats, agents: Agents, onError: OnError): void {

@@ -125,6 +125,19 @@ describe("Kong's health checks", () => {
     expect(slow.hits).toBe(1);
   });
 
+  it('gives a request with a body read_timeout once it is sent, with write_timeout set apart', async () => {
+    h = await start();
+    // The body comes with the headers and goes out as the connection opens: the switch to
+    // write_timeout, and back to read_timeout on 'finish', must land in that order (a body-less
+    // request, sent the same way, is the test above).
+    const slow = await startBackend('slow', { delayMs: 1000 });
+    backends.push(slow);
+    await api('POST', '/services', { name: 'slow', url: `http://${slow.address}`, read_timeout: 200, write_timeout: 60_000 });
+    await api('POST', '/services/slow/routes', { hosts: ['slow.localhost'] });
+    const r = await request(h.proxyPort, { host: 'slow.localhost', method: 'POST', body: 'hello' });
+    expect(r.status).toBe(504);
+  });
+
   it('keeps read_timeout on a pooled connection the target asked to keep for less (Keep-Alive: timeout=3)', async () => {
     h = await start();
     // Node's agent shortens a free socket's idle limit to the target's hint; a reused one must get read_timeout back.
