@@ -45,6 +45,9 @@ const DIST = opt.dist ? pathToFileURL(`${path.resolve(opt.dist)}/`) : new URL('.
 const { Engine } = await import(new URL('engine.js', DIST).href);
 const { startDemo } = await import(new URL('demo/index.js', DIST).href);
 const { App } = await import(new URL('ui/App.js', DIST).href);
+// As runTui does before the first frame (when this build has it): Ink's memos shared across frames.
+const caches = await import(new URL('ui/ink-caches.js', DIST).href).catch(() => null);
+const sharedCaches = process.env.FRAME_COST_OWN_CACHES === '1' ? false : ((await caches?.shareInkCaches()) ?? false);
 const RATE = Number(opt.rate);
 const ROUNDS = Number(opt.rounds);
 const PHASE_MS = Number(opt.phase) * 1000;
@@ -248,6 +251,7 @@ try {
       ),
       mean: round(mean(clean.map((f) => f.heap / 1024)), 0),
     },
+    sharedInkCaches: sharedCaches,
     livePausedMsPerSample: { process: round(extra / sps), mainThread: round(extraMain / sps) },
     phases: phases.map((p) => ({
       ...p,
@@ -258,7 +262,7 @@ try {
     })),
   };
   process.stderr.write(
-    `${result.samples} samples, ${result.written} of them drew a frame (${result.framesPerSecond} frames/s) at ${result.rps} req/s\n` +
+    `${result.samples} samples, ${result.written} of them drew a frame (Ink's memos ${sharedCaches ? 'shared across frames' : 'per frame'}) [${result.framesPerSecond} frames/s] at ${result.rps} req/s\n` +
       `main-thread CPU per sample: p50 ${result.mainCpuMsPerSample.p50} ms, mean ${result.mainCpuMsPerSample.mean} ms, p90 ${result.mainCpuMsPerSample.p90} ms (wall p50 ${result.wallMsPerSample.p50} ms; process CPU p50 ${result.processCpuMsPerSample.p50} ms, mean ${result.processCpuMsPerSample.mean} ms)\n` +
       `heap allocated per sample: p50 ${result.allocKbPerSample.p50} KB, mean ${result.allocKbPerSample.mean} KB (${clean.length} frames without GC)\n` +
       `live − paused, per sample: process ${result.livePausedMsPerSample.process} ms, main thread ${result.livePausedMsPerSample.mainThread} ms\n`,

@@ -1,12 +1,18 @@
 /**
  * An interleaved A/B of CPU per request: bare http-proxy (a fixed target, a keep-alive agent)
  * against a switchyard subject, both started once over the same backends and warmed up, then
- * measured in pairs with the same connections, duration and fixed request rate (75% of the slower
- * side's own), alternating which goes first, so a
- * noisy moment on a shared machine lands on both sides alike. Each pair gives one ratio:
- * switchyard's CPU µs per request ÷ bare's (the CPU of each proxy process, from /proc, divided by
- * the requests it served). Where it can (pin.js), the two proxies run on a core of their own and
- * everything else on the others. The summary (median, spread) is goals.js's `abSummary`.
+ * measured in pairs with the same connections, duration and fixed request rate (75% of the
+ * slower side's own), alternating which goes first, so a noisy moment on a shared machine lands
+ * on both sides alike. Each pair gives one ratio: switchyard's CPU µs per request ÷ bare's (the
+ * CPU of each proxy process, every thread's time on a CPU to the nanosecond from /proc's
+ * schedstat, divided by the requests it served). Where it can (pin.js), the two proxies run on a
+ * core of their own and everything else on the others. The summary (median, spread) is
+ * goals.js's `abSummary`.
+ *
+ * Not side by side: both proxies loaded at once on the shared core agree far better for serve
+ * (a build against itself within a few per cent a pair), but not for the UI. While a frame is
+ * drawn (milliseconds) requests queue, and the next turn of its event loop takes them in a batch
+ * that costs less per request, while bare, preempted by it, costs more: the UI came out at 0.73×.
  */
 import { measure } from './measure.js';
 import { HOST, startBareProxy } from './subjects.js';
@@ -67,6 +73,7 @@ export async function interleavedAB(ctx, { label, start }) {
             durationS: P.abDurationS,
             warmupS: P.abWarmupS,
             rate,
+            fine: true,
           }),
         );
       const ratio =
@@ -100,7 +107,7 @@ export async function interleavedAB(ctx, { label, start }) {
 
 /** The parameters both A/B experiments share (`--pairs N` overrides the count). */
 export const abParams = (quick, pairs) => ({
-  abPairs: pairs ?? (quick ? 2 : 7),
+  abPairs: pairs ?? (quick ? 2 : 9),
   // The fixed rate of the measured runs, in % of the slower side's warm-up rate.
   abLoad: 75,
   abDurationS: quick ? 1 : 5,

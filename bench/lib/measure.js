@@ -5,12 +5,12 @@
  * (load generator, backends, common parameters).
  */
 import os from 'node:os';
-import { cpuMeter, memory } from './proc.js';
+import { cpuMeter, cpuSecondsFine, memory } from './proc.js';
 import { HOST } from './subjects.js';
 
 export async function measure(
   ctx,
-  { pid, url, host = HOST, durationS = ctx.P.durationS, warmupS = ctx.P.warmupS, controlPid, rate },
+  { pid, url, host = HOST, durationS = ctx.P.durationS, warmupS = ctx.P.warmupS, controlPid, rate, fine = false },
 ) {
   const { lg, P, backends } = ctx;
   const load = {
@@ -21,7 +21,8 @@ export async function measure(
     ...(rate ? { rate } : {}),
   };
   if (warmupS > 0) await lg.run({ ...load, duration: warmupS });
-  const meter = cpuMeter(pid);
+  // `fine`: the subject's CPU to the nanosecond (schedstat), for runs too short for 10 ms ticks.
+  const meter = cpuMeter(pid, fine ? cpuSecondsFine : undefined);
   const backendMeter = cpuMeter(backends.pid);
   const controlMeter = controlPid ? cpuMeter(controlPid) : null;
   const run = lg.start({ ...load, duration: durationS });

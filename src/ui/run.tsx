@@ -5,6 +5,7 @@
  */
 import { render } from 'ink';
 import { App, type UiEngine } from './App.js';
+import { shareInkCaches } from './ink-caches.js';
 import type { TrafficControl } from './ports.js';
 
 export const NO_TTY_MESSAGE =
@@ -42,6 +43,7 @@ export async function runTui(engine: UiEngine, opts: RunOptions = {}): Promise<v
   };
   // A signal handler elsewhere may end the process while the UI is up: give the screen back.
   process.once('exit', leave);
+  await shareInkCaches();
   stdout.write(ENTER_ALT);
   try {
     const instance = render(<App engine={engine} demo={opts.demo} title={opts.title} />, {

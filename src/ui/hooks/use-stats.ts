@@ -1,6 +1,6 @@
 /**
- * Live numbers without re-rendering per request: a timer takes a frozen stats snapshot a few
- * times a second and components read it with useSyncExternalStore. Pausing stops the timer, so
+ * Live numbers without re-rendering per request: a timer takes a frozen stats snapshot once a
+ * second and components read it with useSyncExternalStore. Pausing stops the timer, so
  * the screen holds still.
  */
 import { useEffect, useMemo, useSyncExternalStore } from 'react';
@@ -10,8 +10,12 @@ export interface StatsSource {
   snapshot(): StatsSnapshot;
 }
 
-/** How often the UI samples the stats. @default 250 ms (4 Hz, the stats' own resolution) */
-export const SAMPLE_MS = 250;
+/**
+ * How often the UI samples the stats: once a second, the resolution of the rates and sparklines
+ * it shows (k9s refreshes every two). Each sample that changes a number draws a whole frame, a
+ * cost per second that a busy proxy pays per request. Keys and changes draw at once. @default 1000 ms
+ */
+export const SAMPLE_MS = 1000;
 /** How far back `before` looks, for what happened lately (errors per attempt). */
 const LOOKBACK_MS = 2000;
 
