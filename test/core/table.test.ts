@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Store } from '../../src/core/store.js';
-import { match, type UpstreamEntry, pickTarget, pickUpstream, upstreamPath } from '../../src/core/table.js';
+import { joinUpstreamPath, escapePath, normalizePath } from '../../src/core/router.js';
+import { match, type UpstreamEntry, pickTarget, pickUpstream, upstreamPath, upstreamUrl } from '../../src/core/table.js';
 
 function withRoutes(n: number): Store {
   const store = new Store();
@@ -44,6 +45,28 @@ describe('route matching', () => {
     expect(upstreamPath(e, '/api')).toBe('/base');
     expect(upstreamPath(e, '/api?q')).toBe('/base?q');
     expect(upstreamPath(e, '/apix')).toBe('/base/x');
+  });
+});
+
+describe("the upstream URL's short way (no service path, nothing stripped)", () => {
+  it('gives what Kong\'s join gives, for both path_handlings, with and without strip_path', () => {
+    const paths = ['/', '/a', '/a/b/', '/.well-known/x', '/..x/y', '/a%20b', '/a|b', '/%2e%2e/a', '/a//b/./c/../d'];
+    for (const handling of ['v0', 'v1'] as const)
+      for (const strip of [true, false])
+        for (const url of [null, 'http://127.0.0.1:1', 'http://127.0.0.1:1/']) {
+          const store = new Store();
+          store.dispatch({ op: 'service.create', fields: { name: 's', url: url ?? 'http://127.0.0.1:1' } });
+          store.dispatch({ op: 'route.create', service: 's', fields: { name: 'h', hosts: ['h.localhost'], strip_path: strip, path_handling: handling } });
+          store.dispatch({ op: 'route.create', service: 's', fields: { name: 'p', hosts: ['p.localhost'], paths: ['/a'], strip_path: strip, path_handling: handling } });
+          for (const raw of paths)
+            for (const [host, matched] of [['h.localhost', 0], ['p.localhost', 2]] as const) {
+              const e = match(store.table, host, raw, 'GET');
+              if (e === undefined) continue;
+              const path = normalizePath(raw);
+              const kong = escapePath(joinUpstreamPath(handling, strip, e.service?.path ?? null, path, matched));
+              expect(upstreamUrl(e, path, matched, `${raw}?q=1`), `${handling} strip=${strip} ${url} ${host} ${raw}`).toBe(`${kong}?q=1`);
+            }
+        }
   });
 });
 

@@ -196,13 +196,13 @@ function headersMatch(rules: readonly HeaderRule[], headers: HeaderSource): bool
  * route's path_handling says, escaped as Kong escapes it, then the query as the client sent it.
  */
 export function upstreamUrl(entry: RouteEntry, path: string, matched: number, rawUrl: string): string {
-  const joined = joinUpstreamPath(
-    entry.pathHandling,
-    entry.route.strip_path,
-    entry.service?.path ?? null,
-    path,
-    matched,
-  );
+  const base = entry.service?.path ?? null;
+  // Most routes: the service has no path and nothing is stripped, so both path_handlings give the
+  // (normalised, hence dot-segment-free) path itself, without the slices and joins.
+  const joined =
+    (base === null || base === '/') && (matched === 0 || !entry.route.strip_path) && path.charCodeAt(0) === 47
+      ? path
+      : joinUpstreamPath(entry.pathHandling, entry.route.strip_path, base, path, matched);
   const q = rawUrl.indexOf('?');
   return q === -1 ? escapePath(joined) : escapePath(joined) + rawUrl.slice(q);
 }
