@@ -92,6 +92,7 @@ export async function interleavedAB(ctx, { label, start }) {
         : null,
       connections: P.connections,
       rate,
+      load: P.abLoad,
       ceilings: fastest,
       durationS: P.abDurationS,
       warmupS: P.abWarmupS,

@@ -129,7 +129,7 @@ export function abSection(r) {
     }
     const s = ab.summary;
     out.push(
-      `**${ab.label}** vs bare http-proxy (same backends, ${ab.connections} connections, ${ab.rate ? `a fixed ${int(ab.rate)} req/s for both (75% of the slower side's rate as fast as each goes: bare ${int(ab.ceilings.bare)}, switchyard ${int(ab.ceilings.switchyard)})` : 'each as fast as it goes'}, ${ab.warmupS} s warm-up then ${ab.durationS} s each, both started once and warmed up, the first of each pair alternating${ab.pinned ? `; ${ab.pinned}` : '; not pinned to cores'}): ` +
+      `**${ab.label}** vs bare http-proxy (same backends, ${ab.connections} connections, ${ab.rate ? `a fixed ${int(ab.rate)} req/s for both (${ab.load}% of the slower side's rate as fast as each goes: bare ${int(ab.ceilings.bare)}, switchyard ${int(ab.ceilings.switchyard)})` : 'each as fast as it goes'}, ${ab.warmupS} s warm-up then ${ab.durationS} s each, both started once and warmed up, the first of each pair alternating${ab.pinned ? `; ${ab.pinned}` : '; not pinned to cores'}): ` +
         `CPU per request ratio, median **${f2(s.median)}×**, min–max ${f2(s.min)}–${f2(s.max)}, IQR ${f2(s.q1)}–${f2(s.q3)} over ${s.pairs} pairs. ` +
         (s.spreadWiderThanDifference
           ? `The spread (${f2(s.spread)}) is wider than the median's difference from 1.0 (${f2(s.difference)})${s.side === 'both' ? ': this run cannot tell the two apart.' : `, though every pair is ${s.side} 1.0.`}`

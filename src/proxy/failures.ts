@@ -19,7 +19,7 @@ import {
 import { BAD_GATEWAY, TIMEOUT, sendJson } from './answers.js';
 import { FLIGHT, counterOf, type Req } from './flight.js';
 import { markDown, passiveOn, record } from './health.js';
-import { hasBody, proxyOf } from './slots.js';
+import { proxyOf } from './slots.js';
 import type { Counter } from './stats.js';
 import { tlsFailure } from './tls-failure.js';
 
@@ -84,7 +84,7 @@ export function onProxyError(
     !p.closing &&
     (CONNECT_ERRORS.has(code) || tlsProblem !== null) &&
     f.attempts < f.service.retries &&
-    !hasBody(req) &&
+    f.bodyless &&
     !req.socket.destroyed;
   if (retry && retried(req, res, tc, elapsed)) return;
   (f.route.slot as Counter).errors++;
@@ -125,6 +125,6 @@ function retried(req: Req, res: http.ServerResponse, tc: Counter, elapsed: numbe
   f.attemptAt = performance.now();
   f.upstream = upstream;
   f.target = target;
-  proxyOf(target, f.service, f.route, req).web(req, res);
+  proxyOf(target, f.service, f.route, f.bodyless).web(req, res);
   return true;
 }

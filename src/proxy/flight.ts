@@ -34,6 +34,8 @@ export interface Flight {
   writing: boolean;
   /** The target's answer, once its headers came (respond.ts streams its body). */
   answer: http.IncomingMessage | null;
+  /** The request has no body (slots.ts `hasBody`): it is ended at once, and may be retried. */
+  readonly bodyless: boolean;
 }
 
 export const FLIGHT = Symbol('switchyard.flight');

@@ -57,7 +57,7 @@ export function passedHeaders(answer: Answer, cookies: readonly string[] | null)
     else if (hop === 'connection') {
       const v = raw[i + 1]!;
       // Most targets say only keep-alive or close, which name no header.
-      if (v.length > 10 || (v !== 'keep-alive' && v !== 'close' && v !== 'Keep-Alive' && v !== 'Close'))
+      if (v !== 'keep-alive' && v !== 'close' && v !== 'Keep-Alive' && v !== 'Close')
         named = named === null ? v : `${named},${v}`;
     }
   }

@@ -35,7 +35,7 @@ import { onProxyError } from './failures.js';
 import { FLIGHT, counterOf, keyOf, onResponseClose, startAttempts, type Req } from './flight.js';
 import { forwarded, hostParts, stripHopByHop } from './headers.js';
 import { ActiveChecker } from './health.js';
-import { attachSlots, proxyOf, type OnError } from './slots.js';
+import { attachSlots, hasBody, proxyOf, type OnError } from './slots.js';
 import type { Counter, Stats } from './stats.js';
 
 export { tlsFailure } from './tls-failure.js';
@@ -200,6 +200,7 @@ export class ProxyServer {
     const route = this.match(req);
     const a = this.asked;
     const length = req.headers['content-length'];
+    const chunked = req.headers['transfer-encoding'] !== undefined;
     if (this.closing) return refuse(this.stats.unrouted, res, 503, SHUTTING_DOWN, start);
     if (route === undefined) return refuse(this.stats.unrouted, res, 404, NO_ROUTE, start);
     if (!route.httpAllowed && !a.encrypted)
@@ -227,6 +228,7 @@ export class ProxyServer {
         : pickTarget(upstream, null, this.key(upstream.hash, req, route, true), start);
     if (service === null || upstream === undefined || target === undefined)
       return unavailable(res, route, service, start);
+    const bodyless = !hasBody(length, chunked);
     req[FLIGHT] = {
       route,
       service,
@@ -239,6 +241,7 @@ export class ProxyServer {
       attemptAt: start,
       writing: false,
       answer: null,
+      bodyless,
     };
     if (service.tracksLoad) startAttempts(res, upstream, target);
     const tc = counterOf(target);
@@ -246,11 +249,10 @@ export class ProxyServer {
     tc.entered++;
     tc.inFlight++;
     res.on('close', onResponseClose);
-    if (this.maxBody > 0 && length === undefined && req.headers['transfer-encoding'] !== undefined)
-      this.limitChunked(req, res);
+    if (this.maxBody > 0 && length === undefined && chunked) this.limitChunked(req, res);
     stripHopByHop(req.headers);
     this.forward(req, route);
-    proxyOf(target, service, route, req).web(req, res);
+    proxyOf(target, service, route, bodyless).web(req, res);
   }
 
   private onUpgrade(req: Req, socket: Socket, head: Buffer): void {
@@ -305,9 +307,11 @@ export class ProxyServer {
       attemptAt: now,
       writing: false,
       answer: null,
+      // http-proxy's WebSocket passes send no body (and take no `buffer`).
+      bodyless: true,
     };
     this.forward(req, route);
-    proxyOf(target, service, route, req).ws(req, socket, head);
+    proxyOf(target, service, route, true).ws(req, socket, head);
   }
 
   /** A chunked body has no length up front: count it as it streams, and stop it at the limit. */

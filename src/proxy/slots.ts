@@ -83,15 +83,17 @@ export function proxyOf(
   t: TargetEntry,
   service: ServiceEntry,
   route: RouteEntry,
-  req: http.IncomingMessage,
+  bodyless: boolean,
 ): httpProxy {
-  return (t.slot as TargetSlot).proxy(service, route.route.preserve_host, !hasBody(req));
+  return (t.slot as TargetSlot).proxy(service, route.route.preserve_host, bodyless);
 }
 
-/** Whether a request carries a body: a non-zero Content-Length, or a Transfer-Encoding (RFC 9112 6.3). */
-export function hasBody(req: http.IncomingMessage): boolean {
-  const len = req.headers['content-length'];
-  return (len !== undefined && len !== '0') || req.headers['transfer-encoding'] !== undefined;
+/**
+ * Whether a request carries a body, from its Content-Length and whether it has a
+ * Transfer-Encoding (RFC 9112 6.3): a non-zero length, or any transfer coding.
+ */
+export function hasBody(length: string | undefined, chunked: boolean): boolean {
+  return (length !== undefined && length !== '0') || chunked;
 }
 
 /** The body of a request that has none, as http-proxy's `buffer` option takes it: piping it ends the request to the target. */
